@@ -1,0 +1,44 @@
+# Offline speech appliance: set up, run the demo call, test, benchmark.
+# Builds and model files are cached under CACHE_DIR (outside the checkout, so a fresh
+# clone on the same machine reuses the llama.cpp wheel and the Asterisk root).
+
+CACHE_DIR ?= $(HOME)/.cache/offline-appliance
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+export APPLIANCE_CACHE_DIR := $(abspath $(CACHE_DIR))
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup python models asterisk-root asterisk-up asterisk-down run test bench clean
+
+setup: python models asterisk-root
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/setup-python.sh
+	bash scripts/setup-python.sh "$(VENV)"
+	touch $@
+
+models: python
+	$(PY) -m appliance.cli.main models install
+
+asterisk-root:
+	bash scripts/asterisk.sh build
+
+asterisk-up: asterisk-root
+	bash scripts/asterisk.sh up
+
+asterisk-down:
+	bash scripts/asterisk.sh down
+
+run: setup
+	bash scripts/demo.sh
+
+test: setup
+	$(PY) -m pytest -q -rs
+
+bench: setup
+	$(PY) -m appliance.cli.main bench
+
+clean:
+	rm -rf $(VENV) models/cache

@@ -1,0 +1,282 @@
+"""The appliance's one configuration file, as typed dataclasses.
+
+Every setting lives in one TOML file (``appliance.toml``; the documented example is
+``appliance/config/appliance.example.toml``).  Each TOML table maps onto one dataclass
+below; a value of the wrong type, outside its range, or a key we do not know stops the
+service at start with one line naming the key and what is allowed, instead of failing
+mid-call.  Field metadata carries the range or choice list so the check lives next to the
+setting it guards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.config.errors import ConfigError
+
+
+def _range(lo: float | None = None, hi: float | None = None, **extra: Any) -> dict[str, Any]:
+    return {"range": (lo, hi), **extra}
+
+
+def _choice(*options: str) -> dict[str, Any]:
+    return {"choices": options}
+
+
+@dataclass
+class AriSettings:
+    """Where Asterisk's REST interface is and who we are to it."""
+
+    url: str = "http://127.0.0.1:8088"
+    username: str = "appliance"
+    password: str = ""
+    #: File holding the ARI password (provisioning writes it 0600); used when password is empty.
+    password_file: str = ""
+    app: str = "appliance"
+    #: Longest wait between reconnect attempts when Asterisk is down.
+    reconnect_max_s: float = field(default=10.0, metadata=_range(0.5, 300))
+
+    def resolved_password(self) -> str:
+        if self.password:
+            return self.password
+        if self.password_file:
+            try:
+                return Path(self.password_file).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"ari.password_file: cannot read {self.password_file}: {exc.strerror}") from exc
+        raise ConfigError("ari.password or ari.password_file must be set")
+
+
+@dataclass
+class RtpSettings:
+    """Our end of the externalMedia RTP stream."""
+
+    bind_host: str = "127.0.0.1"
+    #: Address Asterisk should send RTP to (our address as Asterisk sees it).
+    advertise_host: str = "127.0.0.1"
+    port_min: int = field(default=20000, metadata=_range(1024, 65535))
+    port_max: int = field(default=20999, metadata=_range(1024, 65535))
+    codec: str = field(default="ulaw", metadata=_choice("ulaw", "alaw"))
+
+
+@dataclass
+class DialplanSettings:
+    """Where a call goes when it leaves the agent for a person."""
+
+    operator_context: str = "appliance-operator"
+    operator_extension: str = "100"
+    operator_priority: int = field(default=1, metadata=_range(1, 1000))
+
+
+@dataclass
+class VadSettings:
+    """Silero VAD thresholds that decide when a caller starts and stops speaking."""
+
+    threshold: float = field(default=0.5, metadata=_range(0.05, 0.95))
+    min_speech_ms: int = field(default=160, metadata=_range(20, 5000))
+    end_silence_ms: int = field(default=500, metadata=_range(60, 5000))
+
+
+@dataclass
+class AsrSettings:
+    """Speech recognition engine choice and its tuning."""
+
+    engine: str = field(default="faster-whisper", metadata=_choice("faster-whisper", "vosk"))
+    beam_size: int = field(default=1, metadata=_range(1, 10))
+    threads: int = field(default=1, metadata=_range(1, 64))
+
+
+@dataclass
+class TtsSettings:
+    """Piper synthesis options."""
+
+    engine: str = field(default="piper", metadata=_choice("piper"))
+    length_scale: float = field(default=1.0, metadata=_range(0.3, 3.0))
+    #: Output level the synthesised speech is normalised to, in dBFS (RMS).
+    target_dbfs: float = field(default=-20.0, metadata=_range(-40.0, -6.0))
+    #: Silence between sentences of one answer.
+    sentence_pause_ms: int = field(default=150, metadata=_range(0, 2000))
+
+
+@dataclass
+class LlmSettings:
+    """llama.cpp generation budget."""
+
+    threads: int = field(default=2, metadata=_range(1, 64))
+    context: int = field(default=2048, metadata=_range(256, 131072))
+    max_tokens: int = field(default=96, metadata=_range(8, 4096))
+    temperature: float = field(default=0.2, metadata=_range(0.0, 2.0))
+    #: Whole-answer time budget; past it the caller hears the fallback.
+    time_budget_s: float = field(default=8.0, metadata=_range(0.5, 120))
+
+
+@dataclass
+class KnowledgeSettings:
+    """The knowledge base: where it comes from and how it is searched."""
+
+    #: Folder of documents ingested at provisioning (relative to the config file).
+    source_dir: str = "kb/sample"
+    #: Empty: embedded on-disk Qdrant in the data dir. Set: a Qdrant server or cluster.
+    qdrant_url: str = ""
+    collection: str = "knowledge"
+    top_k: int = field(default=3, metadata=_range(1, 20))
+    #: Chunks scoring below this are not relevant; with none left the agent falls back.
+    min_score: float = field(default=0.30, metadata=_range(0.0, 1.0))
+    chunk_chars: int = field(default=800, metadata=_range(100, 8000))
+    separator: str = "<<->>"
+
+
+@dataclass
+class AgentSettings:
+    """What the agent says and remembers."""
+
+    #: Editable prompts (system prompt, greeting, fallbacks), relative to the config file.
+    prompts_file: str = ""
+    history_turns: int = field(default=4, metadata=_range(0, 50))
+    language: str = field(default="en", metadata=_choice("en", "ru"))
+
+
+@dataclass
+class CallSettings:
+    """Turn-taking and the call's limits."""
+
+    barge_in_guard_ms: int = field(default=400, metadata=_range(0, 5000))
+    reprompt_after_s: float = field(default=8.0, metadata=_range(1, 120))
+    max_reprompts: int = field(default=2, metadata=_range(0, 10))
+    max_call_s: float = field(default=600.0, metadata=_range(10, 86400))
+    max_unanswered_turns: int = field(default=2, metadata=_range(1, 20))
+    record_audio: bool = False
+
+
+@dataclass
+class WebSettings:
+    """The admin console."""
+
+    host: str = "127.0.0.1"
+    port: int = field(default=8080, metadata=_range(0, 65535))
+    password_hash: str = ""
+    metrics_public: bool = True
+
+
+@dataclass
+class Settings:
+    """The whole configuration; ``load_settings`` builds and validates it."""
+
+    data_dir: str = "data"
+    models_manifest: str = "models/manifest.toml"
+    log_level: str = field(default="info", metadata=_choice("debug", "info", "warning", "error"))
+    ari: AriSettings = field(default_factory=AriSettings)
+    rtp: RtpSettings = field(default_factory=RtpSettings)
+    dialplan: DialplanSettings = field(default_factory=DialplanSettings)
+    vad: VadSettings = field(default_factory=VadSettings)
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
+    agent: AgentSettings = field(default_factory=AgentSettings)
+    call: CallSettings = field(default_factory=CallSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    #: Folder of the config file; relative paths in it are resolved against this.
+    base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
+
+    def resolve(self, path: str) -> Path:
+        """A path from the config, absolute, relative to the config file's folder."""
+        p = Path(os.path.expanduser(path))
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @property
+    def data_path(self) -> Path:
+        """The one folder for the store, caches and call records (APPLIANCE_DATA_DIR wins)."""
+        env = os.environ.get("APPLIANCE_DATA_DIR")
+        return Path(env).resolve() if env else self.resolve(self.data_dir)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.resolve(self.models_manifest)
+
+
+def _check_value(where: str, value: Any, f: dataclasses.Field[Any], hint: Any) -> Any:
+    """Coerce ints to floats where a float is wanted; reject anything else off-type or off-range."""
+    origin = typing.get_origin(hint)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    expected = hint if origin is None else origin
+    if expected is types.UnionType:
+        expected = tuple(a for a in typing.get_args(hint))
+    if hint is int and isinstance(value, bool) or not isinstance(value, expected):
+        name = getattr(hint, "__name__", str(hint))
+        raise ConfigError(f"{where}: expected {name}, got {type(value).__name__} {value!r}")
+    lo, hi = f.metadata.get("range", (None, None))
+    if lo is not None and value < lo or hi is not None and value > hi:
+        raise ConfigError(f"{where}: {value!r} is outside {lo}..{hi}")
+    choices = f.metadata.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        where = f"{prefix}{unknown[0]}"
+        raise ConfigError(f"{where}: unknown setting (known here: {', '.join(sorted(known))})")
+    kwargs: dict[str, Any] = {}
+    for name, value in raw.items():
+        f, hint = known[name], hints[name]
+        where = f"{prefix}{name}"
+        if dataclasses.is_dataclass(hint):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a [{where}] table")
+            kwargs[name] = _build(hint, value, f"{where}.")
+        else:
+            kwargs[name] = _check_value(where, value, f, hint)
+    return cls(**kwargs)
+
+
+def _cross_checks(s: Settings) -> None:
+    if s.rtp.port_min > s.rtp.port_max:
+        raise ConfigError(f"rtp.port_min {s.rtp.port_min} is above rtp.port_max {s.rtp.port_max}")
+    if not s.ari.url.startswith(("http://", "https://")):
+        raise ConfigError(f"ari.url: {s.ari.url!r} must start with http:// or https://")
+    if s.knowledge.qdrant_url and not s.knowledge.qdrant_url.startswith(("http://", "https://")):
+        raise ConfigError(f"knowledge.qdrant_url: {s.knowledge.qdrant_url!r} must be an http(s) URL or empty")
+
+
+def settings_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Settings:
+    """Build settings from an already-parsed table (tests and tools use this)."""
+    s = _build(Settings, raw, "")
+    s.base_dir = (base_dir or Path.cwd()).resolve()
+    _cross_checks(s)
+    return s
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read and validate the config file; with no file, the defaults (relative to cwd).
+
+    The path may also come from APPLIANCE_CONFIG.  Raises ConfigError with one clear line.
+    """
+    path = path or os.environ.get("APPLIANCE_CONFIG")
+    if not path:
+        return settings_from_dict({}, Path.cwd())
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {p} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {p} cannot be read: {exc}") from None
+    try:
+        return settings_from_dict(raw, p.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from None

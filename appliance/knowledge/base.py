@@ -1,0 +1,42 @@
+"""The knowledge interface: documents in, relevant passages out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One chunk of a document, as retrieval returns it."""
+
+    text: str
+    source: str
+    score: float
+    title: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, so the CLI and the admin page can say it."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # file -> reason
+    chunks: int = 0
+
+
+class KnowledgeStore(ABC):
+    """A searchable store of document chunks."""
+
+    @abstractmethod
+    def ingest(self, folder: Path) -> IngestReport:
+        """Read every supported document under folder; replace only what changed."""
+
+    @abstractmethod
+    def search(self, query: str, top_k: int = 3, tags: tuple[str, ...] | None = None) -> list[Passage]:
+        """The best passages for the query, best first, with scores and sources."""

@@ -1,0 +1,63 @@
+"""The speech-in interface: every recogniser and the VAD speak these types.
+
+Engines are blocking (CPU-heavy); the call layer runs them in a worker thread so the
+event loop keeps pacing RTP.  Audio in is always 8 kHz signed 16-bit mono PCM as numpy
+int16 arrays, the rate the phone line gives us; engines that want another rate
+resample inside.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+PHONE_RATE = 8000
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What the recogniser heard; times are seconds from the start of the stream."""
+
+    text: str
+    is_final: bool
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class VadEvent:
+    """Caller speech started or ended, at a time in seconds from the start of the stream."""
+
+    kind: Literal["speech_start", "speech_end"]
+    at_s: float
+
+
+class SpeechRecognizer(ABC):
+    """Streaming recogniser: feed audio as it arrives, get partial and final transcripts."""
+
+    @abstractmethod
+    def feed(self, pcm_8k: np.ndarray) -> list[Transcript]:
+        """Take the next stretch of audio; return whatever transcripts it completes."""
+
+    @abstractmethod
+    def finish(self) -> list[Transcript]:
+        """The caller's turn has ended: flush and return the final transcript(s)."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Forget buffered audio and start a new stream (time restarts at zero)."""
+
+
+class VoiceActivityDetector(ABC):
+    """Turns audio into speech-start and speech-end events."""
+
+    @abstractmethod
+    def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
+        """Take the next stretch of audio; return the events it completes."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Start over (time restarts at zero)."""
