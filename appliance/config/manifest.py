@@ -1,0 +1,250 @@
+"""The model manifest: which model file plays which role, where it lives, and its digest.
+
+``models/manifest.toml`` has one table per role (``vad``, ``asr``, ``asr_vosk``, ``tts``,
+``llm``, ``embeddings``).  Each names the engine, the ``path`` the engine loads (a file or a
+folder, relative to the manifest's folder), the language, the sample rate where it applies,
+the PyPI ``package`` it is copied from, and ``[[role.files]]``: every file of the model with
+its ``name`` (relative to the role's install folder ``cache/<role>/``), ``size`` in bytes,
+``sha256`` and ``source`` (where in the installed package it comes from).  The role's own
+``size`` is the sum of its files and its ``sha256`` is one digest over the sorted file list
+(see :func:`combined_digest`), so one line identifies a whole folder model.
+
+``appliance models install`` copies the files into place; :meth:`Manifest.verify_all`
+checks them and says what to do when one is missing or differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import os
+import shutil
+import tempfile
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.config.errors import ModelError
+
+ROLES = ("vad", "asr", "asr_vosk", "tts", "llm", "embeddings")
+_HASH_BLOCK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def combined_digest(files: list[tuple[str, str]]) -> str:
+    """One digest over a model's files: sha256 of ``"<sha256>  <name>\\n"`` lines sorted by name.
+
+    The same text ``sha256sum`` prints, so ``(cd models/cache/<role> && sha256sum $(find . -type f
+    | sed 's|^./||' | LC_ALL=C sort)) | sha256sum`` reproduces it by hand.
+    """
+    text = "".join(f"{sha}  {name}\n" for name, sha in sorted(files))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """One file of a model."""
+
+    name: str  # relative to the role's install folder
+    path: Path  # absolute, where it is installed
+    size: int
+    sha256: str
+    source: str  # "<module>/<path inside the package>" or "<module>:assemble()"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One role's model, as the manifest describes it."""
+
+    role: str
+    engine: str
+    path: Path  # absolute: the file or folder the engine loads
+    install_dir: Path  # absolute: models/cache/<role>
+    package: str
+    language: str
+    sample_rate: int | None
+    size: int
+    sha256: str
+    files: tuple[ModelFile, ...] = field(default_factory=tuple)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _need(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in table:
+        raise ModelError(f"{where}: missing key {key!r}")
+    value = table[key]
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise ModelError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
+    return value
+
+
+class Manifest:
+    """The parsed manifest; ``get(role)`` gives one model entry with absolute paths."""
+
+    def __init__(self, path: Path, entries: dict[str, ModelEntry]):
+        self.path = path
+        self.models_dir = path.parent
+        self.entries = entries
+
+    def roles(self) -> list[str]:
+        return list(self.entries)
+
+    def get(self, role: str) -> ModelEntry:
+        try:
+            return self.entries[role]
+        except KeyError:
+            raise ModelError(
+                f"{self.path}: no [{role}] model in the manifest (it has: {', '.join(self.entries)})"
+            ) from None
+
+    def verify_all(self, full: bool = True) -> list[ModelEntry]:
+        """Check every role's files; raises ModelError on the first bad one."""
+        for entry in self.entries.values():
+            verify(entry, full=full)
+        return list(self.entries.values())
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read and check ``manifest.toml``; paths in it are relative to its folder."""
+    p = Path(path).resolve()
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"model manifest {p} does not exist (models_manifest in the config names it)") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"model manifest {p} is not valid TOML: {exc}") from None
+    base = p.parent
+    entries: dict[str, ModelEntry] = {}
+    for role, table in raw.items():
+        where = f"{p.name} [{role}]"
+        if not isinstance(table, dict):
+            raise ModelError(f"{where}: expected a table")
+        files_raw = _need(table, "files", list, where)
+        install_dir = (base / "cache" / role).resolve()
+        files = []
+        for i, f in enumerate(files_raw):
+            fwhere = f"{where} files[{i}]"
+            if not isinstance(f, dict):
+                raise ModelError(f"{fwhere}: expected a table")
+            name = _need(f, "name", str, fwhere)
+            files.append(
+                ModelFile(
+                    name=name,
+                    path=install_dir / name,
+                    size=_need(f, "size", int, fwhere),
+                    sha256=_need(f, "sha256", str, fwhere).lower(),
+                    source=_need(f, "source", str, fwhere),
+                )
+            )
+        if not files:
+            raise ModelError(f"{where}: lists no files")
+        rate = table.get("sample_rate")
+        known = {"engine", "path", "package", "language", "sample_rate", "size", "sha256", "files"}
+        entries[role] = ModelEntry(
+            role=role,
+            engine=_need(table, "engine", str, where),
+            path=(base / _need(table, "path", str, where)).resolve(),
+            install_dir=install_dir,
+            package=_need(table, "package", str, where),
+            language=str(table.get("language", "")),
+            sample_rate=int(rate) if rate is not None else None,
+            size=int(table.get("size", sum(f.size for f in files))),
+            sha256=str(table.get("sha256", "")).lower(),
+            files=tuple(files),
+            extra={k: v for k, v in table.items() if k not in known},
+        )
+    return Manifest(p, entries)
+
+
+def verify(entry: ModelEntry, full: bool = True) -> None:
+    """Raise ModelError naming the first missing, resized or (with ``full``) altered file."""
+    for f in entry.files:
+        if not f.path.is_file():
+            raise ModelError(f"{entry.role} model file {f.path} is missing: run `make models`")
+        size = f.path.stat().st_size
+        if size != f.size:
+            raise ModelError(
+                f"{entry.role} model file {f.path} is {size} bytes, the manifest says {f.size}: "
+                "re-copy it (run `make models`)"
+            )
+        if full and sha256_file(f.path) != f.sha256:
+            raise ModelError(
+                f"{entry.role} model file {f.path}: the file's sha256 differs from the manifest: "
+                "re-copy it (run `make models`)"
+            )
+    if not entry.path.exists():
+        raise ModelError(f"{entry.role} model path {entry.path} does not exist: run `make models`")
+
+
+def require_path(entry: ModelEntry) -> Path:
+    """The entry's path, or a ModelError saying to run ``make models`` (cheap check for engines)."""
+    if not entry.path.exists():
+        raise ModelError(f"{entry.role} model {entry.path} does not exist: run `make models`")
+    for f in entry.files:
+        if not f.path.is_file():
+            raise ModelError(f"{entry.role} model file {f.path} is missing: run `make models`")
+    return entry.path
+
+
+# --- installing from the model packages -------------------------------------------------------
+
+
+def _package_dir(module: str) -> Path:
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"Python package {module!r} is not installed: run `make models`")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def source_path(source: str) -> Path:
+    """Where a ``<module>/<path>`` source lies in the installed package."""
+    module, _, rel = source.partition("/")
+    return _package_dir(module) / rel
+
+
+def _materialise(source: str, dest: Path) -> None:
+    """Write the source's bytes to ``dest`` (atomically, via a temp file beside it)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        if source.endswith(":assemble()"):
+            module = importlib.import_module(source.split(":", 1)[0])
+            module.assemble(output_path=tmp, overwrite=True)
+        else:
+            src = source_path(source)
+            if not src.is_file():
+                raise ModelError(f"{src} is missing from its package: reinstall it (run `make models`)")
+            shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def install(entry: ModelEntry, log: Callable[[str], None] = lambda _m: None) -> int:
+    """Copy the entry's files from their packages where missing or different; returns how many."""
+    copied = 0
+    for f in entry.files:
+        if f.path.is_file() and f.path.stat().st_size == f.size and sha256_file(f.path) == f.sha256:
+            continue
+        log(f"{entry.role}: installing {f.name}")
+        _materialise(f.source, f.path)
+        got = sha256_file(f.path)
+        if got != f.sha256:
+            raise ModelError(
+                f"{entry.role}: {f.source} installed as {f.path} but its sha256 differs from the manifest: "
+                f"the package {entry.package} is not the version the manifest was made from"
+            )
+        copied += 1
+    return copied
