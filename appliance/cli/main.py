@@ -16,6 +16,8 @@ from appliance.config.errors import ApplianceError
 COMMAND_MODULES = [
     "appliance.cli.serve_cmd",
     "appliance.cli.call_cmd",
+    "appliance.cli.models_cmd",
+    "appliance.cli.speech_cmd",
 ]
 
 

@@ -1,0 +1,42 @@
+"""Build the configured recogniser and VAD: one config line (``asr.engine``) swaps the engine.
+
+Models load once per process and are shared; every call asks for a fresh recogniser.
+"""
+
+from __future__ import annotations
+
+from appliance.config.errors import ConfigError
+from appliance.config.manifest import Manifest, load_manifest, require_path
+from appliance.config.settings import Settings
+from appliance.speech_in.base import SpeechRecognizer
+from appliance.speech_in.vad import SileroVad
+
+#: asr.engine -> the manifest role holding its model
+ASR_ROLES = {"faster-whisper": "asr", "vosk": "asr_vosk"}
+
+
+def _manifest(settings: Settings, manifest: Manifest | None) -> Manifest:
+    return manifest if manifest is not None else load_manifest(settings.manifest_path)
+
+
+def create_vad(settings: Settings, manifest: Manifest | None = None) -> SileroVad:
+    entry = _manifest(settings, manifest).get("vad")
+    return SileroVad(require_path(entry), settings.vad)
+
+
+def create_recognizer(settings: Settings, manifest: Manifest | None = None, engine: str | None = None) -> SpeechRecognizer:
+    """A new per-call recogniser for ``engine`` (default ``settings.asr.engine``)."""
+    m = _manifest(settings, manifest)
+    engine = engine or settings.asr.engine
+    if engine == "faster-whisper":
+        from appliance.speech_in.whisper_asr import FasterWhisperRecognizer, load_whisper_model
+
+        entry = m.get(ASR_ROLES[engine])
+        model = load_whisper_model(require_path(entry), settings.asr.threads)
+        return FasterWhisperRecognizer(model, create_vad(settings, m), settings.asr, entry.language or "en")
+    if engine == "vosk":
+        from appliance.speech_in.vosk_asr import VoskRecognizer, load_vosk_model
+
+        entry = m.get(ASR_ROLES[engine])
+        return VoskRecognizer(load_vosk_model(require_path(entry)))
+    raise ConfigError(f"asr.engine: {engine!r} is not one of {', '.join(ASR_ROLES)}")

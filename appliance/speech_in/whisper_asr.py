@@ -1,0 +1,140 @@
+"""faster-whisper (CTranslate2) recogniser, segmented by Silero VAD.
+
+The ``WhisperModel`` is loaded once per (path, threads) and shared by every call; each call
+gets its own :class:`FasterWhisperRecognizer`, which holds only that call's audio and VAD
+state.  ``feed`` buffers audio and returns a final :class:`Transcript` when the VAD closes a
+segment; ``finish`` transcribes whatever speech is still open.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soxr
+
+from appliance.config.errors import ModelError
+from appliance.config.settings import AsrSettings
+from appliance.logs import log_event
+from appliance.speech_in.base import PHONE_RATE, SpeechRecognizer, Transcript
+from appliance.speech_in.vad import SileroVad
+
+log = logging.getLogger(__name__)
+
+WHISPER_RATE = 16000
+PRE_ROLL_S = 0.3  # audio kept before the VAD's speech start (onsets are soft)
+POST_ROLL_S = 0.2  # silence kept after the speech end
+MAX_SEGMENT_S = 28.0  # Whisper's window is 30 s: a longer turn is cut here
+
+_models: dict[tuple[str, int], Any] = {}
+_models_lock = threading.Lock()
+
+
+def load_whisper_model(path: str | Path, threads: int = 1) -> Any:
+    """The shared ``WhisperModel`` for a CTranslate2 folder (int8 on CPU), loaded on first use."""
+    from faster_whisper import WhisperModel
+
+    p = Path(path)
+    key = (str(p.resolve()), threads)
+    with _models_lock:
+        if key not in _models:
+            if not (p / "model.bin").is_file():
+                raise ModelError(f"Whisper model {p} (model.bin) does not exist: run `make models`")
+            try:
+                _models[key] = WhisperModel(
+                    str(p), device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True
+                )
+            except Exception as exc:
+                raise ModelError(f"Whisper model {p} cannot be loaded ({exc}): re-copy it (run `make models`)") from None
+        return _models[key]
+
+
+class FasterWhisperRecognizer(SpeechRecognizer):
+    """Per-call recogniser: Silero segments the stream, Whisper transcribes each segment."""
+
+    def __init__(
+        self,
+        model: Any,
+        vad: SileroVad,
+        settings: AsrSettings | None = None,
+        language: str = "en",
+    ):
+        self.model = model
+        self.vad = vad
+        self.settings = settings or AsrSettings()
+        self.language = language
+        self.reset()
+
+    def reset(self) -> None:
+        self.vad.reset()
+        self._buf = np.zeros(0, dtype=np.int16)  # audio from _buf_start_s on
+        self._buf_start_s = 0.0
+        self._fed = 0  # samples fed in total
+        self._seg_start_s: float | None = None
+
+    def _trim(self, keep_from_s: float) -> None:
+        drop = int((keep_from_s - self._buf_start_s) * PHONE_RATE)
+        if drop > 0:
+            self._buf = self._buf[drop:]
+            self._buf_start_s += drop / PHONE_RATE
+
+    def _slice(self, start_s: float, end_s: float) -> np.ndarray:
+        a = max(0, int((start_s - self._buf_start_s) * PHONE_RATE))
+        b = max(a, int((end_s - self._buf_start_s) * PHONE_RATE))
+        return self._buf[a:b]
+
+    def feed(self, pcm_8k: np.ndarray) -> list[Transcript]:
+        pcm = np.asarray(pcm_8k, dtype=np.int16)
+        self._buf = np.concatenate([self._buf, pcm])
+        self._fed += len(pcm)
+        out: list[Transcript] = []
+        for ev in self.vad.process(pcm):
+            if ev.kind == "speech_start":
+                self._seg_start_s = max(self._buf_start_s, ev.at_s - PRE_ROLL_S)
+            elif self._seg_start_s is not None:
+                end = min(self._fed / PHONE_RATE, ev.at_s + POST_ROLL_S)
+                out += self._transcribe(self._seg_start_s, end)
+                self._seg_start_s = None
+        now = self._fed / PHONE_RATE
+        if self._seg_start_s is None:
+            self._trim(now - PRE_ROLL_S - 1.0)  # keep a little for the next onset
+        elif now - self._seg_start_s > MAX_SEGMENT_S:
+            out += self._transcribe(self._seg_start_s, now)
+            self._seg_start_s = now
+        return out
+
+    def finish(self) -> list[Transcript]:
+        out: list[Transcript] = []
+        if self._seg_start_s is not None:
+            out = self._transcribe(self._seg_start_s, self._fed / PHONE_RATE)
+            self._seg_start_s = None
+        self._trim(self._fed / PHONE_RATE)
+        return out
+
+    def transcribe_pcm(self, pcm_8k: np.ndarray) -> str:
+        """Transcribe one stretch of 8 kHz audio as it is (no VAD)."""
+        audio = soxr.resample(pcm_8k.astype(np.float32) / 32768.0, PHONE_RATE, WHISPER_RATE, quality="HQ")
+        segments, _info = self.model.transcribe(
+            audio,
+            language=self.language,
+            beam_size=self.settings.beam_size,
+            vad_filter=False,
+            without_timestamps=True,
+            condition_on_previous_text=False,
+        )
+        return " ".join(s.text.strip() for s in segments).strip()
+
+    def _transcribe(self, start_s: float, end_s: float) -> list[Transcript]:
+        pcm = self._slice(start_s, end_s)
+        if len(pcm) < PHONE_RATE // 10:
+            return []
+        t0 = time.monotonic()
+        text = self.transcribe_pcm(pcm)
+        log_event(log, "asr.segment", level=logging.DEBUG, engine="faster-whisper",
+                  audio_s=round(len(pcm) / PHONE_RATE, 2), took_s=round(time.monotonic() - t0, 3))
+        self._trim(end_s)
+        return [Transcript(text, True, start_s, end_s)] if text else []

@@ -1,0 +1,186 @@
+"""Piper TTS at the phone rate: per-sentence synthesis, soxr to 8 kHz, level-normalised 20 ms chunks.
+
+The ``PiperVoice`` (ONNX session) is loaded once per model path and shared; a
+:class:`PiperSynthesizer` is cheap and thread-safe to use from several calls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soxr
+
+from appliance.config.errors import InputError, ModelError
+from appliance.config.settings import TtsSettings
+from appliance.speech_out.base import FRAME_SAMPLES, PHONE_RATE, SpeechSynthesizer
+from appliance.speech_out.normalize import normalize_text
+
+log = logging.getLogger(__name__)
+
+NORMALIZER_VERSION = "1"
+_voices: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def load_piper_voice(onnx_path: str | Path) -> Any:
+    """The shared PiperVoice for a model (its config is the ``.onnx.json`` beside it)."""
+    from piper import PiperVoice
+
+    p = Path(onnx_path)
+    key = str(p.resolve())
+    with _lock:
+        if key not in _voices:
+            cfg = p.with_name(p.name + ".json")
+            for f in (p, cfg):
+                if not f.is_file():
+                    raise ModelError(f"Piper voice file {f} does not exist: run `make models`")
+            try:
+                _voices[key] = PiperVoice.load(p, config_path=cfg)
+            except Exception as exc:
+                raise ModelError(f"Piper voice {p} cannot be loaded ({exc}): re-copy it (run `make models`)") from None
+        return _voices[key]
+
+
+def _voiced_rms(x: np.ndarray, rate: int) -> float:
+    """RMS over the louder 10 ms frames (pauses would drag a plain RMS down)."""
+    n = max(1, rate // 100)
+    m = len(x) // n
+    if m == 0:
+        return float(np.sqrt(np.mean(x**2))) if len(x) else 0.0
+    e = np.mean(x[: m * n].reshape(m, n) ** 2, axis=1)
+    peak = e.max()
+    if peak <= 1e-10:
+        return 0.0
+    voiced = e[e > peak * 1e-3]  # within 30 dB of the loudest frame
+    return float(np.sqrt(voiced.mean()))
+
+
+class AudioCache:
+    """Synthesised audio of fixed phrases (greeting, fallbacks) as .npy files keyed by sha256."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def path_for(self, key: str) -> Path:
+        return self.folder / f"{key}.npy"
+
+    def get(self, key: str) -> np.ndarray | None:
+        p = self.path_for(key)
+        try:
+            a = np.load(p, allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        return a.astype(np.int16, copy=False) if a.ndim == 1 else None
+
+    def put(self, key: str, pcm: np.ndarray) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        p = self.path_for(key)
+        tmp = p.with_suffix(f".{threading.get_ident()}.tmp.npy")
+        np.save(tmp, np.asarray(pcm, dtype=np.int16), allow_pickle=False)
+        tmp.replace(p)
+
+
+class PiperSynthesizer(SpeechSynthesizer):
+    """Text -> normalised text -> Piper, one sentence at a time -> 8 kHz int16 160-sample chunks."""
+
+    def __init__(
+        self,
+        voice_path: str | Path,
+        settings: TtsSettings | None = None,
+        language: str = "en",
+        cache_dir: str | Path | None = None,
+        voice_id: str | None = None,
+    ):
+        from piper import SynthesisConfig
+
+        self.settings = settings or TtsSettings()
+        self.language = language
+        self.voice_path = Path(voice_path)
+        self.voice = load_piper_voice(self.voice_path)
+        self.native_rate = int(self.voice.config.sample_rate)
+        self.voice_id = voice_id or self.voice_path.name
+        self.cache = AudioCache(cache_dir) if cache_dir else None
+        self._syn = SynthesisConfig(length_scale=self.settings.length_scale, normalize_audio=False)
+        self._target_rms = 10 ** (self.settings.target_dbfs / 20.0)
+
+    # -- cache ------------------------------------------------------------------------------
+
+    def cache_key(self, text: str) -> str:
+        s = self.settings
+        parts = {
+            "text": text,
+            "voice": self.voice_id,
+            "language": self.language,
+            "length_scale": s.length_scale,
+            "target_dbfs": s.target_dbfs,
+            "sentence_pause_ms": s.sentence_pause_ms,
+            "normalizer": NORMALIZER_VERSION,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    def cached(self, text: str) -> np.ndarray:
+        """The whole utterance, from the cache when it is there (synthesised and stored when not)."""
+        if self.cache is None:
+            return self.synthesize(text)
+        key = self.cache_key(text)
+        pcm = self.cache.get(key)
+        if pcm is None:
+            pcm = self.synthesize(text)
+            self.cache.put(key, pcm)
+        return pcm
+
+    def stream_cached(self, text: str) -> Iterator[np.ndarray]:
+        pcm = self.cached(text)
+        for i in range(0, len(pcm), FRAME_SAMPLES):
+            yield pcm[i : i + FRAME_SAMPLES]
+
+    # -- synthesis --------------------------------------------------------------------------
+
+    def sentences_audio(self, text: str) -> Iterator[np.ndarray]:
+        """Float audio at the voice's native rate, one array per sentence, level-normalised."""
+        spoken = normalize_text(text, self.language)
+        if not spoken.strip():
+            return
+        for chunk in self.voice.synthesize(spoken, syn_config=self._syn):
+            audio = np.asarray(chunk.audio_float_array, dtype=np.float32)
+            rms = _voiced_rms(audio, self.native_rate)
+            if rms > 1e-6:
+                audio = audio * (self._target_rms / rms)
+            yield audio
+
+    def stream(self, text: str) -> Iterator[np.ndarray]:
+        if not isinstance(text, str):
+            raise InputError("text to speak must be a string")
+        resampler = soxr.ResampleStream(self.native_rate, PHONE_RATE, 1, dtype="float32", quality="HQ")
+        pause = np.zeros(int(self.native_rate * self.settings.sentence_pause_ms / 1000), dtype=np.float32)
+        pending = np.zeros(0, dtype=np.float32)
+        first = True
+        for audio in self.sentences_audio(text):
+            if not first and pause.size:
+                audio = np.concatenate([pause, audio])
+            first = False
+            out = resampler.resample_chunk(audio)
+            pending = np.concatenate([pending, out])
+            n = len(pending) // FRAME_SAMPLES
+            for i in range(n):
+                yield _to_int16(pending[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES])
+            pending = pending[n * FRAME_SAMPLES :]
+        if first:
+            return
+        pending = np.concatenate([pending, resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True)])
+        for i in range(0, len(pending), FRAME_SAMPLES):
+            frame = pending[i : i + FRAME_SAMPLES]
+            if len(frame) < FRAME_SAMPLES:
+                frame = np.concatenate([frame, np.zeros(FRAME_SAMPLES - len(frame), dtype=np.float32)])
+            yield _to_int16(frame)
+
+
+def _to_int16(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x * 32767.0), -32768, 32767).astype(np.int16)

@@ -1,0 +1,74 @@
+"""Silero VAD: speech_start and speech_end around a sentence padded with silence, on phone audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from appliance.config.errors import ModelError
+from appliance.config.manifest import load_manifest
+from appliance.config.settings import VadSettings
+from appliance.speech_in.vad import SileroVad
+
+from audio_fixtures import frames, pad, phone_line, piper
+
+REPO = Path(__file__).resolve().parents[1]
+MANIFEST = REPO / "models" / "manifest.toml"
+
+
+def _paths():
+    m = load_manifest(MANIFEST)
+    return m.get("vad").path, m.get("tts").path
+
+
+pytestmark = [
+    pytest.mark.models,
+    pytest.mark.skipif(not all(p.exists() for p in _paths()), reason="models not installed (make models)"),
+]
+
+
+@pytest.fixture(scope="module")
+def speech():
+    pcm, rate = piper("Hello, I would like to check the status of my order.", _paths()[1])
+    return phone_line(pcm, rate)
+
+
+def test_start_and_end_around_a_sentence(speech):
+    vad = SileroVad(_paths()[0], VadSettings(threshold=0.5, min_speech_ms=160, end_silence_ms=500))
+    stream = pad(speech, 1.0, 1.5)
+    events = []
+    for f in frames(stream):
+        events += vad.process(f)
+    kinds = [e.kind for e in events]
+    print("\n", events, f"speech {1.0:.2f}-{1.0 + len(speech) / 8000:.2f} s")
+    assert kinds[0] == "speech_start" and kinds[-1] == "speech_end"
+    assert kinds.count("speech_start") == kinds.count("speech_end")
+    speech_end_s = 1.0 + len(speech) / 8000
+    assert 0.8 <= events[0].at_s <= 1.4
+    assert speech_end_s - 0.6 <= events[-1].at_s <= speech_end_s + 0.3
+
+
+def test_silence_and_noise_give_no_events():
+    vad = SileroVad(_paths()[0])
+    rng = np.random.default_rng(0)
+    quiet = (rng.standard_normal(8000 * 3) * 30).astype(np.int16)
+    events = []
+    for f in frames(quiet):
+        events += vad.process(f)
+    assert events == []
+
+
+def test_reset_restarts_time(speech):
+    vad = SileroVad(_paths()[0])
+    vad.process(pad(speech, 0.5, 1.0))
+    vad.reset()
+    assert vad.time_s == 0 and not vad.in_speech
+    events = vad.process(pad(speech, 2.0, 1.0))
+    assert events and events[0].at_s >= 1.8
+
+
+def test_missing_model_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="run `make models`"):
+        SileroVad(tmp_path / "nope.bin")
