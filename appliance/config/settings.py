@@ -115,6 +115,8 @@ class LlmSettings:
     temperature: float = field(default=0.2, metadata=_range(0.0, 2.0))
     #: Whole-answer time budget; past it the caller hears the fallback.
     time_budget_s: float = field(default=8.0, metadata=_range(0.5, 120))
+    #: llama.cpp CPU weight repacking (AMX/extra buffers); off: some VMs advertise AMX but fault on it.
+    cpu_repack: bool = False
 
 
 @dataclass
@@ -147,6 +149,8 @@ class AgentSettings:
 class CallSettings:
     """Turn-taking and the call's limits."""
 
+    #: "conversation": the agent answers; "echo": greeting then echo (telephony smoke test).
+    mode: str = field(default="conversation", metadata=_choice("conversation", "echo"))
     barge_in_guard_ms: int = field(default=400, metadata=_range(0, 5000))
     reprompt_after_s: float = field(default=8.0, metadata=_range(1, 120))
     max_reprompts: int = field(default=2, metadata=_range(0, 10))

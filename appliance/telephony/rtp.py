@@ -1,0 +1,363 @@
+"""RTP for one call leg: parse and build packets, receive, and send paced G.711 frames.
+
+One ``RtpEndpoint`` per call, on its own UDP port.  Incoming packets are accepted only
+from the peer the call was set up with (Asterisk's externalMedia address); anything from
+elsewhere, anything malformed, and any payload type we did not negotiate is dropped and
+counted, never raised: a bad packet must not end a call.
+
+Outgoing audio is paced by a task that wakes on a monotonic schedule ``t0 + n * 20 ms``
+(not "sleep 20 ms", which drifts by the loop's latency every frame).  It always sends a
+frame per tick, silence when there is nothing to say, so the far end's jitter buffer and
+Asterisk's bridge see a steady stream.  Frames that leave more than a frame late count as
+underruns; the figures feed the benchmark.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import struct
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from appliance.logs import log_event
+from appliance.telephony import g711
+from appliance.telephony.g711 import Codec
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 20
+FRAME_SAMPLES = 160  # 20 ms at 8 kHz
+TELEPHONE_EVENT_PT = 101
+_HEADER = struct.Struct("!BBHII")
+
+
+class MalformedPacket(ValueError):
+    """The datagram is not a valid RTP packet."""
+
+
+@dataclass
+class RtpPacket:
+    """One RTP packet (RFC 3550); CSRCs and header extensions are parsed past, not kept."""
+
+    payload_type: int
+    sequence: int
+    timestamp: int
+    ssrc: int
+    payload: bytes
+    marker: bool = False
+
+    def serialize(self) -> bytes:
+        first = 0x80  # version 2, no padding, no extension, no CSRC
+        second = (0x80 if self.marker else 0) | (self.payload_type & 0x7F)
+        return _HEADER.pack(first, second, self.sequence & 0xFFFF, self.timestamp & 0xFFFFFFFF, self.ssrc) + self.payload
+
+    @classmethod
+    def parse(cls, data: bytes) -> RtpPacket:
+        if len(data) < 12:
+            raise MalformedPacket(f"{len(data)} bytes is shorter than an RTP header")
+        first, second, seq, ts, ssrc = _HEADER.unpack_from(data)
+        if first >> 6 != 2:
+            raise MalformedPacket(f"RTP version {first >> 6}")
+        offset = 12 + 4 * (first & 0x0F)
+        if first & 0x10:  # header extension: 16-bit profile, 16-bit length in words
+            if len(data) < offset + 4:
+                raise MalformedPacket("truncated header extension")
+            (ext_words,) = struct.unpack_from("!H", data, offset + 2)
+            offset += 4 + 4 * ext_words
+        end = len(data)
+        if first & 0x20:  # padding: last byte says how much
+            pad = data[-1]
+            if pad == 0 or pad > end - offset:
+                raise MalformedPacket("bad padding")
+            end -= pad
+        if offset > end:
+            raise MalformedPacket("header longer than packet")
+        return cls(second & 0x7F, seq, ts, ssrc, bytes(data[offset:end]), bool(second & 0x80))
+
+
+@dataclass
+class RtpStats:
+    """Counters for one endpoint: what came, what was dropped and why, how well we paced."""
+
+    received: int = 0
+    sent: int = 0
+    dropped_foreign: int = 0
+    dropped_malformed: int = 0
+    dropped_payload_type: int = 0
+    dropped_late: int = 0
+    underruns: int = 0
+    #: Send-time error of each frame against its schedule, seconds (kept for benchmarks).
+    send_jitter: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
+
+
+@dataclass(frozen=True)
+class ReceivedFrame:
+    """Decoded caller audio with its arrival time (loop clock) and RTP timestamp."""
+
+    pcm: np.ndarray
+    arrival: float
+    timestamp: int
+
+
+@dataclass(frozen=True)
+class DtmfDigit:
+    """A telephone-event (RFC 4733) digit that ended."""
+
+    digit: str
+    arrival: float
+
+
+_DTMF_DIGITS = "0123456789*#ABCD"
+
+
+def _seq_newer(a: int, b: int) -> bool:
+    """True when sequence number a comes after b (16-bit wrap-around)."""
+    return a != b and ((a - b) & 0xFFFF) < 0x8000
+
+
+class RtpEndpoint(asyncio.DatagramProtocol):
+    """A UDP port that exchanges G.711 RTP with one peer.
+
+    ``on_audio`` receives each decoded caller frame; ``play()`` queues our audio and the
+    pacer sends it; ``clear()`` drops what is queued (barge-in) so the caller stops
+    hearing us within one frame.
+    """
+
+    def __init__(self, codec: Codec = "ulaw", call_id: str = "", *, send_silence: bool = True) -> None:
+        self.codec: Codec = codec
+        self.payload_type = g711.PAYLOAD_TYPES[codec]
+        self.call_id = call_id
+        self.stats = RtpStats()
+        self.peer: tuple[str, int] | None = None
+        self.local_port: int = 0
+        self.on_audio: Callable[[ReceivedFrame], None] | None = None
+        self.on_dtmf: Callable[[DtmfDigit], None] | None = None
+        #: Extra listeners for received audio (call recording, tests), called before on_audio.
+        self.taps: list[Callable[[ReceivedFrame], None]] = []
+        self.send_silence = send_silence
+        self._transport: asyncio.DatagramTransport | None = None
+        self._ssrc = random.getrandbits(32)
+        self._seq = random.getrandbits(16)
+        self._ts = random.getrandbits(32)
+        self._queue: deque[np.ndarray] = deque()
+        self._marker_pending = True
+        self._pacer: asyncio.Task[None] | None = None
+        self._last_seq_in: int | None = None
+        self._dtmf_last_ts: int | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
+        #: Loop time at which the first frame of the current talkspurt went out.
+        self.last_talkspurt_started: float | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+    @classmethod
+    async def open(
+        cls,
+        host: str,
+        port_min: int,
+        port_max: int,
+        codec: Codec = "ulaw",
+        call_id: str = "",
+        **kwargs: bool,
+    ) -> RtpEndpoint:
+        """Bind the first free port in [port_min, port_max] (tried from a random start)."""
+        loop = asyncio.get_running_loop()
+        ports = list(range(port_min, port_max + 1))
+        start = random.randrange(len(ports))
+        last_error: OSError | None = None
+        for port in ports[start:] + ports[:start]:
+            try:
+                _, proto = await loop.create_datagram_endpoint(
+                    lambda: cls(codec, call_id, **kwargs), local_addr=(host, port)
+                )
+            except OSError as exc:
+                last_error = exc
+                continue
+            return proto
+        raise OSError(f"no free UDP port for RTP in {host}:{port_min}-{port_max}: {last_error}")
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        self.local_port = transport.get_extra_info("sockname")[1]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+    def set_codec(self, codec: Codec) -> None:
+        """Switch codec (the test caller learns it from the SDP answer after binding)."""
+        self.codec = codec
+        self.payload_type = g711.PAYLOAD_TYPES[codec]
+
+    def set_peer(self, host: str, port: int) -> None:
+        """The only address we accept audio from and send audio to."""
+        self.peer = (host, port)
+
+    def start(self) -> None:
+        """Start sending: one frame every 20 ms from now on."""
+        if self._pacer is None:
+            self._pacer = asyncio.get_running_loop().create_task(self._pace(), name=f"rtp-pacer-{self.call_id}")
+
+    async def close(self) -> None:
+        if self._pacer is not None:
+            self._pacer.cancel()
+            try:
+                await self._pacer
+            except asyncio.CancelledError:
+                pass
+            self._pacer = None
+        if self._transport is not None:
+            self._transport.close()
+        log_event(
+            log, "rtp.closed", call_id=self.call_id, port=self.local_port, received=self.stats.received,
+            sent=self.stats.sent, dropped_foreign=self.stats.dropped_foreign,
+            dropped_malformed=self.stats.dropped_malformed, underruns=self.stats.underruns,
+        )
+
+    # -- receiving -----------------------------------------------------------------
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+        now = asyncio.get_running_loop().time()
+        if self.peer is None or (addr[0], addr[1]) != self.peer:
+            self.stats.dropped_foreign += 1
+            return
+        try:
+            packet = RtpPacket.parse(data)
+        except MalformedPacket:
+            self.stats.dropped_malformed += 1
+            return
+        if packet.payload_type == TELEPHONE_EVENT_PT:
+            self._handle_dtmf(packet, now)
+            return
+        if packet.payload_type != self.payload_type:
+            self.stats.dropped_payload_type += 1
+            return
+        if self._last_seq_in is not None and not _seq_newer(packet.sequence, self._last_seq_in):
+            self.stats.dropped_late += 1  # duplicate or reordered past its slot
+            return
+        self._last_seq_in = packet.sequence
+        self.stats.received += 1
+        if packet.payload and (self.on_audio is not None or self.taps):
+            frame = ReceivedFrame(g711.decode(packet.payload, self.codec), now, packet.timestamp)
+            for tap in self.taps:
+                tap(frame)
+            if self.on_audio is not None:
+                self.on_audio(frame)
+
+    def _handle_dtmf(self, packet: RtpPacket, now: float) -> None:
+        if len(packet.payload) < 4:
+            self.stats.dropped_malformed += 1
+            return
+        event, flags = packet.payload[0], packet.payload[1]
+        if flags & 0x80 and packet.timestamp != self._dtmf_last_ts and event < len(_DTMF_DIGITS):
+            self._dtmf_last_ts = packet.timestamp  # the end packet is sent three times
+            if self.on_dtmf is not None:
+                self.on_dtmf(DtmfDigit(_DTMF_DIGITS[event], now))
+
+    # -- sending -------------------------------------------------------------------
+    def play(self, pcm: np.ndarray) -> None:
+        """Queue audio (8 kHz int16) to be sent after what is already queued."""
+        pcm = np.asarray(pcm, dtype=np.int16)
+        if pcm.size == 0:
+            return
+        remainder = pcm.size % FRAME_SAMPLES
+        if remainder:
+            pcm = np.concatenate([pcm, np.zeros(FRAME_SAMPLES - remainder, dtype=np.int16)])
+        for frame in pcm.reshape(-1, FRAME_SAMPLES):
+            self._queue.append(frame)
+        self._idle.clear()
+
+    def clear(self) -> int:
+        """Drop everything queued; returns how many frames were dropped."""
+        dropped = len(self._queue)
+        self._queue.clear()
+        self._marker_pending = True
+        self._idle.set()
+        return dropped
+
+    @property
+    def queued_s(self) -> float:
+        return len(self._queue) * FRAME_MS / 1000
+
+    @property
+    def speaking(self) -> bool:
+        return bool(self._queue)
+
+    async def wait_idle(self) -> None:
+        """Until every queued frame has been sent (or cleared)."""
+        await self._idle.wait()
+
+    def send_dtmf(self, digit: str, duration_ms: int = 160) -> None:
+        """Queue an RFC 4733 telephone-event for one digit (sent outside the audio pacing)."""
+        asyncio.get_running_loop().create_task(self._send_dtmf(digit, duration_ms))
+
+    async def _send_dtmf(self, digit: str, duration_ms: int) -> None:
+        event = _DTMF_DIGITS.index(digit.upper())
+        ts = self._ts
+        steps = max(1, duration_ms // FRAME_MS)
+        for i in range(1, steps + 4):
+            end = i >= steps
+            duration = min(i, steps) * FRAME_SAMPLES
+            payload = struct.pack("!BBH", event, (0x80 if end else 0) | 10, duration)
+            self._send(RtpPacket(TELEPHONE_EVENT_PT, self._next_seq(), ts, self._ssrc, payload, marker=i == 1))
+            await asyncio.sleep(FRAME_MS / 1000)
+
+    def _next_seq(self) -> int:
+        self._seq = (self._seq + 1) & 0xFFFF
+        return self._seq
+
+    def _send(self, packet: RtpPacket) -> None:
+        if self._transport is not None and self.peer is not None:
+            self._transport.sendto(packet.serialize(), self.peer)
+            self.stats.sent += 1
+
+    async def _pace(self) -> None:
+        loop = asyncio.get_running_loop()
+        period = FRAME_MS / 1000
+        t0 = loop.time()
+        n = 0
+        while True:
+            deadline = t0 + n * period
+            delay = deadline - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            now = loop.time()
+            lateness = now - deadline
+            if lateness > 3 * period:
+                # The loop stalled: skip the missed slots instead of bursting them out.
+                skipped = int(lateness / period)
+                self.stats.underruns += skipped
+                n += skipped
+                self._ts = (self._ts + skipped * FRAME_SAMPLES) & 0xFFFFFFFF
+                deadline = t0 + n * period
+            elif lateness > period:
+                self.stats.underruns += 1
+            self.stats.send_jitter.append(now - deadline)
+            self._send_next_frame(now)
+            n += 1
+
+    def _send_next_frame(self, now: float) -> None:
+        if self._queue:
+            frame = self._queue.popleft()
+            marker = self._marker_pending
+            if marker:
+                self.last_talkspurt_started = now
+            self._marker_pending = False
+            if not self._queue:
+                self._idle.set()
+        else:
+            if not self.send_silence:
+                self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
+                self._marker_pending = True
+                return
+            frame, marker = self._silence, False
+            self._marker_pending = True
+        first_packet = self.stats.sent == 0
+        self._send(
+            RtpPacket(self.payload_type, self._next_seq(), self._ts, self._ssrc, g711.encode(frame, self.codec), marker or first_packet)
+        )
+        self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF

@@ -1,0 +1,191 @@
+"""Our Stasis application: every call the dialplan sends us is answered and bridged to RTP.
+
+Per call: answer the caller's channel, create a mixing bridge, create an externalMedia
+channel pointed at a fresh ``RtpEndpoint`` of ours, put both channels in the bridge, and
+hand the resulting ``CallLeg`` to a call handler (the conversation, or the echo test).
+When either side hangs up, or the handler returns, everything we created is torn down:
+the externalMedia channel, the bridge, the RTP port and (unless the call was transferred
+to the dialplan) the caller's channel.  Teardown treats "already gone" as done, so it is
+safe from any path and any number of times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from appliance.config.settings import Settings
+from appliance.logs import log_event
+from appliance.telephony.ari import AriClient, AriError, AriEvent, Channel
+from appliance.telephony.rtp import RtpEndpoint
+
+log = logging.getLogger(__name__)
+
+_END_EVENTS = {"StasisEnd", "ChannelDestroyed", "ChannelHangupRequest"}
+
+
+@dataclass
+class CallLeg:
+    """One answered call: the caller's channel, our RTP endpoint, and what joins them."""
+
+    call_id: str
+    caller: Channel
+    ari: AriClient
+    rtp: RtpEndpoint
+    bridge_id: str = ""
+    media_channel_id: str = ""
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    end_reason: str = ""
+    transferred_to: str = ""
+    dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+
+    def end(self, reason: str) -> None:
+        """Mark the call over (idempotent); the app tears it down."""
+        if not self.ended.is_set():
+            self.end_reason = reason
+            self.ended.set()
+
+    async def hangup(self) -> None:
+        """Our side ends the call."""
+        self.end("agent_hangup")
+
+    async def transfer(self, context: str, extension: str, priority: int = 1) -> None:
+        """Leave Stasis and continue in the dialplan (e.g. the operator extension)."""
+        await self.ari.continue_in_dialplan(self.caller.id, context, extension, priority)
+        self.transferred_to = f"{context},{extension},{priority}"
+        self.end("transferred")
+
+
+CallHandler = Callable[[CallLeg], Awaitable[None]]
+
+
+class StasisApp:
+    """Takes every call delivered to the Stasis app and runs a handler on it."""
+
+    def __init__(self, ari: AriClient, settings: Settings, handler: CallHandler) -> None:
+        self.ari = ari
+        self.settings = settings
+        self.handler = handler
+        self.calls: dict[str, CallLeg] = {}
+        self._media_ids: set[str] = set()
+        #: externalMedia channels we created, set when their StasisStart arrives: a channel can
+        #: only join our bridge once it is in our app, and that event races the REST reply.
+        self._media_in_stasis: dict[str, asyncio.Event] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.calls_taken = 0
+
+    async def run(self) -> None:
+        """Handle events until cancelled; on cancel, end and tear down every live call."""
+        try:
+            await self.ari.run_events(self.on_event, on_connect=self.reconcile)
+        finally:
+            for leg in list(self.calls.values()):
+                leg.end("shutdown")
+            if self._tasks:
+                await asyncio.wait(self._tasks, timeout=10)
+
+    async def on_event(self, event: AriEvent) -> None:
+        ch = event.channel
+        if event.type == "StasisStart" and ch is not None:
+            if ch.id in self._media_ids or ch.is_external_media:
+                self._media_in_stasis.setdefault(ch.id, asyncio.Event()).set()
+                return
+            task = asyncio.get_running_loop().create_task(self._take_call(ch), name=f"call-{ch.id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        elif event.type in _END_EVENTS and ch is not None:
+            leg = self.calls.get(ch.id)
+            if leg is not None:
+                leg.end("caller_hangup" if event.type != "StasisEnd" or not leg.transferred_to else "transferred")
+            else:
+                for leg in self.calls.values():
+                    if leg.media_channel_id == ch.id:
+                        leg.end("media_channel_gone")
+        elif event.type == "ChannelDtmfReceived" and ch is not None and ch.id in self.calls:
+            self.calls[ch.id].dtmf.put_nowait(event.digit)
+
+    def _media_peer(self, media: Channel, address: str, port: str) -> tuple[str, int]:
+        """Where Asterisk sends our RTP from: its externalMedia local address."""
+        host = address
+        if not host or host in ("0.0.0.0", "::"):
+            host = urlsplit(self.settings.ari.url).hostname or "127.0.0.1"
+        return host, int(port)
+
+    async def _take_call(self, caller: Channel) -> None:
+        call_id = caller.id
+        rtp_cfg = self.settings.rtp
+        leg: CallLeg | None = None
+        try:
+            rtp = await RtpEndpoint.open(rtp_cfg.bind_host, rtp_cfg.port_min, rtp_cfg.port_max, rtp_cfg.codec, call_id)
+            leg = CallLeg(call_id, caller, self.ari, rtp)
+            self.calls[call_id] = leg
+            self.calls_taken += 1
+            log_event(log, "call.start", call_id=call_id, caller=caller.caller_number, exten=caller.exten)
+            await self.ari.answer(call_id)
+            leg.bridge_id = await self.ari.create_bridge(name=f"appliance-{call_id}")
+            media_id = f"{call_id}-media"
+            in_stasis = self._media_in_stasis.setdefault(media_id, asyncio.Event())
+            self._media_ids.add(media_id)
+            leg.media_channel_id = media_id
+            media = await self.ari.external_media(rtp_cfg.advertise_host, rtp.local_port, rtp_cfg.codec, media_id)
+            await asyncio.wait_for(in_stasis.wait(), timeout=5)
+            address = media.variables.get("UNICASTRTP_LOCAL_ADDRESS") or await self.ari.get_variable(media.id, "UNICASTRTP_LOCAL_ADDRESS")
+            port = media.variables.get("UNICASTRTP_LOCAL_PORT") or await self.ari.get_variable(media.id, "UNICASTRTP_LOCAL_PORT")
+            rtp.set_peer(*self._media_peer(media, address, port))
+            await self.ari.add_to_bridge(leg.bridge_id, call_id, media.id)
+            rtp.start()
+            log_event(log, "call.media_up", call_id=call_id, bridge=leg.bridge_id, media=media.id,
+                      rtp_port=rtp.local_port, peer=f"{rtp.peer[0]}:{rtp.peer[1]}" if rtp.peer else None,
+                      codec=rtp_cfg.codec)
+            handler_task = asyncio.get_running_loop().create_task(self.handler(leg))
+            ended_task = asyncio.get_running_loop().create_task(leg.ended.wait())
+            done, _ = await asyncio.wait({handler_task, ended_task}, return_when=asyncio.FIRST_COMPLETED)
+            if handler_task not in done:
+                handler_task.cancel()
+            try:
+                await handler_task
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # noqa: BLE001 - a handler bug ends this call, not the service
+                log.exception("event=call.handler_failed call_id=%s", call_id)
+                leg.end("error")
+            ended_task.cancel()
+            leg.end("handler_done")
+        except (AriError, OSError, asyncio.TimeoutError) as exc:
+            log_event(log, "call.setup_failed", level=logging.WARNING, call_id=call_id, error=str(exc))
+            if leg is not None:
+                leg.end("setup_failed")
+        finally:
+            await self._teardown(call_id, leg)
+
+    async def _teardown(self, call_id: str, leg: CallLeg | None) -> None:
+        try:
+            if leg is not None:
+                await leg.rtp.close()
+                if leg.media_channel_id:
+                    await self.ari.hangup(leg.media_channel_id)
+                    self._media_ids.discard(leg.media_channel_id)
+                    self._media_in_stasis.pop(leg.media_channel_id, None)
+                if leg.bridge_id:
+                    await self.ari.destroy_bridge(leg.bridge_id)
+            if leg is None or not leg.transferred_to:
+                await self.ari.hangup(call_id)
+        except AriError as exc:
+            log_event(log, "call.teardown_error", level=logging.WARNING, call_id=call_id, error=str(exc))
+        finally:
+            self.calls.pop(call_id, None)
+            log_event(log, "call.end", call_id=call_id, reason=leg.end_reason if leg else "setup_failed",
+                      transferred_to=leg.transferred_to if leg else None)
+
+    async def reconcile(self) -> None:
+        """After a reconnect: end calls whose channels Asterisk no longer has (it restarted)."""
+        try:
+            live = {c.id for c in await self.ari.channels()}
+        except AriError:
+            return
+        for call_id, leg in list(self.calls.items()):
+            if call_id not in live:
+                leg.end("asterisk_restarted")
