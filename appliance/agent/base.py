@@ -35,6 +35,10 @@ class AnswerStream:
     tokens: int = 0
     fell_back: bool = False
     fallback_reason: str = ""
+    #: How the answer was made: "generated" (the model, checked against the sources),
+    #: "extractive" (sentences of the best source), "fallback", or "" before iteration.
+    mode: str = ""
+    total_s: float | None = None
 
 
 class Agent(ABC):

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "appliance.cli.call_cmd",
     "appliance.cli.models_cmd",
     "appliance.cli.speech_cmd",
+    "appliance.cli.kb_cmd", "appliance.cli.ask_cmd",
 ]
 
 

@@ -1,0 +1,346 @@
+"""The phone agent on llama.cpp: retrieve, prompt a completion model, speak checked sentences.
+
+One ``LlamaModel`` (one llama.cpp context) is loaded per process and shared; a lock lets one
+answer generate at a time.  The prompt starts with a fixed prefix (instructions and worked
+examples) that is evaluated once at start, so llama.cpp's prefix reuse makes every answer
+evaluate only its own context and question.
+
+For each question (lazily, in the thread that iterates ``AnswerStream.sentences``):
+
+1. retrieve top-k passages; none at or above ``min_score`` -> the fallback phrase;
+2. complete "Context: ... / Question: "..." / Answer:" and cut the stream into sentences;
+3. speak a sentence only if it is grounded (its numbers and most of its words are in the
+   context); the first ungrounded sentence ends the answer, and if nothing was grounded the
+   caller hears the best passage's most relevant sentence(s) instead (extractive answer);
+4. a model that says "no information" -> the fallback phrase; a model error or the time
+   budget running out before anything was said -> the error fallback.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from appliance.agent.base import Agent, AnswerStream, Turn
+from appliance.agent.grounding import content_words, extractive_answer, is_grounded
+from appliance.agent.prompts import Prompts, one_line, quote_caller
+from appliance.agent.sentences import SentenceSplitter
+from appliance.config.errors import ModelError
+from appliance.knowledge.base import KnowledgeStore, Passage
+from appliance.logs import log_event
+
+log = logging.getLogger(__name__)
+
+_LOAD_LOCK = threading.Lock()
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|that one|this one|the same)\b", re.IGNORECASE)
+_LOG_CALLBACK = None  # kept alive: llama.cpp holds a pointer to it
+
+
+def _silence_llama_logs() -> None:
+    """Route llama.cpp's own stderr chatter to our logger at debug level."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def _cb(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:  # pragma: no cover - C callback
+        if level == 4:  # GGML_LOG_LEVEL_ERROR; the rest is load-time chatter
+            log.warning("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+    _LOG_CALLBACK = _cb
+    llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
+
+
+class LlamaModel:
+    """A loaded GGUF model with its llama.cpp context, shared by all calls of a process."""
+
+    def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int = 2, cpu_repack: bool = False) -> None:
+        path = Path(model_path)
+        if not path.is_file():
+            raise ModelError(f"LLM model file {path} does not exist (run `appliance models install`)")
+        try:
+            import llama_cpp
+            import llama_cpp.llama_cpp as C
+        except ImportError as exc:
+            raise ModelError(f"llama-cpp-python is not installed: {exc}") from None
+        _silence_llama_logs()
+        with _LOAD_LOCK:
+            original = C.llama_model_default_params
+
+            def params():  # type: ignore[no-untyped-def]
+                p = original()
+                # The CPU "extra buffer types" repack weights (AMX on Xeons); in VMs that
+                # advertise AMX without allowing it, the first matmul dies with SIGSEGV.
+                p.use_extra_bufts = bool(cpu_repack)
+                return p
+
+            C.llama_model_default_params = params
+            try:
+                self.llm = llama_cpp.Llama(
+                    model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
+                )
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ModelError(f"cannot load LLM {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+            finally:
+                C.llama_model_default_params = original
+        self.path = path
+        self.n_ctx = n_ctx
+        self.lock = threading.Lock()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False))
+
+    def warm(self, prefix: str) -> None:
+        """Evaluate the fixed prefix once so later prompts reuse it from the KV cache."""
+        with self.lock:
+            for _ in self.llm.create_completion(prefix, max_tokens=1, temperature=0.0, stream=True):
+                pass
+
+
+class LlamaAgent(Agent):
+    """Retrieval-grounded answers from a base (completion) model; see the module docstring."""
+
+    STOP = ["\n", "Question:", "Context:", "Answer:"]
+
+    def __init__(
+        self,
+        model: LlamaModel,
+        store: KnowledgeStore,
+        prompts: Prompts,
+        *,
+        top_k: int = 3,
+        min_score: float = 0.30,
+        max_tokens: int = 96,
+        temperature: float = 0.2,
+        time_budget_s: float = 8.0,
+        history_turns: int = 4,
+        max_sentences: int = 2,
+        prefer_tags: Sequence[str] = (),
+        context_passages: int = 2,
+        context_margin: float = 0.1,
+        extractive_min_score: float = 0.40,
+    ) -> None:
+        self.model = model
+        self.store = store
+        self.prompts = prompts
+        self.top_k = top_k
+        self.min_score = min_score
+        self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.time_budget_s = time_budget_s
+        self.history_turns = history_turns
+        self.max_sentences = max_sentences
+        self.prefer_tags = tuple(prefer_tags)
+        self.context_passages = context_passages
+        self.context_margin = context_margin
+        self.extractive_min_score = extractive_min_score
+        self.prefix = prompts.prefix()
+        model.warm(self.prefix)
+
+    def greeting(self) -> str:
+        return self.prompts.greeting
+
+    # -- retrieval and prompt ------------------------------------------------------------
+
+    def _retrieve(self, question: str, history: Sequence[Turn]) -> list[Passage]:
+        kwargs = {"prefer_tags": self.prefer_tags} if self.prefer_tags else {}
+        passages = self.store.search(question, top_k=self.top_k, **kwargs)
+        follow_up = bool(_PRONOUN.search(question)) or len(content_words(question)) <= 2
+        if history and (follow_up or not passages or passages[0].score < self.min_score + 0.1):
+            # A follow-up ("and how much does it cost?") leans on the previous question.
+            again = self.store.search(f"{history[-1].caller} {question}", top_k=self.top_k, **kwargs)
+            if again and (not passages or follow_up or again[0].score > passages[0].score):
+                passages = again
+        return passages
+
+    @staticmethod
+    def _passage_line(p: Passage) -> str:
+        title = p.title.split(" > ")[-1] if p.title else ""
+        return one_line(f"{title}: {p.text}" if title else p.text)
+
+    def build_prompt(self, question: str, passages: Sequence[Passage], history: Sequence[Turn] = ()) -> str:
+        """The whole completion prompt; passages are dropped or cut to fit the context window."""
+        turns = list(history)[-self.history_turns :] if self.history_turns else []
+        earlier = ""
+        if turns:
+            earlier = "".join(
+                f"Earlier question: {quote_caller(t.caller)}\nEarlier answer: {one_line(t.agent)}\n" for t in turns
+            )
+        budget = self.model.n_ctx - self.max_tokens - 16
+        chosen = list(passages)
+        while True:
+            context = " ".join(self._passage_line(p) for p in chosen)
+            prompt = f"{self.prefix}{earlier}Context: {context}\nQuestion: {quote_caller(question)}\nAnswer:"
+            if self.model.count_tokens(prompt) <= budget:
+                return prompt
+            if len(chosen) > 1:
+                chosen.pop()
+            elif earlier:
+                earlier = ""
+            else:
+                p = chosen[0]
+                chosen = [Passage(p.text[: int(len(p.text) * 0.7)], p.source, p.score, p.title, p.tags)]
+
+    # -- answering -------------------------------------------------------------------------
+
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> AnswerStream:
+        stream = AnswerStream(sentences=iter(()))
+        stream.sentences = self._run(stream, question, tuple(history))
+        return stream
+
+    def _fallback(self, stream: AnswerStream, reason: str, error: bool = False) -> Iterator[str]:
+        stream.fell_back = True
+        stream.fallback_reason = reason
+        stream.mode = "fallback"
+        yield self.prompts.error_fallback if error else self.prompts.fallback
+
+    def _run(self, stream: AnswerStream, question: str, history: tuple[Turn, ...]) -> Iterator[str]:
+        t0 = time.monotonic()
+        try:
+            yield from self._answer(stream, question, history, t0)
+        finally:
+            stream.total_s = time.monotonic() - t0
+            log_event(
+                log,
+                "agent.answered",
+                mode=stream.mode,
+                reason=stream.fallback_reason or None,
+                retrieval_s=_r(stream.retrieval_s),
+                first_token_s=_r(stream.first_token_s),
+                first_sentence_s=_r(stream.first_sentence_s),
+                total_s=_r(stream.total_s),
+                tokens=stream.tokens,
+                sources=",".join(sorted({p.source for p in stream.sources})) or None,
+            )
+
+    def _answer(self, stream: AnswerStream, question: str, history: tuple[Turn, ...], t0: float) -> Iterator[str]:
+        question = one_line(question)
+        if not content_words(question):
+            stream.retrieval_s = 0.0
+            yield from self._fallback(stream, "empty question")
+            return
+        try:
+            passages = self._retrieve(question, history)
+        except Exception as exc:  # the store is down: say so politely, log the cause
+            log_event(log, "agent.retrieval_failed", level=logging.WARNING, error=str(exc)[:200])
+            stream.retrieval_s = time.monotonic() - t0
+            yield from self._fallback(stream, "retrieval failed", error=True)
+            return
+        stream.retrieval_s = time.monotonic() - t0
+        relevant = [p for p in passages if p.score >= self.min_score]
+        stream.sources = relevant
+        if not relevant:
+            yield from self._fallback(stream, "nothing relevant in the knowledge base")
+            return
+        if stream.cancel.is_set():
+            return
+
+        # A small model answers best from little text: the best passage and close runners-up.
+        in_prompt = [p for p in relevant if p.score >= relevant[0].score - self.context_margin][: self.context_passages]
+        context = " ".join(self._passage_line(p) for p in in_prompt)
+        spoken = 0
+        verdict = ""  # why generation stopped early: refused / ungrounded / timeout / error
+        try:
+            prompt = self.build_prompt(question, in_prompt, history)
+            splitter = SentenceSplitter()
+            no_answer = self.prompts.no_answer
+            with self.model.lock:
+                completion = self.model.llm.create_completion(
+                    prompt,
+                    max_tokens=self.max_tokens,
+                    temperature=self.temperature,
+                    top_p=0.9,
+                    repeat_penalty=1.1,
+                    stream=True,
+                    stop=self.STOP,
+                )
+                try:
+                    done = False
+                    for chunk in completion:
+                        if stream.cancel.is_set():
+                            return
+                        if time.monotonic() - t0 > self.time_budget_s:
+                            verdict = "timeout"
+                            break
+                        piece = chunk["choices"][0]["text"]
+                        stream.tokens += 1
+                        if stream.first_token_s is None:
+                            stream.first_token_s = time.monotonic() - t0
+                        for sentence in splitter.feed(piece):
+                            verdict = self._judge(sentence, context, question, no_answer, spoken)
+                            if verdict:
+                                log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
+                                done = True
+                                break
+                            if stream.first_sentence_s is None:
+                                stream.first_sentence_s = time.monotonic() - t0
+                            spoken += 1
+                            stream.mode = "generated"
+                            yield sentence
+                            if spoken >= self.max_sentences or stream.cancel.is_set():
+                                done = True
+                                break
+                        if done:
+                            break
+                    else:
+                        for sentence in splitter.flush():
+                            verdict = self._judge(sentence, context, question, no_answer, spoken)
+                            if verdict:
+                                log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
+                                break
+                            if stream.first_sentence_s is None:
+                                stream.first_sentence_s = time.monotonic() - t0
+                            spoken += 1
+                            stream.mode = "generated"
+                            yield sentence
+                            break
+                finally:
+                    completion.close()
+        except Exception as exc:
+            log_event(log, "agent.model_failed", level=logging.WARNING, error=f"{type(exc).__name__}: {exc}"[:200])
+            verdict = "error"
+        if spoken or stream.cancel.is_set():
+            return
+        if verdict in ("timeout", "error"):
+            yield from self._fallback(stream, f"model {verdict}", error=True)
+            return
+        if verdict == "refused":
+            yield from self._fallback(stream, "the model found no answer in the context")
+            return
+        # Empty or off-context generation: say what the best passage says.
+        text = extractive_answer(question, relevant) if relevant[0].score >= self.extractive_min_score else ""
+        if not text:
+            yield from self._fallback(stream, "no usable answer")
+            return
+        stream.mode = "extractive"
+        stream.fallback_reason = verdict or "empty generation"
+        stream.first_sentence_s = time.monotonic() - t0
+        yield text
+
+    def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int) -> str:
+        """"" if the sentence may be spoken, else why not."""
+        if _is_refusal(sentence, no_answer):
+            return "refused"
+        if not is_grounded(sentence, context, question):
+            return "ungrounded"
+        return ""
+
+
+_REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only answer", "cannot answer", "can't answer")
+
+
+def _is_refusal(sentence: str, no_answer: str) -> bool:
+    low = sentence.lower().replace("’", "'")
+    if no_answer and low.startswith(no_answer.lower()[:20]):
+        return True
+    return any(r in low for r in _REFUSALS)
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

@@ -1,0 +1,69 @@
+"""Sentence embeddings on the CPU with sentence-transformers (offline, local model folder)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+
+from appliance.config.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+
+class SentenceEmbedder:
+    """One loaded SentenceTransformer; thread-safe ``embed``; vectors are L2-normalised."""
+
+    def __init__(self, model_dir: str | Path, device: str = "cpu", threads: int | None = None) -> None:
+        self.model_dir = Path(model_dir)
+        if not (self.model_dir / "config.json").exists() and not (self.model_dir / "modules.json").exists():
+            raise ModelError(f"embedding model folder {self.model_dir} is missing or incomplete (no config.json)")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        for name in ("sentence_transformers", "transformers", "httpx", "urllib3"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+                hf_logging.set_verbosity_error()
+            except Exception:  # pragma: no cover
+                pass
+
+            if threads:
+                import torch
+
+                torch.set_num_threads(threads)
+            self._model = SentenceTransformer(str(self.model_dir), device=device)
+        except Exception as exc:  # corrupt weights, wrong folder, missing tokenizer...
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelError(f"cannot load embedding model {self.model_dir}: {first}") from None
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dimension = int(dim())
+        self._lock = threading.Lock()
+        # Identifies the model in document hashes: another model means re-embedding.
+        digest = hashlib.sha256()
+        for name in ("config.json", "modules.json"):
+            f = self.model_dir / name
+            if f.exists():
+                digest.update(f.read_bytes())
+        self.model_id = f"{self.model_dir.parent.name}/{self.model_dir.name}:{digest.hexdigest()[:12]}"
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+        return [v.tolist() for v in vectors]
+
+    def embed_one(self, text: str) -> list[float]:
+        return self.embed([text])[0]

@@ -1,0 +1,372 @@
+"""The knowledge store on Qdrant: embedded on disk by default, a Qdrant server when configured.
+
+Every chunk is one point; its payload carries the document it came from (``doc_id``, the
+absolute path), the folder it was ingested from (``root``), a content hash of the document
+(``doc_hash``: file bytes + tag + chunking settings + embedding model), its tag (group), the
+document title and heading path, and the chunk text.  Re-ingesting a folder compares hashes:
+unchanged documents are skipped without being read, changed ones have their points replaced,
+and documents of that folder that are gone are deleted.
+
+Embedded Qdrant allows one client per folder at a time; the process that owns the store
+(the service) keeps it open, and a second one gets :class:`StoreBusyError` with one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from appliance.config.errors import ApplianceError, ConfigError, InputError
+from appliance.knowledge.base import IngestReport, KnowledgeStore, Passage
+from appliance.knowledge.chunking import chunk_text
+from appliance.knowledge.embedder import SentenceEmbedder
+from appliance.knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError, _looks_binary, load_document, normalise_tag
+from appliance.logs import log_event
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TAG = "general"
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?", re.IGNORECASE)
+_STOP = frozenset(
+    "a an the and or of to in on for with by at from is are was be do does did can could you your we our "
+    "i me my it its this that what which who how much many when where there any about please tell".split()
+)
+
+
+class StoreBusyError(ApplianceError):
+    """The embedded store's folder is locked by another process."""
+
+
+class StoreUnavailableError(ApplianceError):
+    """The Qdrant server cannot be reached."""
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP}
+
+
+class QdrantKnowledgeStore(KnowledgeStore):
+    """KnowledgeStore on qdrant-client; one instance per process (it holds the on-disk lock)."""
+
+    def __init__(
+        self,
+        embedder: SentenceEmbedder,
+        *,
+        path: str | Path | None = None,
+        url: str = "",
+        collection: str = "knowledge",
+        chunk_chars: int = 800,
+        separator: str = "<<->>",
+        lexical_weight: float = 0.15,
+    ) -> None:
+        from qdrant_client import QdrantClient
+
+        self.embedder = embedder
+        self.collection = collection
+        self.chunk_chars = chunk_chars
+        self.separator = separator
+        self.lexical_weight = lexical_weight
+        self._lock = threading.RLock()
+        self.location = url or str(path)
+        self._remote = bool(url)
+        if url:
+            try:
+                self.client = QdrantClient(url=url, timeout=10)
+                self.client.get_collections()
+            except Exception as exc:
+                raise StoreUnavailableError(f"Qdrant server {url} is not reachable: {_first_line(exc)}") from None
+        else:
+            if path is None:
+                raise ConfigError("knowledge store: a data folder or knowledge.qdrant_url is needed")
+            Path(path).mkdir(parents=True, exist_ok=True)
+            try:
+                self.client = QdrantClient(path=str(path))
+            except RuntimeError as exc:
+                if "already accessed" in str(exc):
+                    raise StoreBusyError(
+                        f"knowledge store {path} is in use by another process (is the service running?); "
+                        "stop it, or use a Qdrant server (knowledge.qdrant_url)"
+                    ) from None
+                raise
+        self._ensure_collection()
+
+    # -- housekeeping -------------------------------------------------------------------
+
+    def _ensure_collection(self) -> None:
+        from qdrant_client import models
+
+        if self.client.collection_exists(self.collection):
+            info = self.client.get_collection(self.collection)
+            vectors = info.config.params.vectors
+            size = getattr(vectors, "size", None)
+            if size is not None and size != self.embedder.dimension:
+                raise ConfigError(
+                    f"knowledge collection {self.collection!r} holds {size}-dim vectors but the embedding model "
+                    f"gives {self.embedder.dimension}; choose another knowledge.collection or delete the store"
+                )
+            return
+        self.client.create_collection(
+            self.collection,
+            vectors_config=models.VectorParams(size=self.embedder.dimension, distance=models.Distance.COSINE),
+        )
+        if self._remote:  # embedded Qdrant ignores payload indexes (and warns)
+            for field_name in ("doc_id", "root", "tag"):
+                try:
+                    self.client.create_payload_index(self.collection, field_name, models.PayloadSchemaType.KEYWORD)
+                except Exception:  # pragma: no cover - older servers
+                    pass
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        except Exception:  # pragma: no cover
+            pass
+
+    def __enter__(self) -> QdrantKnowledgeStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _documents(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> {doc_hash, root, source, tag, chunks} of everything stored."""
+        docs: dict[str, dict[str, Any]] = {}
+        offset = None
+        while True:
+            points, offset = self.client.scroll(
+                self.collection,
+                limit=512,
+                offset=offset,
+                with_payload=["doc_id", "doc_hash", "root", "source", "tag"],
+                with_vectors=False,
+            )
+            for p in points:
+                pl = p.payload or {}
+                d = docs.setdefault(pl.get("doc_id", ""), {**pl, "chunks": 0})
+                d["chunks"] += 1
+            if offset is None:
+                break
+        return docs
+
+    def count(self) -> int:
+        return int(self.client.count(self.collection, exact=True).count)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """What is stored, one row per document (source, tag, chunks, root)."""
+        with self._lock:
+            return sorted(self._documents().values(), key=lambda d: (d.get("root", ""), d.get("source", "")))
+
+    def _delete_doc(self, doc_id: str) -> None:
+        from qdrant_client import models
+
+        self.client.delete(
+            self.collection,
+            points_selector=models.FilterSelector(
+                filter=models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
+            ),
+        )
+
+    # -- ingest ------------------------------------------------------------------------
+
+    def _doc_hash(self, data: bytes, tag: str) -> str:
+        h = hashlib.sha256(data)
+        h.update(f"|tag={tag}|chunk={self.chunk_chars}|sep={self.separator}|model={self.embedder.model_id}".encode())
+        return h.hexdigest()
+
+    @staticmethod
+    def _files(folder: Path) -> list[Path]:
+        files = []
+        for p in sorted(folder.rglob("*")):
+            rel = p.relative_to(folder)
+            if any(part.startswith(".") for part in rel.parts):
+                continue  # hidden files and folders (.git, .DS_Store)
+            if p.is_file():
+                files.append(p)
+        return files
+
+    def ingest(self, folder: Path, tag: str | None = None) -> IngestReport:
+        """Ingest every supported document under folder.
+
+        The tag (group) of a document is ``tag`` when given, else its front matter's
+        ``tag:``, else the name of its top-level sub-folder, else "general".
+        """
+        folder = Path(folder).expanduser()
+        if not folder.exists():
+            raise InputError(f"knowledge folder {folder} does not exist")
+        if not folder.is_dir():
+            raise InputError(f"{folder} is not a folder")
+        folder = folder.resolve()
+        files = self._files(folder)
+        if not files:
+            raise InputError(f"knowledge folder {folder} is empty (put .md, .txt, .pdf or .docx files in it)")
+        forced = normalise_tag(tag) if tag else ""
+        report = IngestReport()
+        root = str(folder)
+        t0 = time.monotonic()
+        with self._lock:
+            existing = self._documents()
+            seen: set[str] = set()
+            readable = 0
+            for path in files:
+                rel = str(path.relative_to(folder))
+                if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    try:
+                        head = path.open("rb").read(4096)
+                    except OSError:
+                        head = b""
+                    kind = "binary file" if _looks_binary(head) else "unsupported file type"
+                    report.skipped[rel] = f"{kind} {path.suffix or '(no extension)'} (use .md, .txt, .pdf, .docx)"
+                    continue
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    report.skipped[rel] = f"cannot read: {exc.strerror}"
+                    continue
+                doc_id = str(path)
+                sub = path.relative_to(folder).parts
+                folder_tag = normalise_tag(sub[0]) if len(sub) > 1 else ""
+                # The tag decides the hash, but the front matter is only known after reading:
+                # hash with the forced/folder tag, and let the front matter override inside.
+                doc_hash = self._doc_hash(data, forced or folder_tag)
+                old = existing.get(doc_id)
+                if old and old.get("doc_hash") == doc_hash:
+                    seen.add(doc_id)
+                    readable += 1
+                    report.unchanged.append(rel)
+                    continue
+                try:
+                    doc = load_document(path)
+                except DocumentError as exc:
+                    report.skipped[rel] = str(exc)
+                    continue
+                chunks = chunk_text(doc.text, kind=doc.kind, chunk_chars=self.chunk_chars, separator=self.separator)
+                if not chunks:
+                    report.skipped[rel] = "no text"
+                    continue
+                readable += 1
+                seen.add(doc_id)
+                doc_tag = forced or doc.tag or folder_tag or DEFAULT_TAG
+                title = doc.title or path.stem.replace("_", " ").replace("-", " ")
+                self._store_doc(doc_id, root, rel, doc_hash, doc_tag, title, chunks)
+                report.chunks += len(chunks)
+                (report.updated if old else report.added).append(rel)
+            if readable == 0:
+                reasons = "; ".join(f"{k}: {v}" for k, v in list(report.skipped.items())[:5])
+                raise InputError(f"no readable documents in {folder} ({reasons})")
+            for doc_id, info in existing.items():
+                if info.get("root") == root and doc_id not in seen:
+                    self._delete_doc(doc_id)
+                    report.removed.append(info.get("source", doc_id))
+        log_event(
+            log,
+            "kb.ingested",
+            folder=root,
+            added=len(report.added),
+            updated=len(report.updated),
+            unchanged=len(report.unchanged),
+            removed=len(report.removed),
+            skipped=len(report.skipped),
+            chunks=report.chunks,
+            seconds=round(time.monotonic() - t0, 2),
+        )
+        return report
+
+    def _store_doc(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str, chunks: list) -> None:
+        from qdrant_client import models
+
+        texts = []
+        for c in chunks:
+            context = c.heading if c.heading.lower().startswith(title.lower()) else f"{title} > {c.heading}" if c.heading else title
+            texts.append(f"{context}\n{c.text}")
+        vectors = self.embedder.embed(texts)
+        points = []
+        for i, (c, vec) in enumerate(zip(chunks, vectors)):
+            heading = c.heading if c.heading.lower().startswith(title.lower()) else f"{title} > {c.heading}" if c.heading else title
+            points.append(
+                models.PointStruct(
+                    id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc_id}#{i}")),
+                    vector=vec,
+                    payload={
+                        "doc_id": doc_id,
+                        "root": root,
+                        "source": source,
+                        "doc_hash": doc_hash,
+                        "tag": tag,
+                        "title": title,
+                        "heading": heading,
+                        "chunk": i,
+                        "text": c.text,
+                    },
+                )
+            )
+        self._delete_doc(doc_id)
+        self.client.upsert(self.collection, points=points)
+
+    # -- search ------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 3,
+        tags: tuple[str, ...] | None = None,
+        prefer_tags: Sequence[str] = (),
+        tag_boost: float = 0.05,
+    ) -> list[Passage]:
+        """Best passages first.  ``tags`` filters; ``prefer_tags`` ranks those tags higher.
+
+        Ranking is the cosine similarity of query and chunk plus a small bonus for the
+        query's content words and numbers found in the chunk (model names like "UTM-100"
+        and figures are what a small embedding model blurs most) and for preferred tags;
+        each Passage's ``score`` is the plain cosine similarity.
+        """
+        from qdrant_client import models
+
+        query = (query or "").strip()
+        if not query:
+            return []
+        vector = self.embedder.embed_one(query)
+        flt = None
+        if tags:
+            wanted = [normalise_tag(t) for t in tags]
+            flt = models.Filter(must=[models.FieldCondition(key="tag", match=models.MatchAny(any=wanted))])
+        with self._lock:
+            hits = self.client.query_points(
+                self.collection, query=vector, query_filter=flt, limit=max(top_k * 4, 12), with_payload=True
+            ).points
+        q_words = _content_words(query)
+        prefer = {normalise_tag(t) for t in prefer_tags}
+        ranked = []
+        for h in hits:
+            pl = h.payload or {}
+            cosine = float(h.score)
+            rank = cosine
+            if q_words and self.lexical_weight:
+                c_words = _content_words(pl.get("heading", "") + " " + pl.get("text", ""))
+                rank += self.lexical_weight * len(q_words & c_words) / len(q_words)
+            if pl.get("tag") in prefer:
+                rank += tag_boost
+            ranked.append((rank, cosine, pl))
+        ranked.sort(key=lambda x: -x[0])
+        # Passage.score stays the plain cosine, so knowledge.min_score keeps one meaning.
+        return [
+            Passage(
+                text=pl.get("text", ""),
+                source=pl.get("source", ""),
+                score=round(cosine, 4),
+                title=pl.get("heading", "") or pl.get("title", ""),
+                tags=(pl.get("tag", ""),),
+            )
+            for _, cosine, pl in ranked[:top_k]
+        ]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
