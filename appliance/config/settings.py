@@ -112,7 +112,7 @@ class LlmSettings:
     threads: int = field(default=2, metadata=_range(1, 64))
     context: int = field(default=2048, metadata=_range(256, 131072))
     max_tokens: int = field(default=96, metadata=_range(8, 4096))
-    temperature: float = field(default=0.2, metadata=_range(0.0, 2.0))
+    temperature: float = field(default=0.0, metadata=_range(0.0, 2.0))
     #: Whole-answer time budget; past it the caller hears the fallback.
     time_budget_s: float = field(default=8.0, metadata=_range(0.5, 120))
     #: llama.cpp CPU weight repacking (AMX/extra buffers); off: some VMs advertise AMX but fault on it.
@@ -156,6 +156,8 @@ class CallSettings:
     max_reprompts: int = field(default=2, metadata=_range(0, 10))
     max_call_s: float = field(default=600.0, metadata=_range(10, 86400))
     max_unanswered_turns: int = field(default=2, metadata=_range(1, 20))
+    #: Longest silence the caller hears while we think; past it we say "one moment, please".
+    max_dead_air_s: float = field(default=2.5, metadata=_range(0.5, 30))
     record_audio: bool = False
 
 

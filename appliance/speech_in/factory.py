@@ -5,6 +5,8 @@ Models load once per process and are shared; every call asks for a fresh recogni
 
 from __future__ import annotations
 
+import numpy as np
+
 from appliance.config.errors import ConfigError
 from appliance.config.manifest import Manifest, load_manifest, require_path
 from appliance.config.settings import Settings
@@ -40,3 +42,10 @@ def create_recognizer(settings: Settings, manifest: Manifest | None = None, engi
         entry = m.get(ASR_ROLES[engine])
         return VoskRecognizer(load_vosk_model(require_path(entry)))
     raise ConfigError(f"asr.engine: {engine!r} is not one of {', '.join(ASR_ROLES)}")
+
+
+def transcribe_pcm(pcm_8k: np.ndarray, settings: Settings) -> str:
+    """A whole recording (8 kHz int16) as text: each VAD-closed segment transcribed, joined."""
+    recognizer = create_recognizer(settings, engine="faster-whisper")
+    texts = [t.text for t in recognizer.feed(pcm_8k) + recognizer.finish() if t.is_final and t.text]
+    return " ".join(texts).strip()

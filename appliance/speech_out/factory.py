@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from appliance.config.errors import ConfigError
 from appliance.config.manifest import Manifest, load_manifest, require_path
 from appliance.config.settings import Settings
@@ -23,3 +25,17 @@ def create_synthesizer(settings: Settings, manifest: Manifest | None = None, cac
             voice_id=f"{entry.path.name}:{entry.sha256[:16]}",
         )
     raise ConfigError(f"tts.engine: {settings.tts.engine!r} is not supported")
+
+
+_shared: dict[str, SpeechSynthesizer] = {}
+
+
+def synthesize_phone_audio(text: str, settings: Settings | None = None) -> np.ndarray:
+    """Text spoken by the configured voice as 8 kHz int16 (the test caller and tools use it)."""
+    from appliance.config.settings import load_settings
+
+    s = settings or load_settings()
+    key = str(s.manifest_path)
+    if key not in _shared:
+        _shared[key] = create_synthesizer(s, cache=False)
+    return _shared[key].synthesize(text)

@@ -1,0 +1,122 @@
+"""The models a running service shares across calls, loaded and warmed once at start.
+
+Loading is where a bad model file must fail: ``Engines.load`` verifies the manifest and
+loads every engine before the first call is taken, so a wrong file stops the service with
+one clear line instead of failing mid-call.  Per-call state (VAD, recogniser) is cheap and
+made fresh for each call from the shared models.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from appliance.agent.base import Agent
+from appliance.config.manifest import Manifest, load_manifest
+from appliance.config.settings import Settings
+from appliance.knowledge.base import KnowledgeStore
+from appliance.logs import log_event
+from appliance.speech_in.base import SpeechRecognizer, VoiceActivityDetector
+from appliance.speech_out.base import SpeechSynthesizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Phrases:
+    """Fixed things the agent says, synthesised once and cached."""
+
+    greeting: str
+    fallback: str
+    reprompt: str = "Are you still there? How can I help you?"
+    goodbye_silence: str = "I haven't heard anything, so I'll end the call now. Goodbye."
+    farewell: str = "Thank you for calling Tensora Instruments. Goodbye!"
+    transfer: str = "Of course. I'm putting you through to a colleague now. Please hold."
+    apology: str = "Sorry, I didn't catch that. Could you say it again?"
+    hold_on: str = "One moment, please."
+    time_limit: str = "I'm sorry, we have reached the time limit for this call. Goodbye."
+    lead_name: str = "I'd be glad to arrange that. May I have your name, please?"
+    lead_contact: str = "Thank you. What phone number or e-mail address can our sales team reach you at?"
+    lead_confirm: str = "Thank you, {name}. We will contact you at {contact}. Is that correct?"
+    lead_retry: str = "Sorry about that. Please tell me the phone number or e-mail address again."
+    lead_done: str = "Thank you. Our sales team will be in touch shortly. Is there anything else I can help with?"
+
+
+@dataclass
+class Engines:
+    """Shared models plus the worker threads that run them."""
+
+    settings: Settings
+    manifest: Manifest
+    synthesizer: SpeechSynthesizer
+    agent: Agent
+    store: KnowledgeStore
+    phrases: Phrases
+    #: Generation, synthesis and transcription run here, never on the event loop.
+    workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=max(4, (os.cpu_count() or 2) * 2), thread_name_prefix="model"))
+
+    @classmethod
+    def load(cls, settings: Settings) -> Engines:
+        from appliance.agent import create_agent
+        from appliance.agent.prompts import load_prompts
+        from appliance.knowledge import create_knowledge_store
+        from appliance.speech_in.factory import create_recognizer
+        from appliance.speech_out.factory import create_synthesizer
+
+        t0 = time.monotonic()
+        manifest = load_manifest(settings.manifest_path)
+        manifest.verify_all(full=False)
+        synthesizer = create_synthesizer(settings, manifest)
+        store = create_knowledge_store(settings, manifest)
+        source = settings.resolve(settings.knowledge.source_dir)
+        if store.count() == 0 and source.is_dir():
+            # A fresh box: ingest the configured knowledge base once, so calls can be answered.
+            report = store.ingest(source)
+            log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added), chunks=report.chunks)
+        agent = create_agent(settings, manifest, store)
+        create_recognizer(settings, manifest)  # loads and checks the shared ASR model now
+        prompts = load_prompts(settings.resolve(settings.agent.prompts_file) if settings.agent.prompts_file else None)
+        phrases = Phrases(greeting=prompts.greeting, fallback=prompts.fallback,
+                          **{k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
+        engines = cls(settings, manifest, synthesizer, agent, store, phrases)
+        engines.warm()
+        log_event(log, "engines.loaded", took_s=round(time.monotonic() - t0, 2), asr=settings.asr.engine)
+        return engines
+
+    def warm(self) -> None:
+        """Synthesise the fixed phrases into the cache and run each model once."""
+        cached = getattr(self.synthesizer, "cached", None)
+        for text in (self.phrases.greeting, self.phrases.fallback, self.phrases.reprompt, self.phrases.farewell,
+                     self.phrases.transfer, self.phrases.apology, self.phrases.hold_on, self.phrases.goodbye_silence,
+                     self.phrases.lead_name, self.phrases.lead_contact, self.phrases.lead_retry, self.phrases.lead_done):
+            if cached is not None:
+                cached(text)
+        recognizer = self.new_recognizer()
+        recognizer.feed(np.zeros(1600, dtype=np.int16))
+        recognizer.finish()
+
+    def phrase_audio(self, text: str) -> np.ndarray:
+        cached = getattr(self.synthesizer, "cached", None)
+        return cached(text) if cached is not None else self.synthesizer.synthesize(text)
+
+    def new_recognizer(self) -> SpeechRecognizer:
+        from appliance.speech_in.factory import create_recognizer
+
+        return create_recognizer(self.settings, self.manifest)
+
+    def new_vad(self) -> VoiceActivityDetector:
+        from appliance.speech_in.factory import create_vad
+
+        return create_vad(self.settings, self.manifest)
+
+    def close(self) -> None:
+        self.workers.shutdown(wait=False, cancel_futures=True)
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,157 @@
+"""Call records in SQLite (WAL), written as the call goes so a crash loses at most one event.
+
+One writer thread owns the connection: the call path hands it rows and never waits on
+disk.  Readers (the admin console, tests, the demo) open their own connections; WAL lets
+them read while calls are being written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+  call_id TEXT PRIMARY KEY,
+  caller TEXT NOT NULL DEFAULT '',
+  started_at REAL NOT NULL,
+  ended_at REAL,
+  outcome TEXT,             -- answered | transferred | abandoned | error | in_progress
+  end_reason TEXT,
+  recording_caller TEXT,
+  recording_agent TEXT
+);
+CREATE TABLE IF NOT EXISTS turns (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id TEXT NOT NULL REFERENCES calls(call_id),
+  idx INTEGER NOT NULL,
+  at REAL NOT NULL,
+  kind TEXT NOT NULL,       -- answer | greeting | reprompt | transfer | farewell | lead | fallback
+  caller_text TEXT NOT NULL DEFAULT '',
+  agent_text TEXT NOT NULL DEFAULT '',
+  sources TEXT NOT NULL DEFAULT '[]',
+  timings TEXT NOT NULL DEFAULT '{}',
+  interrupted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id TEXT NOT NULL,
+  at REAL NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS leads (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  call_id TEXT NOT NULL,
+  at REAL NOT NULL,
+  name TEXT NOT NULL,
+  contact TEXT NOT NULL,
+  products TEXT NOT NULL DEFAULT '[]',
+  request TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS turns_call ON turns(call_id);
+CREATE INDEX IF NOT EXISTS events_call ON events(call_id);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with WAL on and the schema in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.executescript(SCHEMA)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+class CallRecords:
+    """Writes call, turn, event and lead rows from one background thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = connect(path)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-records")
+        self._lock = threading.Lock()
+
+    def _submit(self, fn: Callable[[sqlite3.Connection], Any]) -> Future[Any]:
+        def run() -> Any:
+            with self._lock:
+                result = fn(self._conn)
+                self._conn.commit()
+                return result
+
+        return self._writer.submit(run)
+
+    def start_call(self, call_id: str, caller: str) -> Future[Any]:
+        return self._submit(lambda c: c.execute(
+            "INSERT OR REPLACE INTO calls(call_id, caller, started_at, outcome) VALUES (?,?,?,'in_progress')",
+            (call_id, caller, time.time())))
+
+    def end_call(self, call_id: str, outcome: str, reason: str = "", recordings: tuple[str, str] = ("", "")) -> Future[Any]:
+        return self._submit(lambda c: c.execute(
+            "UPDATE calls SET ended_at=?, outcome=?, end_reason=?, recording_caller=?, recording_agent=? WHERE call_id=?",
+            (time.time(), outcome, reason, recordings[0] or None, recordings[1] or None, call_id)))
+
+    def add_turn(self, call_id: str, idx: int, kind: str, caller_text: str, agent_text: str,
+                 sources: list[dict[str, Any]] | None = None, timings: dict[str, Any] | None = None,
+                 interrupted: bool = False) -> Future[Any]:
+        return self._submit(lambda c: c.execute(
+            "INSERT INTO turns(call_id, idx, at, kind, caller_text, agent_text, sources, timings, interrupted)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (call_id, idx, time.time(), kind, caller_text, agent_text, json.dumps(sources or []),
+             json.dumps(timings or {}), int(interrupted))))
+
+    def add_event(self, call_id: str, kind: str, **detail: Any) -> Future[Any]:
+        return self._submit(lambda c: c.execute(
+            "INSERT INTO events(call_id, at, kind, detail) VALUES (?,?,?,?)",
+            (call_id, time.time(), kind, json.dumps(detail))))
+
+    def add_lead(self, call_id: str, name: str, contact: str, products: list[str], request: str) -> Future[Any]:
+        return self._submit(lambda c: c.execute(
+            "INSERT INTO leads(call_id, at, name, contact, products, request) VALUES (?,?,?,?,?,?)",
+            (call_id, time.time(), name, contact, json.dumps(products), request)))
+
+    def flush(self) -> None:
+        """Wait until every row handed over so far is on disk."""
+        self._submit(lambda c: None).result()
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.shutdown(wait=True)
+        self._conn.close()
+
+
+def read_call(path: Path, call_id: str) -> dict[str, Any] | None:
+    """One call with its turns, events and leads (tests, the demo and the admin API use it)."""
+    conn = connect(path)
+    try:
+        row = conn.execute("SELECT * FROM calls WHERE call_id=?", (call_id,)).fetchone()
+        if row is None:
+            return None
+        call = dict(row)
+        call["turns"] = [
+            {**dict(t), "sources": json.loads(t["sources"]), "timings": json.loads(t["timings"])}
+            for t in conn.execute("SELECT * FROM turns WHERE call_id=? ORDER BY id", (call_id,))
+        ]
+        call["events"] = [{**dict(e), "detail": json.loads(e["detail"])}
+                          for e in conn.execute("SELECT * FROM events WHERE call_id=? ORDER BY id", (call_id,))]
+        call["leads"] = [{**dict(lead), "products": json.loads(lead["products"])}
+                         for lead in conn.execute("SELECT * FROM leads WHERE call_id=? ORDER BY id", (call_id,))]
+        return call
+    finally:
+        conn.close()
+
+
+def list_calls(path: Path, limit: int = 50) -> list[dict[str, Any]]:
+    conn = connect(path)
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM calls ORDER BY started_at DESC LIMIT ?", (limit,))]
+    finally:
+        conn.close()

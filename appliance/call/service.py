@@ -1,0 +1,30 @@
+"""Wires the conversation into the Stasis app: shared engines, call records, one session per call."""
+
+from __future__ import annotations
+
+import asyncio
+
+from appliance.call.engines import Engines
+from appliance.call.records import CallRecords
+from appliance.call.session import ConversationSession
+from appliance.config.settings import Settings
+from appliance.telephony.stasis_app import CallHandler, CallLeg
+
+
+def records_path(settings: Settings):  # type: ignore[no-untyped-def]
+    return settings.data_path / "calls.sqlite3"
+
+
+def conversation_handler(engines: Engines, records: CallRecords | None) -> CallHandler:
+    """The handler the Stasis app runs for each answered call."""
+
+    async def handle(leg: CallLeg) -> None:
+        await ConversationSession(leg, engines, records).run()
+
+    return handle
+
+
+async def build_conversation_handler(settings: Settings) -> CallHandler:
+    """Load and warm every engine (off the loop) before the first call is taken."""
+    engines = await asyncio.get_running_loop().run_in_executor(None, Engines.load, settings)
+    return conversation_handler(engines, CallRecords(records_path(settings)))

@@ -1,0 +1,508 @@
+"""One call's conversation: greeting, listening, thinking, speaking, and back, until it ends.
+
+The session is event-driven and never blocks the loop.  Caller audio arrives as 20 ms
+frames; a per-call worker thread runs the VAD and the recogniser on them in order.  A
+final transcript starts a reply: the agent's sentences are generated in one worker
+thread and synthesised in another, so the first sentence is already playing as RTP while
+the model writes the next.  Caller speech while we talk (past a guard interval, and loud
+enough not to be our own echo) is a barge-in: our queued audio is dropped at once, the
+generation is cancelled, and the new utterance is handled as the next turn.
+
+Every state change and every turn's timings go to the structured log and the call record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from appliance.agent.base import AnswerStream, Turn
+from appliance.call import intents
+from appliance.call.engines import Engines
+from appliance.call.records import CallRecords
+from appliance.logs import log_event
+from appliance.speech_in.base import Transcript, VadEvent
+from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
+from appliance.telephony.stasis_app import CallLeg
+
+log = logging.getLogger(__name__)
+
+#: Mean RMS (int16) of the caller's last 200 ms needed for speech to count as a barge-in;
+#: quieter "speech" while we talk is most likely our own voice echoed back by the line.
+BARGE_IN_MIN_RMS = 500.0
+
+
+class State(enum.Enum):
+    GREETING = "greeting"
+    LISTENING = "listening"
+    THINKING = "thinking"
+    SPEAKING = "speaking"
+    TRANSFERRING = "transferring"
+    ENDED = "ended"
+
+
+@dataclass
+class TurnClock:
+    """Loop-clock times of one turn's milestones (seconds); reported relative to speech end."""
+
+    speech_end: float | None = None
+    transcript: float | None = None
+    first_sentence: float | None = None
+    first_audio_chunk: float | None = None
+    first_rtp: float | None = None
+    agent: dict[str, Any] = field(default_factory=dict)
+
+    def report(self) -> dict[str, Any]:
+        base = self.speech_end if self.speech_end is not None else self.transcript
+        out: dict[str, Any] = {}
+        for name in ("transcript", "first_sentence", "first_audio_chunk", "first_rtp"):
+            value = getattr(self, name)
+            if value is not None and base is not None:
+                out[f"{name}_ms"] = round((value - base) * 1000, 1)
+        out.update({k: v for k, v in self.agent.items() if v is not None})
+        return out
+
+
+@dataclass
+class LeadForm:
+    """A quote or callback request being taken down."""
+
+    request: str
+    step: str = "name"  # name -> contact -> confirm
+    name: str = ""
+    contact: str = ""
+
+
+class ConversationSession:
+    """Runs one call from greeting to hangup (or transfer)."""
+
+    def __init__(self, leg: CallLeg, engines: Engines, records: CallRecords | None = None) -> None:
+        self.leg = leg
+        self.engines = engines
+        self.settings = engines.settings
+        self.records = records
+        self.call_id = leg.call_id
+        self.state = State.GREETING
+        self.loop = asyncio.get_running_loop()
+        self.vad = engines.new_vad()
+        self.asr = engines.new_recognizer()
+        self._listen_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{self.call_id}")
+        self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue()
+        self._stream_t0: float | None = None  # loop time of the first caller frame (VAD time zero)
+        self._recent_rms: deque[float] = deque(maxlen=10)
+        self.history: list[Turn] = []
+        self.turn_index = 0
+        self._reply_task: asyncio.Task[None] | None = None
+        self._reply_cancel: threading.Event | None = None
+        self._answer: AnswerStream | None = None
+        self._speech_end_at: float | None = None
+        self._in_speech = False
+        self._last_activity = self.loop.time()
+        self._reprompts = 0
+        self._unanswered = 0
+        self._failures = 0
+        self._started = self.loop.time()
+        self._lead: LeadForm | None = None
+        self.outcome = "answered"
+        self._ending = False
+        self._rx_audio: list[np.ndarray] = []
+        self._tx_audio: list[np.ndarray] = []
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def run(self) -> None:
+        """Until the call ends; the Stasis app cancels us when the caller hangs up."""
+        if self.records:
+            self.records.start_call(self.call_id, self.leg.caller.caller_number)
+        self.leg.rtp.on_audio = self._on_audio
+        if self.settings.call.record_audio:
+            self.leg.rtp.taps.append(lambda f: self._rx_audio.append(f.pcm))
+        tasks = [self.loop.create_task(self._listen_loop()), self.loop.create_task(self._dtmf_loop()),
+                 self.loop.create_task(self._watchdog())]
+        try:
+            await self._say(self.engines.phrases.greeting, kind="greeting")
+            self._set_state(State.LISTENING)
+            await self.leg.ended.wait()
+        finally:
+            for t in tasks:
+                t.cancel()
+            self._cancel_reply("call_ended")
+            self._set_state(State.ENDED)
+            self._listen_exec.shutdown(wait=False, cancel_futures=True)
+            self._finish_record()
+
+    def _finish_record(self) -> None:
+        reason = self.leg.end_reason
+        if self.leg.transferred_to:
+            self.outcome = "transferred"
+        elif reason == "caller_hangup" and self.turn_index == 0 and self.outcome == "answered":
+            self.outcome = "abandoned"
+        recordings = ("", "")
+        if self.settings.call.record_audio:
+            recordings = self._write_recordings()
+        if self.records:
+            self.records.end_call(self.call_id, self.outcome, reason, recordings)
+        log_event(log, "session.end", call_id=self.call_id, outcome=self.outcome, reason=reason,
+                  turns=self.turn_index, duration_s=round(self.loop.time() - self._started, 2))
+
+    def _write_recordings(self) -> tuple[str, str]:
+        from appliance.telephony.sip_caller import write_wav
+
+        folder = self.settings.data_path / "recordings"
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for side, chunks in (("caller", self._rx_audio), ("agent", self._tx_audio)):
+            path = folder / f"{self.call_id}-{side}.wav"
+            write_wav(path, np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16))
+            paths.append(str(path))
+        return paths[0], paths[1]
+
+    def _set_state(self, state: State) -> None:
+        if state is not self.state:
+            log_event(log, "session.state", call_id=self.call_id, state=state.value, previous=self.state.value)
+            self.state = state
+
+    def _event(self, kind: str, **detail: Any) -> None:
+        log_event(log, f"session.{kind}", call_id=self.call_id, **detail)
+        if self.records:
+            self.records.add_event(self.call_id, kind, **detail)
+
+    # -- audio in ----------------------------------------------------------------------
+    def _on_audio(self, frame: ReceivedFrame) -> None:
+        if self._stream_t0 is None:
+            self._stream_t0 = frame.arrival
+        self._recent_rms.append(float(np.sqrt(np.mean(frame.pcm.astype(np.float32) ** 2))))
+        self._frames.put_nowait(frame)
+
+    def _process(self, pcm: np.ndarray) -> tuple[list[VadEvent], list[Transcript]]:
+        """Worker thread: VAD events and transcripts for the next stretch of caller audio."""
+        events = self.vad.process(pcm)
+        transcripts = self.asr.feed(pcm)
+        if any(e.kind == "speech_end" for e in events) and not any(t.is_final for t in transcripts):
+            transcripts += self.asr.finish()
+        return events, transcripts
+
+    async def _listen_loop(self) -> None:
+        while True:
+            frames = [await self._frames.get()]
+            while not self._frames.empty():
+                frames.append(self._frames.get_nowait())
+            pcm = np.concatenate([f.pcm for f in frames])
+            try:
+                events, transcripts = await self.loop.run_in_executor(self._listen_exec, self._process, pcm)
+            except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call
+                log.exception("event=session.asr_failed call_id=%s", self.call_id)
+                await self._failure("asr_error", str(exc))
+                continue
+            for event in events:
+                self._on_vad(event)
+            for transcript in transcripts:
+                if transcript.is_final:
+                    await self._on_final(transcript)
+
+    def _on_vad(self, event: VadEvent) -> None:
+        at = (self._stream_t0 or self.loop.time()) + event.at_s
+        self._last_activity = self.loop.time()
+        if event.kind == "speech_start":
+            self._in_speech = True
+            if self._speaking() and self._barge_in_allowed():
+                self._barge_in()
+        else:
+            self._in_speech = False
+            self._speech_end_at = at
+
+    def _speaking(self) -> bool:
+        return self.leg.rtp.speaking or (self._reply_task is not None and not self._reply_task.done())
+
+    def _barge_in_allowed(self) -> bool:
+        started = self.leg.rtp.last_talkspurt_started
+        guard = self.settings.call.barge_in_guard_ms / 1000
+        if started is not None and self.loop.time() - started < guard:
+            return False
+        level = float(np.mean(self._recent_rms)) if self._recent_rms else 0.0
+        return level >= BARGE_IN_MIN_RMS
+
+    def _barge_in(self) -> None:
+        dropped = self.leg.rtp.clear()
+        self._cancel_reply("barge_in")
+        self._event("barge_in", dropped_frames=dropped, state=self.state.value)
+        self._set_state(State.LISTENING)
+
+    # -- turns -------------------------------------------------------------------------
+    async def _on_final(self, transcript: Transcript) -> None:
+        text = transcript.text.strip()
+        now = self.loop.time()
+        if not text or self.state in (State.TRANSFERRING, State.ENDED) or self._ending:
+            return
+        if intents.is_backchannel(text):
+            self._event("backchannel", text=text)
+            return
+        if self._speaking():
+            # Heard while we talk but not loud or long enough to barge in: our own echo.
+            self._event("ignored_during_speech", text=text)
+            return
+        clock = TurnClock(speech_end=self._speech_end_at or now, transcript=now)
+        self._speech_end_at = None
+        self._reprompts = 0
+        self.turn_index += 1
+        self._event("caller_said", text=text, turn=self.turn_index)
+        if self._lead is not None:
+            await self._continue_lead(text, clock)
+        elif intents.wants_operator(text):
+            await self._transfer("caller_asked", text)
+        elif intents.says_goodbye(text):
+            await self._say(self.engines.phrases.farewell, kind="farewell", caller_text=text)
+            await self._end_call("goodbye")
+        elif intents.wants_lead(text):
+            self._lead = LeadForm(request=text)
+            await self._say(self.engines.phrases.lead_name, kind="lead", caller_text=text)
+        else:
+            self._start_reply(text, clock)
+
+    def _start_reply(self, question: str, clock: TurnClock) -> None:
+        self._cancel_reply("superseded")
+        self._set_state(State.THINKING)
+        cancel = threading.Event()
+        self._reply_cancel = cancel
+        self._reply_task = self.loop.create_task(self._reply(question, clock, cancel))
+
+    def _cancel_reply(self, reason: str) -> None:
+        if self._reply_cancel is not None:
+            self._reply_cancel.set()
+        if self._answer is not None:
+            self._answer.cancel.set()
+        if self._reply_task is not None and not self._reply_task.done() and reason != "superseded":
+            log_event(log, "session.reply_cancelled", call_id=self.call_id, reason=reason)
+
+    async def _reply(self, question: str, clock: TurnClock, cancel: threading.Event) -> None:
+        """Generate and speak one answer; sentences are synthesised while the next is written."""
+        sentences: queue.Queue[str | None] = queue.Queue()
+        answer = await self.loop.run_in_executor(self.engines.workers, self.engines.agent.answer, question,
+                                                 tuple(self.history[-self.settings.agent.history_turns:]))
+        self._answer = answer
+        spoken: list[str] = []
+
+        def generate() -> None:
+            try:
+                for sentence in answer.sentences:
+                    if cancel.is_set():
+                        break
+                    if clock.first_sentence is None:
+                        clock.first_sentence = time.monotonic()
+                    sentences.put(sentence)
+            finally:
+                close = getattr(answer.sentences, "close", None)
+                if close is not None:
+                    close()  # releases the model for the next caller
+                sentences.put(None)
+
+        def speak() -> None:
+            pause = np.zeros(int(self.settings.tts.sentence_pause_ms * 8), dtype=np.int16)
+            while True:
+                sentence = sentences.get()
+                if sentence is None or cancel.is_set():
+                    return
+                for chunk in self.engines.synthesizer.stream(sentence):
+                    if cancel.is_set():
+                        return
+                    if clock.first_audio_chunk is None:
+                        clock.first_audio_chunk = time.monotonic()
+                        self.loop.call_soon_threadsafe(self._first_audio_out, clock)
+                    self.loop.call_soon_threadsafe(self._play, chunk, cancel)
+                self.loop.call_soon_threadsafe(self._play, pause, cancel)
+                spoken.append(sentence)
+
+        gen = self.loop.run_in_executor(self.engines.workers, generate)
+        say = self.loop.run_in_executor(self.engines.workers, speak)
+        hold = self.loop.create_task(self._hold_on_if_slow(clock, cancel))
+        try:
+            await asyncio.gather(gen, say)
+            hold.cancel()
+            if not cancel.is_set():
+                await self.leg.rtp.wait_idle()
+        finally:
+            hold.cancel()
+            clock.agent = {"retrieval_ms": _ms(answer.retrieval_s), "first_token_ms": _ms(answer.first_token_s),
+                           "tokens": answer.tokens, "mode": getattr(answer, "mode", None)}
+            interrupted = cancel.is_set()
+            text = " ".join(spoken)
+            if spoken and not interrupted:
+                self.history.append(Turn(question, text))
+            self._unanswered = self._unanswered + 1 if answer.fell_back else 0
+            self._failures = 0
+            self._record_turn("answer", question, text, clock, answer, interrupted)
+            if not interrupted:
+                self._last_activity = self.loop.time()
+                self._set_state(State.LISTENING)
+                if self._unanswered >= self.settings.call.max_unanswered_turns:
+                    await self._transfer("unanswered", question)
+
+    def _first_audio_out(self, clock: TurnClock) -> None:
+        self._set_state(State.SPEAKING)
+        # The pacer sends the first queued frame on its next 20 ms tick.
+        clock.first_rtp = self.loop.time() + 0.02
+
+    def _play(self, chunk: np.ndarray, cancel: threading.Event) -> None:
+        if not cancel.is_set():
+            self.leg.rtp.play(chunk)
+            if self.settings.call.record_audio:
+                self._tx_audio.append(chunk)
+
+    async def _hold_on_if_slow(self, clock: TurnClock, cancel: threading.Event) -> None:
+        """Dead air is capped: past the limit with nothing to say yet, say "one moment"."""
+        await asyncio.sleep(self.settings.call.max_dead_air_s)
+        if clock.first_audio_chunk is None and not cancel.is_set():
+            self._event("hold_on")
+            self._play(self.engines.phrase_audio(self.engines.phrases.hold_on), cancel)
+
+    def _record_turn(self, kind: str, caller_text: str, agent_text: str, clock: TurnClock | None,
+                     answer: AnswerStream | None = None, interrupted: bool = False) -> None:
+        timings = clock.report() if clock else {}
+        sources = [{"source": p.source, "title": p.title, "score": round(p.score, 3)} for p in (answer.sources if answer else [])]
+        log_event(log, "session.turn", call_id=self.call_id, turn=self.turn_index, kind=kind, caller=caller_text,
+                  agent=agent_text, interrupted=interrupted, **{k: v for k, v in timings.items() if k.endswith("_ms")})
+        if self.records:
+            self.records.add_turn(self.call_id, self.turn_index, kind, caller_text, agent_text, sources, timings, interrupted)
+
+    async def _say(self, text: str, kind: str, caller_text: str = "") -> None:
+        """Speak a fixed phrase (cached audio) and wait until it has gone out."""
+        self._set_state(State.SPEAKING if kind != "greeting" else State.GREETING)
+        pcm = await self.loop.run_in_executor(self.engines.workers, self.engines.phrase_audio, text)
+        self.leg.rtp.play(pcm)
+        if self.settings.call.record_audio:
+            self._tx_audio.append(pcm)
+        self._record_turn(kind, caller_text, text, None)
+        await self.leg.rtp.wait_idle()
+        self._last_activity = self.loop.time()
+        if self.state not in (State.TRANSFERRING, State.ENDED):
+            self._set_state(State.LISTENING)
+
+    # -- leads ---------------------------------------------------------------------------
+    async def _continue_lead(self, text: str, clock: TurnClock) -> None:
+        lead = self._lead
+        assert lead is not None
+        phrases = self.engines.phrases
+        if lead.step == "name":
+            lead.name = intents.extract_name(text)
+            lead.step = "contact"
+            await self._say(phrases.lead_contact, kind="lead", caller_text=text)
+        elif lead.step == "contact":
+            contact = intents.extract_contact(text)
+            if not contact:
+                await self._say(phrases.lead_retry, kind="lead", caller_text=text)
+                return
+            lead.contact = contact
+            lead.step = "confirm"
+            confirm = phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(contact))
+            await self._say_synthesised(confirm, kind="lead", caller_text=text)
+        elif lead.step == "confirm":
+            if intents.is_yes(text):
+                products = sorted({s.get("title", "").split(" > ")[0] for s in self._sources_so_far()} - {""})
+                if self.records:
+                    self.records.add_lead(self.call_id, lead.name, lead.contact, products, lead.request)
+                self._event("lead_stored", name=lead.name, contact=lead.contact)
+                self._lead = None
+                await self._say(phrases.lead_done, kind="lead", caller_text=text)
+            else:
+                contact = intents.extract_contact(text)
+                if contact:
+                    lead.contact = contact
+                    confirm = phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(contact))
+                    await self._say_synthesised(confirm, kind="lead", caller_text=text)
+                else:
+                    lead.step = "contact"
+                    await self._say(phrases.lead_retry, kind="lead", caller_text=text)
+
+    def _sources_so_far(self) -> list[dict[str, Any]]:
+        return self._all_sources
+
+    @property
+    def _all_sources(self) -> list[dict[str, Any]]:
+        answer = self._answer
+        return [{"title": p.title, "source": p.source} for p in (answer.sources if answer else [])]
+
+    async def _say_synthesised(self, text: str, kind: str, caller_text: str) -> None:
+        """A phrase with the caller's details in it: synthesised now, not cached."""
+        self._set_state(State.SPEAKING)
+        pcm = await self.loop.run_in_executor(self.engines.workers, self.engines.synthesizer.synthesize, text)
+        self.leg.rtp.play(pcm)
+        self._record_turn(kind, caller_text, text, None)
+        await self.leg.rtp.wait_idle()
+        self._last_activity = self.loop.time()
+        self._set_state(State.LISTENING)
+
+    # -- leaving -------------------------------------------------------------------------
+    async def _transfer(self, reason: str, caller_text: str = "") -> None:
+        if self._ending:
+            return
+        self._ending = True
+        self._cancel_reply("transfer")
+        self._event("transfer", reason=reason)
+        await self._say(self.engines.phrases.transfer, kind="transfer", caller_text=caller_text)
+        self._set_state(State.TRANSFERRING)
+        self.outcome = "transferred"
+        d = self.settings.dialplan
+        await self.leg.transfer(d.operator_context, d.operator_extension, d.operator_priority)
+
+    async def _end_call(self, reason: str) -> None:
+        self._ending = True
+        self._event("hangup", reason=reason)
+        await self.leg.hangup()
+
+    async def _failure(self, kind: str, detail: str) -> None:
+        self._failures += 1
+        self._event(kind, detail=detail[:200], consecutive=self._failures)
+        if self._failures >= 2:
+            self.outcome = "error"
+            await self._transfer(kind)
+        else:
+            await self._say(self.engines.phrases.apology, kind="fallback")
+
+    async def _dtmf_loop(self) -> None:
+        while True:
+            digit = await self.leg.dtmf.get()
+            self._event("dtmf", digit=digit)
+            if digit == "0":
+                self.leg.rtp.clear()
+                await self._transfer("dtmf_0", "DTMF 0")
+
+    async def _watchdog(self) -> None:
+        """Reprompt after silence, hang up after too many, and enforce the call's length."""
+        cfg = self.settings.call
+        while True:
+            await asyncio.sleep(0.25)
+            now = self.loop.time()
+            if self._ending:
+                continue
+            if now - self._started > cfg.max_call_s:
+                self._cancel_reply("time_limit")
+                self.leg.rtp.clear()
+                await self._say(self.engines.phrases.time_limit, kind="farewell")
+                await self._end_call("time_limit")
+                continue
+            quiet = (self.state is State.LISTENING and not self._in_speech and not self._speaking()
+                     and now - self._last_activity > cfg.reprompt_after_s)
+            if not quiet:
+                continue
+            self._reprompts += 1
+            if self._reprompts > cfg.max_reprompts:
+                self.outcome = "abandoned"
+                await self._say(self.engines.phrases.goodbye_silence, kind="farewell")
+                await self._end_call("silence")
+            else:
+                self._event("reprompt", count=self._reprompts)
+                await self._say(self.engines.phrases.reprompt, kind="reprompt")
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
