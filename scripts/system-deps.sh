@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Host Debian packages the appliance needs for development, tests and the demo:
+#   debootstrap  builds the local Asterisk root (scripts/asterisk.sh build)
+#   sip-tester   SIPp (binary "sipp"), places SIP test calls into Asterisk
+#   espeak-ng    synthesises caller speech for tests
+#   sox          audio conversion in scripts and tests
+#   libsndfile1  used by the Python audio stack
+# Idempotent: installs only what is missing (one apt-get update first), and says
+# nothing when everything is present. Run as root.
+set -euo pipefail
+
+PACKAGES=(debootstrap sip-tester espeak-ng sox libsndfile1)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "system-deps.sh: missing packages: ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+echo "system-deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "system-deps.sh: done" >&2
