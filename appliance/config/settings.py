@@ -82,6 +82,12 @@ class VadSettings:
     threshold: float = field(default=0.5, metadata=_range(0.05, 0.95))
     min_speech_ms: int = field(default=160, metadata=_range(20, 5000))
     end_silence_ms: int = field(default=500, metadata=_range(60, 5000))
+    #: End-of-turn model (Smart Turn, manifest role ``turn``), used when on and installed:
+    #: after ``turn_silence_ms`` of silence the turn ends if the model's probability that the
+    #: caller has finished is at least ``turn_threshold``; otherwise after ``end_silence_ms``.
+    turn_model: bool = True
+    turn_threshold: float = field(default=0.5, metadata=_range(0.05, 0.99))
+    turn_silence_ms: int = field(default=200, metadata=_range(60, 5000))
 
 
 @dataclass
