@@ -34,6 +34,7 @@ from appliance.speech_in.vad import SileroVad
 MODEL_RATE = 16000
 MODEL_SECONDS = 8
 PRE_SPEECH_S = 0.5  # audio before the VAD's speech start that the model also sees
+TRAILING_SILENCE_S = 0.2  # silence after the speech the model is shown (what it was trained on)
 STEP = 256  # 8 kHz samples (32 ms, one VAD window) the detector advances at a time
 
 # --- Whisper log-mel features (numpy; equals transformers' WhisperFeatureExtractor(chunk_length=8)) ---
@@ -234,7 +235,24 @@ class EndOfTurnDetector(VoiceActivityDetector):
     def _turn_audio(self) -> np.ndarray:
         """The turn so far (from a little before its start), as 8 kHz int16."""
         start = int(max(0.0, self._turn_start_s - PRE_SPEECH_S) * PHONE_RATE) - self._audio_start
-        return self._audio[max(0, start):]
+        return trim_trailing_silence(self._audio[max(0, start):])
+
+
+def trim_trailing_silence(pcm_8k: np.ndarray, keep_s: float = TRAILING_SILENCE_S) -> np.ndarray:
+    """Cut the audio ``keep_s`` after its last audible 10 ms (within 40 dB of its loudest).
+
+    The model learnt turns that end ~200 ms after the speech (pipecat's VAD stop time); shown
+    more silence it calls nearly anything complete, and the VAD's own hangover would add that.
+    """
+    hop = PHONE_RATE // 100
+    n = len(pcm_8k) // hop
+    if n == 0:
+        return pcm_8k
+    rms = np.sqrt((pcm_8k[: n * hop].astype(np.float64).reshape(n, hop) ** 2).mean(axis=1))
+    loud = np.flatnonzero(rms > max(rms.max() * 0.01, 30.0))
+    if loud.size == 0:
+        return pcm_8k
+    return pcm_8k[: (int(loud[-1]) + 1) * hop + int(keep_s * PHONE_RATE)]
 
 
 # --- factory -----------------------------------------------------------------------------------
