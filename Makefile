@@ -9,7 +9,7 @@ export APPLIANCE_CACHE_DIR := $(abspath $(CACHE_DIR))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup python models asterisk-root asterisk-up asterisk-down run test bench clean
+.PHONY: setup python models asterisk-root asterisk-up asterisk-down run test bench clean bundle lint-ansible
 
 setup: python models asterisk-root
 
@@ -42,3 +42,13 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) models/cache
+
+# Air-gapped provisioning: wheelhouse, models, Asterisk templates, KB -> dist/appliance-bundle
+# (ansible/README.md).
+bundle: python models
+	bash scripts/bundle.sh
+
+# ansible-lint lives in its own venv (it pins an ansible-core of its own).
+lint-ansible:
+	[ -x "$(APPLIANCE_CACHE_DIR)/ansible-venv/bin/ansible-lint" ] || { python3 -m venv "$(APPLIANCE_CACHE_DIR)/ansible-venv" && "$(APPLIANCE_CACHE_DIR)/ansible-venv/bin/pip" install -q ansible-lint; }
+	cd ansible && PATH="$(APPLIANCE_CACHE_DIR)/ansible-venv/bin:$$PATH" ansible-lint site.yml
