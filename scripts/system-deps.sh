@@ -5,11 +5,12 @@
 #   espeak-ng    synthesises caller speech for tests
 #   sox          audio conversion in scripts and tests
 #   libsndfile1  used by the Python audio stack
+#   chromium     the real browser the admin-console tests drive (Playwright)
 # Idempotent: installs only what is missing (one apt-get update first), and says
 # nothing when everything is present. Run as root.
 set -euo pipefail
 
-PACKAGES=(debootstrap sip-tester espeak-ng sox libsndfile1)
+PACKAGES=(debootstrap sip-tester espeak-ng sox libsndfile1 chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

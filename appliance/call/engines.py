@@ -13,6 +13,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -100,6 +101,26 @@ class Engines:
         recognizer = self.new_recognizer()
         recognizer.feed(np.zeros(1600, dtype=np.int16))
         recognizer.finish()
+
+    def reload_prompts(self, path: str | Path | None = None) -> None:
+        """Re-read the prompts file (admin console); calls that start afterwards use it."""
+        import dataclasses
+
+        from appliance.agent.prompts import load_prompts
+
+        a = self.settings.agent
+        prompts = load_prompts(path or (self.settings.resolve(a.prompts_file) if a.prompts_file else None))
+        self.phrases = dataclasses.replace(self.phrases, greeting=prompts.greeting, fallback=prompts.fallback, **{
+            k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
+        if hasattr(self.agent, "prompts"):
+            self.agent.prompts = prompts  # type: ignore[attr-defined]
+            if hasattr(self.agent, "prefix"):
+                self.agent.prefix = prompts.prefix()  # type: ignore[attr-defined]
+                model = getattr(self.agent, "model", None)
+                if model is not None and hasattr(model, "warm"):
+                    model.warm(self.agent.prefix)  # type: ignore[attr-defined]
+        self.warm()
+        log_event(log, "engines.prompts_reloaded", path=str(path or a.prompts_file or "packaged"))
 
     def phrase_audio(self, text: str) -> np.ndarray:
         cached = getattr(self.synthesizer, "cached", None)

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "appliance.cli.models_cmd",
     "appliance.cli.speech_cmd",
     "appliance.cli.kb_cmd", "appliance.cli.ask_cmd",
+    "appliance.web.cli",
 ]
 
 

@@ -24,13 +24,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 async def serve(settings, mode: str) -> None:  # type: ignore[no-untyped-def]
     from appliance.telephony.ari import AriClient
     from appliance.telephony.stasis_app import StasisApp
+    from appliance.web.app import start_web
 
-    handler = await _make_handler(settings, mode)
+    handler, engines = await _make_handler(settings, mode)
     async with AriClient(settings.ari.url, settings.ari.username, settings.ari.resolved_password(),
                          settings.ari.app, settings.ari.reconnect_max_s) as ari:
         app = StasisApp(ari, settings, handler)
         log_event(log, "serve.start", ari=settings.ari.url, app=settings.ari.app, mode=mode)
         task = asyncio.get_running_loop().create_task(app.run())
+        web = None
+        try:  # the admin console: same loop, so it sees live calls and shares the one store
+            web = await start_web(settings, engines=engines, stasis=app)
+        except OSError as exc:
+            log_event(log, "web.failed", level=logging.ERROR, error=str(exc))
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -40,17 +46,23 @@ async def serve(settings, mode: str) -> None:  # type: ignore[no-untyped-def]
             await task
         except asyncio.CancelledError:
             pass
+        if web is not None:
+            await web.cleanup()
         log_event(log, "serve.stop", calls_taken=app.calls_taken)
 
 
 async def _make_handler(settings, mode: str):  # type: ignore[no-untyped-def]
+    """The call handler and the shared engines (None in echo mode)."""
     if mode == "echo":
         from appliance.call.echo import echo_handler
 
-        return echo_handler
-    from appliance.call.service import build_conversation_handler
+        return echo_handler, None
+    from appliance.call.engines import Engines
+    from appliance.call.records import CallRecords
+    from appliance.call.service import conversation_handler, records_path
 
-    return await build_conversation_handler(settings)
+    engines = await asyncio.get_running_loop().run_in_executor(None, Engines.load, settings)
+    return conversation_handler(engines, CallRecords(records_path(settings))), engines
 
 
 def run(args: argparse.Namespace) -> int:

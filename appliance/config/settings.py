@@ -173,8 +173,14 @@ class WebSettings:
 
     host: str = "127.0.0.1"
     port: int = field(default=8080, metadata=_range(0, 65535))
+    #: scrypt hash of the admin password (``appliance web passwd`` prints one); empty: no sign-in.
     password_hash: str = ""
+    #: /metrics without sign-in (Prometheus scrapers); off: a session or the bearer token below.
     metrics_public: bool = True
+    #: Bearer token a scraper may send for /metrics when metrics_public is off (empty: none).
+    metrics_token: str = ""
+    #: Largest knowledge-base document the console accepts.
+    max_upload_mb: float = field(default=10.0, metadata=_range(0.1, 1024))
 
 
 @dataclass

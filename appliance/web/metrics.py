@@ -1,0 +1,123 @@
+"""Prometheus metrics of the call path, served at ``/metrics`` by the admin console.
+
+The call path reports through three functions, cheap and safe from any thread:
+
+    from appliance.web import metrics
+    metrics.call_started()                    # a call was answered and its session began
+    metrics.observe_turn(timings, kind="answer")   # a turn was recorded (timings: the *_ms dict)
+    metrics.call_ended(outcome)               # answered | transferred | abandoned | error
+    metrics.error("asr")                      # something failed (a short kind label)
+
+None of them ever raises: metrics must not break a call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+
+#: Latency stages we know from TurnClock/agent timings; other *_ms keys are observed too.
+STAGES = ("transcript", "retrieval", "first_token", "first_sentence", "first_audio_chunk", "first_rtp")
+_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0)
+OUTCOMES = ("answered", "transferred", "abandoned", "error")
+
+CALLS_STARTED = Counter("appliance_calls_started", "Calls answered by the service", registry=REGISTRY)
+CALLS = Counter("appliance_calls", "Finished calls by outcome", ["outcome"], registry=REGISTRY)
+TURNS = Counter("appliance_turns", "Turns recorded, by kind", ["kind"], registry=REGISTRY)
+INTERRUPTED = Counter("appliance_turns_interrupted", "Turns the caller barged in on", registry=REGISTRY)
+ERRORS = Counter("appliance_errors", "Errors on the call path, by kind", ["kind"], registry=REGISTRY)
+LATENCY = Histogram("appliance_turn_stage_seconds",
+                    "Time from the end of the caller's speech to each stage of the reply",
+                    ["stage"], buckets=_BUCKETS, registry=REGISTRY)
+ACTIVE = Gauge("appliance_active_calls", "Calls in progress now", registry=REGISTRY)
+
+for _o in OUTCOMES:
+    CALLS.labels(_o)
+for _s in STAGES:
+    LATENCY.labels(_s)
+
+_lock = threading.Lock()
+_active = 0
+_live: Callable[[], int] | None = None
+
+
+def _active_value() -> float:
+    if _live is not None:
+        try:
+            return float(_live())
+        except Exception:  # pragma: no cover - never break a scrape
+            pass
+    return float(_active)
+
+
+ACTIVE.set_function(_active_value)
+
+
+def bind_live_calls(count: Callable[[], int] | None) -> None:
+    """Make ``appliance_active_calls`` read the Stasis app's live-call count (the web app does this)."""
+    global _live
+    _live = count
+
+
+def call_started() -> None:
+    global _active
+    try:
+        CALLS_STARTED.inc()
+        with _lock:
+            _active += 1
+    except Exception:  # pragma: no cover
+        log.debug("metrics.call_started failed", exc_info=True)
+
+
+def call_ended(outcome: str) -> None:
+    global _active
+    try:
+        CALLS.labels(outcome or "unknown").inc()
+        with _lock:
+            _active = max(0, _active - 1)
+    except Exception:  # pragma: no cover
+        log.debug("metrics.call_ended failed", exc_info=True)
+
+
+def observe_turn(timings: Mapping[str, Any] | None, kind: str = "answer", interrupted: bool = False) -> None:
+    """Count a turn and observe each ``<stage>_ms`` timing (milliseconds) as seconds."""
+    try:
+        TURNS.labels(kind or "unknown").inc()
+        if interrupted:
+            INTERRUPTED.inc()
+        for key, value in (timings or {}).items():
+            if key.endswith("_ms") and isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                LATENCY.labels(key[:-3]).observe(value / 1000.0)
+    except Exception:  # pragma: no cover
+        log.debug("metrics.observe_turn failed", exc_info=True)
+
+
+def error(kind: str) -> None:
+    try:
+        ERRORS.labels(kind or "unknown").inc()
+    except Exception:  # pragma: no cover
+        log.debug("metrics.error failed", exc_info=True)
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition text and its content type."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

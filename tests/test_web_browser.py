@@ -1,0 +1,196 @@
+"""The admin console in a real browser (Debian's chromium driven by Playwright) against the real service.
+
+A call is placed by the scripted SIP caller through the local Asterisk into the conversation
+service (real models, record_audio on); the console runs in the same event loop with the
+service's Stasis app and engines, as ``appliance serve`` runs it.  The browser signs in,
+opens that call, loads and plays its recording, uploads a document and finds it with the
+knowledge-base search.  Screenshots go to tests/artifacts/web/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+
+from appliance.call.engines import Engines
+from appliance.call.records import CallRecords
+from appliance.call.service import conversation_handler
+from appliance.telephony.caller_voice import caller_voice
+from appliance.telephony.sip_caller import CallerTurn, SipCaller
+from appliance.web.auth import hash_password
+from conftest import ROOT, settings_for_asterisk
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.models, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--autoplay-policy=no-user-gesture-required"]
+ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
+PASSWORD = "browser test password"
+
+playwright_api = pytest.importorskip("playwright.async_api", reason="Playwright for Python is not installed (pip install playwright)")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (scripts/system-deps.sh)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("web-browser")
+
+
+#: Our own Stasis app ("<app>-<anything>" reaches it): other test sessions on the shared
+#: Asterisk neither take our call nor send us theirs.
+APP_SUFFIX = f"web{uuid.uuid4().hex[:8]}"  # letters and digits only: the dialplan matches ^<app>-[a-z0-9]+$
+CALLER_NUMBER = "5557001"
+
+
+def make_settings(local_asterisk, data_dir: Path, port: int = 0):  # type: ignore[no-untyped-def]
+    return settings_for_asterisk(local_asterisk, data_dir, knowledge={"source_dir": str(ROOT / "kb" / "sample")},
+                                 ari={"app": f"{local_asterisk.app}-{APP_SUFFIX}"},
+                                 call={"record_audio": True},
+                                 web={"port": port, "password_hash": hash_password(PASSWORD)})
+
+
+@pytest.fixture(scope="module")
+def engines(local_asterisk, data_dir: Path):  # type: ignore[no-untyped-def]
+    loaded = Engines.load(make_settings(local_asterisk, data_dir))
+    yield loaded
+    loaded.close()
+
+
+async def test_console_in_a_real_browser(local_asterisk, start_service, engines, data_dir: Path) -> None:
+    from aiohttp import web
+
+    from appliance.web.app import create_app
+
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    port = free_port()
+    settings = make_settings(local_asterisk, data_dir, port)
+    engines.settings = settings
+    records = CallRecords(data_dir / "calls.sqlite3")
+    svc = await start_service(conversation_handler(engines, records), settings)
+    runner = web.AppRunner(create_app(settings, engines=engines, stasis=svc.app, records_path=records.path))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        # 1. A real call through Asterisk, recorded.
+        question = "How much does the UTM-100 weigh?"
+        result = await SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, settings.ari.app,
+                                 caller_number=CALLER_NUMBER).call(
+            [CallerTurn(audio=caller_voice(question, "piper"), text=question)], listen_s=1.0)
+        assert result.answered
+        await svc.wait_idle(15)
+        records.flush()
+
+        async with playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            # JS errors and CSP refusals; the 4xx answers this test provokes on purpose are expected.
+            page.on("console", lambda msg: errors.append(msg.text)
+                    if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+
+            # 2. Sign in (a wrong password first: the page says so).
+            await page.goto(base + "/calls")
+            assert page.url.startswith(base + "/login")
+            await page.fill("#password", "not it")
+            await page.click("#sign-in")
+            assert "Wrong password." in await page.inner_text("#login-error")
+            await page.fill("#password", PASSWORD)
+            await page.click("#sign-in")
+            await page.wait_for_url(base + "/calls")
+            await page.screenshot(path=str(ARTIFACTS / "01-calls.png"), full_page=True)
+
+            # 3. The call (found with the history filters): transcript, latency, recordings that load and play.
+            await page.fill("input[name=caller]", CALLER_NUMBER)
+            await page.fill("input[name=q]", "UTM-100")
+            await page.click("#call-filters button")
+            await page.wait_for_url("**/calls?*")
+            assert (await page.locator("a.call-link").count()) == 1
+            await page.click("a.call-link")
+            await page.wait_for_selector("#transcript")
+            transcript = await page.inner_text("#transcript")
+            assert "UTM-100" in transcript and "410" in transcript, transcript
+            assert "first rtp" in (await page.inner_text("#latency")).lower()
+            for side in ("caller", "agent"):
+                duration = await page.eval_on_selector(f"#audio-{side}", """a => new Promise((ok, bad) => {
+                    if (a.readyState >= 1) return ok(a.duration);
+                    a.addEventListener('loadedmetadata', () => ok(a.duration));
+                    a.addEventListener('error', () => bad(new Error('audio error ' + (a.error && a.error.code))));
+                })""")
+                assert duration > 1.0, (side, duration)
+            played = await page.eval_on_selector("#audio-agent", """async a => {
+                await a.play();
+                await new Promise(r => setTimeout(r, 700));
+                a.pause();
+                return a.currentTime;
+            }""")
+            assert played > 0.2, played
+            await page.screenshot(path=str(ARTIFACTS / "02-call-detail.png"), full_page=True)
+
+            # 4. Dashboard: live calls table and both charts render.
+            await page.goto(base + "/")
+            await page.wait_for_selector("#chart-calls svg")
+            await page.wait_for_selector("#chart-latency svg")
+            assert "No calls in progress." in await page.inner_text("#live-calls")
+            await page.screenshot(path=str(ARTIFACTS / "03-dashboard.png"), full_page=True)
+
+            # 5. Knowledge base: upload a document, watch it ingest, find it with the search.
+            doc = data_dir / "zephyr-kit.md"
+            doc.write_text("# Zephyr-9 calibration kit\n\nThe Zephyr-9 calibration kit costs 1,234 euros and "
+                           "ships with a certificate of calibration.\n")
+            await page.goto(base + "/kb")
+            await page.set_input_files("#kb-file", str(doc))
+            await page.click("#kb-upload-button")
+            expect = playwright_api.expect
+            await expect(page.locator("#kb-status")).to_contain_text("upload finished", timeout=60_000)
+            assert "zephyr-kit.md" in await page.inner_text("#kb-documents")
+            await page.fill("#kb-q", "How much is the Zephyr-9 calibration kit?")
+            await page.click("#kb-search-button")
+            await page.wait_for_selector("#kb-results li")
+            first = await page.inner_text("#kb-results li >> nth=0")
+            assert "zephyr-kit.md" in first and "1,234 euros" in first, first
+            await page.screenshot(path=str(ARTIFACTS / "04-knowledge-base.png"), full_page=True)
+
+            # A wrong file type is refused on the page with the reason.
+            bad = data_dir / "tool.exe"
+            bad.write_bytes(b"MZ\x00\x00")
+            await page.set_input_files("#kb-file", str(bad))
+            await page.click("#kb-upload-button")
+            await expect(page.locator("#kb-status")).to_contain_text("unsupported file type .exe")
+
+            # 6. Health and prompts pages.
+            await page.goto(base + "/health")
+            health = await page.inner_text("#health")
+            assert "asterisk" in health and "Asterisk" in health
+            await page.screenshot(path=str(ARTIFACTS / "05-health.png"), full_page=True)
+            await page.goto(base + "/prompts")
+            await page.fill("#prompts-text", "greeting = 'broken")
+            await page.click("#prompts-form button")
+            assert "not valid TOML" in await page.inner_text("#prompts-error")
+            await page.screenshot(path=str(ARTIFACTS / "06-prompts-error.png"), full_page=True)
+
+            assert not errors, errors
+            await browser.close()
+    finally:
+        await runner.cleanup()
+        records.close()
+    # The uploaded document reached the agent's store: the agent can retrieve it.
+    passages = engines.store.search("How much is the Zephyr-9 calibration kit?", top_k=1)
+    assert passages and "1,234" in passages[0].text
