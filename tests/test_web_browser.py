@@ -10,6 +10,7 @@ knowledge-base search.  Screenshots go to tests/artifacts/web/.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import socket
 import uuid
@@ -160,13 +161,26 @@ async def test_console_in_a_real_browser(local_asterisk, start_service, engines,
             await page.click("#kb-upload-button")
             expect = playwright_api.expect
             await expect(page.locator("#kb-status")).to_contain_text("upload finished", timeout=60_000)
-            assert "zephyr-kit.md" in await page.inner_text("#kb-documents")
+            await expect(page.locator("#kb-documents")).to_contain_text("zephyr-kit.md")
             await page.fill("#kb-q", "How much is the Zephyr-9 calibration kit?")
             await page.click("#kb-search-button")
             await page.wait_for_selector("#kb-results li")
             first = await page.inner_text("#kb-results li >> nth=0")
             assert "zephyr-kit.md" in first and "1,234 euros" in first, first
             await page.screenshot(path=str(ARTIFACTS / "04-knowledge-base.png"), full_page=True)
+            # The upload reached the agent's own store.
+            passages = engines.store.search("How much is the Zephyr-9 calibration kit?", top_k=1)
+            assert passages and "1,234" in passages[0].text
+
+            # Reindex (progress bar to the end), then delete the upload again.
+            await page.click("#kb-reindex")
+            await expect(page.locator("#kb-status")).to_contain_text("reindex finished", timeout=120_000)
+            assert await page.eval_on_selector("#kb-progress", "p => p.value") == 1
+            page.once("dialog", lambda d: asyncio.ensure_future(d.accept()))
+            await page.locator("#kb-documents tr", has_text="zephyr-kit.md").get_by_role("button", name="Delete").click()
+            await expect(page.locator("#kb-status")).to_contain_text("delete finished", timeout=60_000)
+            await expect(page.locator("#kb-documents")).not_to_contain_text("zephyr-kit.md")
+            assert not any("1,234" in p.text for p in engines.store.search("Zephyr-9 calibration kit price", top_k=3))
 
             # A wrong file type is refused on the page with the reason.
             bad = data_dir / "tool.exe"
@@ -181,16 +195,34 @@ async def test_console_in_a_real_browser(local_asterisk, start_service, engines,
             assert "asterisk" in health and "Asterisk" in health
             await page.screenshot(path=str(ARTIFACTS / "05-health.png"), full_page=True)
             await page.goto(base + "/prompts")
+            original = await page.input_value("#prompts-text")
             await page.fill("#prompts-text", "greeting = 'broken")
             await page.click("#prompts-form button")
             assert "not valid TOML" in await page.inner_text("#prompts-error")
             await page.screenshot(path=str(ARTIFACTS / "06-prompts-error.png"), full_page=True)
+            assert engines.phrases.greeting in original, "a bad file changes nothing"
+            # A good edit applies to the next call without a restart.
+            new_greeting = "Welcome to the console test line."
+            edited = re.sub(r'(?m)^greeting = .*$', f'greeting = "{new_greeting}"', original)
+            await page.fill("#prompts-text", edited)
+            await page.click("#prompts-form button")
+            await expect(page.locator("#prompts-message")).to_contain_text("New calls use these prompts")
+            assert engines.phrases.greeting == new_greeting
+            second = await SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, settings.ari.app,
+                                     caller_number="5557002").call([], listen_s=4.0)
+            assert second.answered
+            await svc.wait_idle(15)
+            records.flush()
+            await page.goto(base + "/calls?caller=5557002")
+            await page.click("a.call-link")
+            assert new_greeting in await page.inner_text("#transcript")
+            await page.goto(base + "/prompts")
+            await page.fill("#prompts-text", original)
+            await page.click("#prompts-form button")
+            await expect(page.locator("#prompts-message")).to_contain_text("New calls use these prompts")
 
             assert not errors, errors
             await browser.close()
     finally:
         await runner.cleanup()
         records.close()
-    # The uploaded document reached the agent's store: the agent can retrieve it.
-    passages = engines.store.search("How much is the Zephyr-9 calibration kit?", top_k=1)
-    assert passages and "1,234" in passages[0].text

@@ -58,7 +58,7 @@ class Console:
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                                             autoescape=jinja2.select_autoescape(["html"]))
         self.templates.filters["when"] = _when
-        self.templates.filters["ms"] = lambda v: "" if v is None else f"{v:.0f}"
+        self.templates.filters["ms"] = lambda v: f"{v:.0f}" if isinstance(v, (int, float)) else ("" if v is None else str(v))
 
     @property
     def max_upload_bytes(self) -> int:
