@@ -303,6 +303,15 @@ cmd_up() {
   need_root
   root_complete || die "no Asterisk root at $ROOT; run: bash scripts/asterisk.sh build"
   if pid_alive && ari_ok; then
+    # Templates may have changed since it started: re-render and reload if they did.
+    local before after
+    before="$(cat "$ROOT"/etc/asterisk/*.conf 2>/dev/null | sha256sum)"
+    render_configs
+    after="$(cat "$ROOT"/etc/asterisk/*.conf 2>/dev/null | sha256sum)"
+    if [ "$before" != "$after" ]; then
+      timeout -k 2 15 chroot "$ROOT" /usr/sbin/asterisk -rx "core reload" </dev/null >/dev/null 2>&1 || true
+      log "configs changed: reloaded"
+    fi
     write_env
     log "already up: $ARI_URL"
     return 0

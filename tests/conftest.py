@@ -16,6 +16,9 @@ from appliance.telephony.stasis_app import CallHandler, StasisApp
 pytest_plugins = ["conftest_asterisk"]
 
 ROOT = Path(__file__).resolve().parent.parent
+#: This test session's own Stasis app (dialled as its name), so parallel sessions on the
+#: shared local Asterisk never answer each other's calls.
+TEST_APP = f"appliance-test{os.getpid()}"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -25,7 +28,8 @@ def settings_for_asterisk(local_asterisk, tmp_path: Path, **overrides: dict) -> 
         "data_dir": str(tmp_path / "data"),
         "models_manifest": str(ROOT / "models" / "manifest.toml"),
         "ari": {"url": local_asterisk.ari_url, "username": local_asterisk.ari_username,
-                "password": local_asterisk.ari_password, "app": local_asterisk.app, "reconnect_max_s": 1.0},
+                "password": local_asterisk.ari_password, "app": TEST_APP,
+                "reconnect_max_s": 1.0},
     }
     for section, values in overrides.items():
         raw.setdefault(section, {}).update(values)

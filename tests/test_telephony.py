@@ -17,6 +17,7 @@ from appliance.telephony.caller_voice import caller_voice
 from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
 from appliance.telephony.sip_caller import CallerTurn, SipCaller
 from appliance.telephony.stasis_app import CallLeg
+from conftest import TEST_APP
 
 pytestmark = [pytest.mark.asterisk]
 
@@ -40,7 +41,7 @@ def best_correlation(a: np.ndarray, b: np.ndarray, max_lag: int = 200) -> float:
 
 
 def caller(local_asterisk, **kw) -> SipCaller:  # type: ignore[no-untyped-def]
-    return SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, "appliance", **kw)
+    return SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, TEST_APP, **kw)
 
 
 async def test_call_is_answered_greeting_heard_and_caller_audio_reaches_us(local_asterisk, start_service) -> None:

@@ -21,6 +21,7 @@ from appliance.agent.base import Agent
 from appliance.config.manifest import Manifest, load_manifest
 from appliance.config.settings import Settings
 from appliance.knowledge.base import KnowledgeStore
+from appliance.knowledge.vocabulary import vocabulary_from_folder
 from appliance.logs import log_event
 from appliance.speech_in.base import SpeechRecognizer, VoiceActivityDetector
 from appliance.speech_out.base import SpeechSynthesizer
@@ -58,6 +59,8 @@ class Engines:
     agent: Agent
     store: KnowledgeStore
     phrases: Phrases
+    #: Domain words the recogniser is biased towards (from the knowledge base).
+    vocabulary: str = ""
     #: Generation, synthesis and transcription run here, never on the event loop.
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=max(4, (os.cpu_count() or 2) * 2), thread_name_prefix="model"))
@@ -81,11 +84,12 @@ class Engines:
             report = store.ingest(source)
             log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added), chunks=report.chunks)
         agent = create_agent(settings, manifest, store)
+        vocabulary = vocabulary_from_folder(source)
         create_recognizer(settings, manifest)  # loads and checks the shared ASR model now
         prompts = load_prompts(settings.resolve(settings.agent.prompts_file) if settings.agent.prompts_file else None)
         phrases = Phrases(greeting=prompts.greeting, fallback=prompts.fallback,
                           **{k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
-        engines = cls(settings, manifest, synthesizer, agent, store, phrases)
+        engines = cls(settings, manifest, synthesizer, agent, store, phrases, vocabulary=vocabulary)
         engines.warm()
         log_event(log, "engines.loaded", took_s=round(time.monotonic() - t0, 2), asr=settings.asr.engine)
         return engines
@@ -126,15 +130,16 @@ class Engines:
         cached = getattr(self.synthesizer, "cached", None)
         return cached(text) if cached is not None else self.synthesizer.synthesize(text)
 
-    def new_recognizer(self) -> SpeechRecognizer:
+    def new_recognizer(self, vad: VoiceActivityDetector | None = None) -> SpeechRecognizer:
         from appliance.speech_in.factory import create_recognizer
 
-        return create_recognizer(self.settings, self.manifest)
+        return create_recognizer(self.settings, self.manifest, vocabulary=self.vocabulary, vad=vad)
 
     def new_vad(self) -> VoiceActivityDetector:
-        from appliance.speech_in.factory import create_vad
+        """Speech start/end for turn-taking: Silero, with the turn model deciding early ends."""
+        from appliance.speech_in.turn import create_turn_detector
 
-        return create_vad(self.settings, self.manifest)
+        return create_turn_detector(self.settings, self.manifest)
 
     def close(self) -> None:
         self.workers.shutdown(wait=False, cancel_futures=True)

@@ -62,6 +62,11 @@ def is_no(text: str) -> bool:
     return bool(_NO.search(text.lower()))
 
 
+def has_digits(text: str) -> bool:
+    """Digits in the words, written or spoken."""
+    return any(w in _DIGIT_WORDS or w.isdigit() for w in re.findall(r"[a-z]+|\d+", text.lower()))
+
+
 def extract_contact(text: str) -> str:
     """A phone number (digits, spoken or written) or an e-mail address from what was said."""
     t = text.lower()

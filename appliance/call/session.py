@@ -31,8 +31,10 @@ from appliance.agent.base import AnswerStream, Turn
 from appliance.call import intents
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
+from appliance.knowledge.vocabulary import product_codes
 from appliance.logs import log_event
-from appliance.speech_in.base import Transcript, VadEvent
+from appliance.web import metrics
+from appliance.speech_in.base import EventTee, Transcript, VadEvent
 from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
 from appliance.telephony.stasis_app import CallLeg
 
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 #: Mean RMS (int16) of the caller's last 200 ms needed for speech to count as a barge-in;
 #: quieter "speech" while we talk is most likely our own voice echoed back by the line.
 BARGE_IN_MIN_RMS = 500.0
+#: How long a caller dictating a number may pause between digit groups.
+CONTACT_PAUSE_S = 1.5
 
 
 class State(enum.Enum):
@@ -82,6 +86,8 @@ class LeadForm:
     step: str = "name"  # name -> contact -> confirm
     name: str = ""
     contact: str = ""
+    #: Digits heard so far while the caller dictates a number in groups.
+    partial: str = ""
 
 
 class ConversationSession:
@@ -95,8 +101,11 @@ class ConversationSession:
         self.call_id = leg.call_id
         self.state = State.GREETING
         self.loop = asyncio.get_running_loop()
-        self.vad = engines.new_vad()
-        self.asr = engines.new_recognizer()
+        # One end-of-turn detector per call.  Whisper segments utterances with it (so the
+        # transcript covers exactly the turn the detector ended); we read its events too.
+        self.vad = EventTee(engines.new_vad())
+        self.asr = engines.new_recognizer(vad=self.vad)
+        self._asr_segments_itself = getattr(self.asr, "vad", None) is self.vad
         self._listen_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{self.call_id}")
         self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue()
         self._stream_t0: float | None = None  # loop time of the first caller frame (VAD time zero)
@@ -108,12 +117,18 @@ class ConversationSession:
         self._answer: AnswerStream | None = None
         self._speech_end_at: float | None = None
         self._in_speech = False
+        #: The current utterance began while we were talking and did not barge in: most
+        #: likely our own voice echoed by the line, so its transcript is not a turn.
+        self._utterance_is_echo = False
         self._last_activity = self.loop.time()
         self._reprompts = 0
         self._unanswered = 0
         self._failures = 0
         self._started = self.loop.time()
         self._lead: LeadForm | None = None
+        self._contact_wait: asyncio.Task[None] | None = None
+        #: Our last answer offered a colleague; a "yes" now means transfer.
+        self._offered_transfer = False
         self.outcome = "answered"
         self._ending = False
         self._rx_audio: list[np.ndarray] = []
@@ -124,6 +139,7 @@ class ConversationSession:
         """Until the call ends; the Stasis app cancels us when the caller hangs up."""
         if self.records:
             self.records.start_call(self.call_id, self.leg.caller.caller_number)
+        metrics.call_started()
         self.leg.rtp.on_audio = self._on_audio
         if self.settings.call.record_audio:
             self.leg.rtp.taps.append(lambda f: self._rx_audio.append(f.pcm))
@@ -152,6 +168,7 @@ class ConversationSession:
             recordings = self._write_recordings()
         if self.records:
             self.records.end_call(self.call_id, self.outcome, reason, recordings)
+        metrics.call_ended(self.outcome)
         log_event(log, "session.end", call_id=self.call_id, outcome=self.outcome, reason=reason,
                   turns=self.turn_index, duration_s=round(self.loop.time() - self._started, 2))
 
@@ -186,11 +203,14 @@ class ConversationSession:
 
     def _process(self, pcm: np.ndarray) -> tuple[list[VadEvent], list[Transcript]]:
         """Worker thread: VAD events and transcripts for the next stretch of caller audio."""
+        if self._asr_segments_itself:
+            transcripts = self.asr.feed(pcm)
+            return self.vad.drain(), transcripts
         events = self.vad.process(pcm)
         transcripts = self.asr.feed(pcm)
         if any(e.kind == "speech_end" for e in events) and not any(t.is_final for t in transcripts):
             transcripts += self.asr.finish()
-        return events, transcripts
+        return self.vad.drain(), transcripts
 
     async def _listen_loop(self) -> None:
         while True:
@@ -215,8 +235,12 @@ class ConversationSession:
         self._last_activity = self.loop.time()
         if event.kind == "speech_start":
             self._in_speech = True
-            if self._speaking() and self._barge_in_allowed():
-                self._barge_in()
+            self._utterance_is_echo = False
+            if self._speaking():
+                if self._barge_in_allowed():
+                    self._barge_in()
+                else:
+                    self._utterance_is_echo = True
         else:
             self._in_speech = False
             self._speech_end_at = at
@@ -244,11 +268,13 @@ class ConversationSession:
         now = self.loop.time()
         if not text or self.state in (State.TRANSFERRING, State.ENDED) or self._ending:
             return
-        if intents.is_backchannel(text):
+        awaiting_yes_no = self._offered_transfer or (self._lead is not None and self._lead.step == "confirm")
+        if intents.is_backchannel(text) and not (awaiting_yes_no and (intents.is_yes(text) or intents.is_no(text))):
             self._event("backchannel", text=text)
             return
-        if self._speaking():
-            # Heard while we talk but not loud or long enough to barge in: our own echo.
+        if self._speaking() or self._utterance_is_echo:
+            # Heard while we talk but not loud enough (or too early) to barge in: our own echo.
+            self._utterance_is_echo = False
             self._event("ignored_during_speech", text=text)
             return
         clock = TurnClock(speech_end=self._speech_end_at or now, transcript=now)
@@ -256,8 +282,11 @@ class ConversationSession:
         self._reprompts = 0
         self.turn_index += 1
         self._event("caller_said", text=text, turn=self.turn_index)
+        offered, self._offered_transfer = self._offered_transfer, False
         if self._lead is not None:
             await self._continue_lead(text, clock)
+        elif offered and intents.is_yes(text):
+            await self._transfer("caller_accepted", text)
         elif intents.wants_operator(text):
             await self._transfer("caller_asked", text)
         elif intents.says_goodbye(text):
@@ -339,6 +368,7 @@ class ConversationSession:
             if spoken and not interrupted:
                 self.history.append(Turn(question, text))
             self._unanswered = self._unanswered + 1 if answer.fell_back else 0
+            self._offered_transfer = answer.fell_back and not interrupted
             self._failures = 0
             self._record_turn("answer", question, text, clock, answer, interrupted)
             if not interrupted:
@@ -368,6 +398,7 @@ class ConversationSession:
     def _record_turn(self, kind: str, caller_text: str, agent_text: str, clock: TurnClock | None,
                      answer: AnswerStream | None = None, interrupted: bool = False) -> None:
         timings = clock.report() if clock else {}
+        metrics.observe_turn(timings, kind=kind, interrupted=interrupted)
         sources = [{"source": p.source, "title": p.title, "score": round(p.score, 3)} for p in (answer.sources if answer else [])]
         log_event(log, "session.turn", call_id=self.call_id, turn=self.turn_index, kind=kind, caller=caller_text,
                   agent=agent_text, interrupted=interrupted, **{k: v for k, v in timings.items() if k.endswith("_ms")})
@@ -397,7 +428,18 @@ class ConversationSession:
             lead.step = "contact"
             await self._say(phrases.lead_contact, kind="lead", caller_text=text)
         elif lead.step == "contact":
+            if self._contact_wait is not None:
+                self._contact_wait.cancel()
+                self._contact_wait = None
+            text = f"{lead.partial} {text}".strip()
             contact = intents.extract_contact(text)
+            if "@" not in contact and intents.has_digits(text):
+                # People dictate numbers in groups with pauses: each group is held until the
+                # caller has been quiet for a moment, then the whole number is read back.
+                lead.partial = text
+                self._contact_wait = self.loop.create_task(self._contact_timeout(lead))
+                return
+            lead.partial = ""
             if not contact:
                 await self._say(phrases.lead_retry, kind="lead", caller_text=text)
                 return
@@ -407,7 +449,7 @@ class ConversationSession:
             await self._say_synthesised(confirm, kind="lead", caller_text=text)
         elif lead.step == "confirm":
             if intents.is_yes(text):
-                products = sorted({s.get("title", "").split(" > ")[0] for s in self._sources_so_far()} - {""})
+                products = self._products_discussed(lead)
                 if self.records:
                     self.records.add_lead(self.call_id, lead.name, lead.contact, products, lead.request)
                 self._event("lead_stored", name=lead.name, contact=lead.contact)
@@ -423,13 +465,23 @@ class ConversationSession:
                     lead.step = "contact"
                     await self._say(phrases.lead_retry, kind="lead", caller_text=text)
 
-    def _sources_so_far(self) -> list[dict[str, Any]]:
-        return self._all_sources
+    async def _contact_timeout(self, lead: LeadForm) -> None:
+        await asyncio.sleep(CONTACT_PAUSE_S)
+        self._contact_wait = None
+        if self._lead is lead and lead.partial and not self._in_speech:
+            text, lead.partial = lead.partial, ""
+            contact = intents.extract_contact(text)
+            if contact:
+                lead.contact, lead.step = contact, "confirm"
+                confirm = self.engines.phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(contact))
+                await self._say_synthesised(confirm, kind="lead", caller_text=text)
+            else:
+                await self._say(self.engines.phrases.lead_retry, kind="lead", caller_text=text)
 
-    @property
-    def _all_sources(self) -> list[dict[str, Any]]:
-        answer = self._answer
-        return [{"title": p.title, "source": p.source} for p in (answer.sources if answer else [])]
+    def _products_discussed(self, lead: LeadForm) -> list[str]:
+        """Product codes the caller asked about or we answered about in this call."""
+        said = " ".join([lead.request] + [f"{t.caller} {t.agent}" for t in self.history])
+        return sorted(set(product_codes(said)))
 
     async def _say_synthesised(self, text: str, kind: str, caller_text: str) -> None:
         """A phrase with the caller's details in it: synthesised now, not cached."""
@@ -461,6 +513,7 @@ class ConversationSession:
 
     async def _failure(self, kind: str, detail: str) -> None:
         self._failures += 1
+        metrics.error(kind)
         self._event(kind, detail=detail[:200], consecutive=self._failures)
         if self._failures >= 2:
             self.outcome = "error"

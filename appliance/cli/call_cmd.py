@@ -81,8 +81,10 @@ def transcribe_recording(pcm, settings) -> str:  # type: ignore[no-untyped-def]
         from appliance.speech_in.factory import transcribe_pcm
     except ImportError:
         return ""
+    from appliance.knowledge.vocabulary import vocabulary_from_folder
+
     try:
-        return transcribe_pcm(pcm, settings)
+        return transcribe_pcm(pcm, settings, vocabulary_from_folder(settings.resolve(settings.knowledge.source_dir)))
     except Exception as exc:  # noqa: BLE001 - the call itself succeeded; say why there is no text
         print(f"appliance: note: could not transcribe the recording: {exc}", file=sys.stderr)
         return ""

@@ -61,3 +61,30 @@ class VoiceActivityDetector(ABC):
     @abstractmethod
     def reset(self) -> None:
         """Start over (time restarts at zero)."""
+
+
+class EventTee(VoiceActivityDetector):
+    """A detector whose events are also kept for a second reader.
+
+    The recogniser that segments by VAD consumes the events; the call session still needs
+    them (barge-in, turn timing), so it reads the copies with ``drain``.
+    """
+
+    def __init__(self, inner: VoiceActivityDetector) -> None:
+        self.inner = inner
+        self._events: list[VadEvent] = []
+
+    def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
+        events = self.inner.process(pcm_8k)
+        self._events.extend(events)
+        return events
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+    def drain(self) -> list[VadEvent]:
+        events, self._events = self._events, []
+        return events
+
+    def __getattr__(self, name: str):  # in_speech, time_s... of the inner detector
+        return getattr(self.inner, name)

@@ -62,7 +62,11 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         vad: SileroVad,
         settings: AsrSettings | None = None,
         language: str = "en",
+        vocabulary: str = "",
     ):
+        #: Domain words (product codes, the company name) given to Whisper as its prompt, so
+        #: "UTM-100" is not heard as "UT them 100" on a phone line.
+        self.vocabulary = vocabulary
         self.model = model
         self.vad = vad
         self.settings = settings or AsrSettings()
@@ -125,6 +129,7 @@ class FasterWhisperRecognizer(SpeechRecognizer):
             vad_filter=False,
             without_timestamps=True,
             condition_on_previous_text=False,
+            initial_prompt=self.vocabulary or None,
         )
         return " ".join(s.text.strip() for s in segments).strip()
 

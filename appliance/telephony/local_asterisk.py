@@ -164,6 +164,9 @@ class LocalAsterisk:
         one out stops it and nobody stops it under someone else's running tests.
         """
         self.lease_dir.mkdir(parents=True, exist_ok=True)
+        # Already running with nobody holding a lease: someone started it by hand (make
+        # asterisk-up, the demo); leave it running when we are done.
+        self._started_here = not (self.is_up() and not self.other_users())
         (self.lease_dir / str(os.getpid())).touch()
         self.up()
 
@@ -187,7 +190,7 @@ class LocalAsterisk:
     def release(self) -> None:
         """Drop this process's lease; stop Asterisk when no other user is left."""
         (self.lease_dir / str(os.getpid())).unlink(missing_ok=True)
-        if not self.other_users():
+        if not self.other_users() and getattr(self, "_started_here", True):
             self.down()
 
     # -- connection details ----------------------------------------------------------

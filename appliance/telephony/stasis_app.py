@@ -54,8 +54,14 @@ class CallLeg:
 
     async def transfer(self, context: str, extension: str, priority: int = 1) -> None:
         """Leave Stasis and continue in the dialplan (e.g. the operator extension)."""
-        await self.ari.continue_in_dialplan(self.caller.id, context, extension, priority)
+        # Marked before the request: Asterisk's StasisEnd can arrive before the REST reply,
+        # and teardown must then leave the caller's channel alone.
         self.transferred_to = f"{context},{extension},{priority}"
+        try:
+            await self.ari.continue_in_dialplan(self.caller.id, context, extension, priority)
+        except AriError:
+            self.transferred_to = ""
+            raise
         self.end("transferred")
 
 

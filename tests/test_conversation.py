@@ -1,0 +1,199 @@
+"""The conversation, end to end: real Asterisk, SIPp over SIP, real models on both sides.
+
+Each test places a call with the scripted caller, then checks what the caller heard
+(its recording, transcribed) and what the call record says.  The engines load once per
+module; the service runs in the test's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from appliance.call.engines import Engines
+from appliance.call.records import CallRecords, read_call
+from appliance.call.service import conversation_handler
+from appliance.knowledge.vocabulary import vocabulary_from_folder
+from appliance.speech_in.factory import transcribe_pcm
+from appliance.telephony.caller_voice import caller_voice
+from appliance.telephony.sip_caller import CallerTurn, CallResult, SipCaller
+from conftest import ROOT, TEST_APP, settings_for_asterisk
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.models, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("conversation")
+
+
+@pytest.fixture(scope="module")
+def engines(local_asterisk, data_dir: Path):  # type: ignore[no-untyped-def]
+    settings = settings_for_asterisk(local_asterisk, data_dir, knowledge={"source_dir": str(ROOT / "kb" / "sample")})
+    loaded = Engines.load(settings)
+    yield loaded
+    loaded.close()
+
+
+@pytest.fixture
+async def service(start_service, engines, local_asterisk, data_dir: Path):  # type: ignore[no-untyped-def]
+    """Factory: the conversation service with optional call-setting overrides."""
+    records: list[CallRecords] = []
+
+    async def start(**call_overrides):  # type: ignore[no-untyped-def]
+        settings = settings_for_asterisk(local_asterisk, data_dir, call=call_overrides,
+                                         knowledge={"source_dir": str(ROOT / "kb" / "sample")})
+        engines.settings = settings
+        rec = CallRecords(data_dir / "calls.sqlite3")
+        records.append(rec)
+        svc = await start_service(conversation_handler(engines, rec), settings)
+        svc.records = rec
+        return svc
+
+    yield start
+    for rec in records:
+        rec.close()
+
+
+def heard_text(result: CallResult, engines: Engines) -> str:
+    vocab = vocabulary_from_folder(ROOT / "kb" / "sample")
+    return transcribe_pcm(result.recording, engines.settings, vocab)
+
+
+def say(text: str) -> CallerTurn:
+    return CallerTurn(audio=caller_voice(text, "piper"), text=text)
+
+
+async def call_record(svc, local_asterisk) -> dict:  # type: ignore[no-untyped-def]
+    await svc.wait_idle(15)
+    svc.records.flush()
+    rows = [c for c in (read_call(svc.records.path, cid) for cid in _call_ids(svc)) if c]
+    assert rows, "the call was recorded"
+    return rows[-1]
+
+
+def _call_ids(svc) -> list[str]:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    with sqlite3.connect(svc.records.path) as conn:
+        return [r[0] for r in conn.execute("SELECT call_id FROM calls ORDER BY started_at")]
+
+
+def caller(local_asterisk, **kw) -> SipCaller:  # type: ignore[no-untyped-def]
+    return SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, TEST_APP, **kw)
+
+
+async def test_caller_hears_greeting_and_the_fact_from_the_knowledge_base(local_asterisk, service, engines) -> None:
+    svc = await service()
+    result = await caller(local_asterisk).call([say("How much does the UTM-100 weigh?")], listen_s=1.0)
+    text = heard_text(result, engines).lower()
+    assert "tensora" in text or "testing machines" in text, text  # the greeting
+    assert "410" in text, text  # the UTM-100 weighs 410 kg
+    record = await call_record(svc, local_asterisk)
+    answer = [t for t in record["turns"] if t["kind"] == "answer"][0]
+    assert "410" in answer["agent_text"]
+    assert {"transcript_ms", "first_sentence_ms", "first_rtp_ms"} <= set(answer["timings"])
+    assert result.turns[0].latency_ms is not None and result.turns[0].latency_ms < 6000
+
+
+async def test_barge_in_stops_our_audio_and_the_new_question_is_answered(local_asterisk, service, engines) -> None:
+    svc = await service()
+    question = say("What is the price of the UTM-300?")
+    turn = CallerTurn(audio=question.audio, text=question.text, barge_in_after_s=1.5)
+    result = await caller(local_asterisk).call([turn], listen_s=1.0)
+    greeting_audio = engines.phrase_audio(engines.phrases.greeting)
+    greeting_s = greeting_audio.size / 8000
+    first = result.heard_spans[0]
+    spoke_at = result.turns[0].sent_start_s
+    assert first[1] - first[0] < greeting_s - 2, "the greeting was cut short"
+    assert first[1] < spoke_at + 1.0, f"our audio stopped within a second of the caller speaking ({first}, {spoke_at})"
+    text = heard_text(result, engines)
+    assert "54,000" in text or "54000" in text or "54 000" in text, text
+    record = await call_record(svc, local_asterisk)
+    assert any(e["kind"] == "barge_in" for e in record["events"])
+
+
+async def test_quiet_echo_of_our_own_voice_does_not_interrupt(local_asterisk, service, engines) -> None:
+    svc = await service()
+    echo = (engines.phrase_audio(engines.phrases.greeting).astype(np.float32) * 0.08).astype(np.int16)
+    turn = CallerTurn(audio=np.concatenate([np.zeros(2400, dtype=np.int16), echo]), text="echo", wait_for_agent=False)
+    result = await caller(local_asterisk).call([turn], listen_s=0.5)
+    greeting_s = engines.phrase_audio(engines.phrases.greeting).size / 8000
+    heard = sum(b - a for a, b in result.heard_spans if a < greeting_s + 1)
+    assert heard > 0.8 * greeting_s, f"the greeting played out ({heard:.1f} of {greeting_s:.1f} s)"
+    record = await call_record(svc, local_asterisk)
+    assert not any(e["kind"] == "barge_in" for e in record["events"])
+    assert not [t for t in record["turns"] if t["kind"] == "answer"], "echo did not start a turn"
+
+
+async def _wait_for_operator(svc, call: asyncio.Task) -> bool:  # type: ignore[no-untyped-def,type-arg]
+    """Poll ARI until the caller's channel runs in the operator extension (or the call ends)."""
+    while not call.done():
+        if any(c.context == "appliance-operator" and c.exten == "100" for c in await svc.ari.channels()):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
+@pytest.mark.parametrize("how", ["words", "dtmf"])
+async def test_operator_request_lands_in_the_operator_extension(local_asterisk, service, how: str) -> None:
+    svc = await service()
+    turn = say("Operator, please.") if how == "words" else CallerTurn(dtmf="0")
+    call = asyncio.get_running_loop().create_task(caller(local_asterisk).call([turn], listen_s=6.0))
+    reached = await _wait_for_operator(svc, call)
+    result = await call
+    assert reached, "the caller's channel continued in [appliance-operator] 100"
+    assert result.answered
+    record = await call_record(svc, local_asterisk)
+    assert record["outcome"] == "transferred"
+
+
+async def test_silence_gets_a_reprompt_then_a_polite_hangup(local_asterisk, service) -> None:
+    svc = await service(reprompt_after_s=2.0, max_reprompts=1)
+    result = await caller(local_asterisk, max_wait_s=40).call([], hangup="remote", listen_s=40)
+    assert result.ended_by == "remote"
+    record = await call_record(svc, local_asterisk)
+    kinds = [t["kind"] for t in record["turns"]]
+    assert kinds[:2] == ["greeting", "reprompt"] and kinds[-1] == "farewell"
+    assert record["outcome"] == "abandoned"
+
+
+async def test_goodbye_gets_a_farewell_and_the_call_ends(local_asterisk, service, engines) -> None:
+    svc = await service()
+    result = await caller(local_asterisk).call([say("That's all, goodbye.")], hangup="remote", listen_s=20)
+    assert result.ended_by == "remote"
+    assert "goodbye" in heard_text(result, engines).lower()
+    record = await call_record(svc, local_asterisk)
+    assert record["outcome"] == "answered" and record["end_reason"] in ("agent_hangup", "caller_hangup")
+    assert any(e["kind"] == "hangup" and e["detail"].get("reason") == "goodbye" for e in record["events"])
+
+
+async def test_follow_up_question_uses_the_history(local_asterisk, service, engines) -> None:
+    svc = await service()
+    turns = [say("What is the price of the UTM-300?"), say("And how much does it weigh?")]
+    result = await caller(local_asterisk).call(turns, listen_s=1.0)
+    record = await call_record(svc, local_asterisk)
+    answers = [t["agent_text"] for t in record["turns"] if t["kind"] == "answer"]
+    assert len(answers) == 2, answers
+    assert "1350" in answers[1].replace(",", "").replace(" ", ""), answers  # the UTM-300 weighs 1350 kg
+    assert result.turns[1].reply_start_s is not None
+
+
+async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, service, engines) -> None:
+    svc = await service()
+    turns = [say("Can I get a quote for the UTM-50?"), say("My name is John."),
+             say("My number is 0 1 7 6, 5 5 5, 1 2 3 4."), say("Yes, that's correct.")]
+    result = await caller(local_asterisk).call(turns, listen_s=1.0)
+    record = await call_record(svc, local_asterisk)
+    assert len(record["leads"]) == 1, record["turns"]
+    lead = record["leads"][0]
+    assert "john" in lead["name"].lower()
+    assert re.sub(r"\D", "", lead["contact"]) == "01765551234"
+    readback = [t["agent_text"] for t in record["turns"] if "contact you at" in t["agent_text"]]
+    assert readback and re.sub(r"\D", "", readback[-1]) == "01765551234", readback  # read back digit by digit
+    assert lead["products"] == ["UTM-50"]
+    assert result.answered
