@@ -9,9 +9,12 @@ export APPLIANCE_CACHE_DIR := $(abspath $(CACHE_DIR))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup python models asterisk-root asterisk-up asterisk-down run test bench clean bundle lint-ansible
+.PHONY: setup system-deps python models asterisk-root asterisk-up asterisk-down run test bench clean bundle lint-ansible
 
-setup: python models asterisk-root
+setup: system-deps python models asterisk-root
+
+system-deps:
+	bash scripts/system-deps.sh
 
 python: $(VENV)/.installed
 

@@ -6,11 +6,12 @@
 #   sox          audio conversion in scripts and tests
 #   libsndfile1  used by the Python audio stack
 #   chromium     the real browser the admin-console tests drive (Playwright)
+#   ansible      applies the provisioning playbook in tests (bundles community.general)
 # Idempotent: installs only what is missing (one apt-get update first), and says
 # nothing when everything is present. Run as root.
 set -euo pipefail
 
-PACKAGES=(debootstrap sip-tester espeak-ng sox libsndfile1 chromium)
+PACKAGES=(debootstrap sip-tester espeak-ng sox libsndfile1 chromium ansible)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -151,9 +151,10 @@ class LlamaAgent(Agent):
     def _retrieve(self, question: str, history: Sequence[Turn]) -> list[Passage]:
         kwargs = {"prefer_tags": self.prefer_tags} if self.prefer_tags else {}
         passages = self.store.search(question, top_k=self.top_k, **kwargs)
-        follow_up = bool(_PRONOUN.search(question)) or len(content_words(question)) <= 2
-        if history and (follow_up or not passages or passages[0].score < self.min_score + 0.1):
-            # A follow-up ("and how much does it cost?") leans on the previous question.
+        # A follow-up ("and how much does it weigh?") leans on the previous question; a new
+        # short question ("how long is the warranty?") must not, or it inherits the last topic.
+        follow_up = bool(_PRONOUN.search(question))
+        if history and (follow_up or not passages or passages[0].score < self.min_score):
             again = self.store.search(f"{history[-1].caller} {question}", top_k=self.top_k, **kwargs)
             if again and (not passages or follow_up or again[0].score > passages[0].score):
                 passages = again

@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--listen", type=float, default=2.0, help="seconds to keep listening after the last reply")
     p.add_argument("--hangup", choices=["caller", "remote"], default="caller", help="who ends the call")
     p.add_argument("--no-transcript", action="store_true", help="skip transcribing what the caller heard")
-    p.add_argument("--config", help="config file (for the voice and ASR models)")
+    p.add_argument("--config", default=argparse.SUPPRESS, help="config file (for the voice and ASR models)")
     p.set_defaults(func=run)
 
 

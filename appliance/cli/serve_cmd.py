@@ -15,8 +15,8 @@ log = logging.getLogger("appliance.serve")
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("serve", help="answer calls from Asterisk (ARI) until stopped")
-    p.add_argument("--config", help="config file")
-    p.add_argument("--mode", choices=["conversation", "echo"], default=None,
+    p.add_argument("--config", default=argparse.SUPPRESS, help="config file")
+    p.add_argument("--mode", choices=["conversation", "echo", "baseline"], default=None,
                    help="what a call gets (default: call.mode from the config)")
     p.set_defaults(func=run)
 
@@ -62,6 +62,10 @@ async def _make_handler(settings, mode: str):  # type: ignore[no-untyped-def]
     from appliance.call.service import conversation_handler, records_path
 
     engines = await asyncio.get_running_loop().run_in_executor(None, Engines.load, settings)
+    if mode == "baseline":  # record-then-answer, for the benchmark's side-by-side (appliance/bench)
+        from appliance.bench.baseline import baseline_handler
+
+        return baseline_handler(engines, CallRecords(records_path(settings))), engines
     return conversation_handler(engines, CallRecords(records_path(settings))), engines
 
 

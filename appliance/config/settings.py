@@ -100,6 +100,9 @@ class AsrSettings:
     engine: str = field(default="faster-whisper", metadata=_choice("faster-whisper", "vosk"))
     beam_size: int = field(default=1, metadata=_range(1, 10))
     threads: int = field(default=1, metadata=_range(1, 64))
+    #: Run Whisper's encoder on the utterance's length (>= 10 s) rather than a padded 30 s:
+    #: about 4x faster per turn, same transcripts on our tests.
+    short_context: bool = True
     #: Words to bias recognition towards (product names...). Empty: taken from the knowledge base.
     vocabulary: str = ""
 
@@ -160,8 +163,9 @@ class AgentSettings:
 class CallSettings:
     """Turn-taking and the call's limits."""
 
-    #: "conversation": the agent answers; "echo": greeting then echo (telephony smoke test).
-    mode: str = field(default="conversation", metadata=_choice("conversation", "echo"))
+    #: "conversation": the agent answers; "echo": greeting then echo (telephony smoke test);
+    #: "baseline": record-then-answer, the benchmark's comparison pipeline (appliance/bench).
+    mode: str = field(default="conversation", metadata=_choice("conversation", "echo", "baseline"))
     barge_in_guard_ms: int = field(default=400, metadata=_range(0, 5000))
     reprompt_after_s: float = field(default=8.0, metadata=_range(1, 120))
     max_reprompts: int = field(default=2, metadata=_range(0, 10))
