@@ -19,5 +19,5 @@ if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
 fi
 # The CPU build of torch first, so sentence-transformers does not pull the CUDA one.
 "${PIP[@]}" install "torch==2.13.0"
-"${PIP[@]}" install --find-links "$WHEELS" -e ".[models,dev]"
+"${PIP[@]}" install --find-links "$WHEELS" -e ".[models,dev,bench]"
 echo "setup: python environment ready in $VENV"

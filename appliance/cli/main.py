@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "appliance.cli.speech_cmd",
     "appliance.cli.kb_cmd", "appliance.cli.ask_cmd",
     "appliance.web.cli",
+    "appliance.cli.bench_cmd",
 ]
 
 
