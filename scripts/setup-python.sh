@@ -13,9 +13,16 @@ command -v python3.11 >/dev/null && PYTHON=python3.11 || PYTHON=python3
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 PIP=("$VENV/bin/pip" --disable-pip-version-check -q)
 
-if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
+# Portable x86-64-v3 (AVX2) build rather than -march=native: the wheel goes into the
+# air-gapped bundle for other boxes' CPUs, and llama.cpp's AMX path (picked by a native
+# build on CPUs that advertise AMX) crashed here on the first generation.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AVX512=OFF"
+STAMP="$WHEELS/llama_cpp_python-$LLAMA_VERSION.cmake-args"
+if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1 || [ "$(cat "$STAMP" 2>/dev/null)" != "$LLAMA_CMAKE_ARGS" ]; then
   echo "setup: building llama-cpp-python $LLAMA_VERSION once (several minutes; cached in $WHEELS)"
-  "${PIP[@]}" wheel --no-deps "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELS"
+  rm -f "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "${PIP[@]}" wheel --no-deps --no-cache-dir "llama-cpp-python==$LLAMA_VERSION" -w "$WHEELS"
+  echo "$LLAMA_CMAKE_ARGS" > "$STAMP"
 fi
 # The CPU build of torch first, so sentence-transformers does not pull the CUDA one.
 "${PIP[@]}" install "torch==2.13.0"

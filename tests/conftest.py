@@ -47,7 +47,7 @@ class RunningService:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            if not self.app.calls and not await self.ari.channels() and not await self.ari.bridges():
+            if not self.app.calls and not await self.app.leftovers():
                 return
             await asyncio.sleep(0.1)
 

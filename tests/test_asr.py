@@ -83,6 +83,37 @@ def test_whisper_wer_on_phone_audio(settings):
 
 @pytest.mark.models
 @needs_models
+def test_short_context_decoding_matches_the_padded_30s_window(settings):
+    """asr.short_context cuts Whisper's encoder to the utterance (>= 10 s): same words, less time."""
+    import dataclasses
+
+    from appliance.speech_in.factory import create_recognizer
+
+    voice = load_manifest(MANIFEST).get("tts").path
+    clips = [pad(phone_line(*piper(s, voice)), 0.2, 0.3) for s in SENTENCES]
+    timings = {}
+    texts = {}
+    for short in (False, True):
+        s = dataclasses.replace(settings, asr=dataclasses.replace(settings.asr, short_context=short))
+        rec = create_recognizer(s)
+        rec.transcribe_pcm(clips[0])  # warm
+        t0 = time.monotonic()
+        texts[short] = [rec.transcribe_pcm(c) for c in clips]
+        timings[short] = (time.monotonic() - t0) / len(clips)
+    print(f"\nper utterance: padded 30 s {timings[False] * 1000:.0f} ms, short context {timings[True] * 1000:.0f} ms")
+    assert wer(" ".join(SENTENCES), " ".join(texts[True])) <= wer(" ".join(SENTENCES), " ".join(texts[False])) + 0.03
+
+
+def test_repetition_loops_are_dropped():
+    from appliance.speech_in.whisper_asr import drop_repetition
+
+    assert drop_repetition("UTM-50, UTM-50, UTM-50, UTM-50,") == ""
+    assert drop_repetition("no, no, I said the UTM-50") == "no, no, I said the UTM-50"
+    assert drop_repetition("I would like a quote. I would like a quote.") == "I would like a quote."
+
+
+@pytest.mark.models
+@needs_models
 def test_whisper_segments_two_utterances_in_one_stream(settings):
     from appliance.speech_in.factory import create_recognizer
 

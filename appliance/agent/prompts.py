@@ -26,6 +26,8 @@ class Prompts:
     error_fallback: str = ""
     no_answer: str = "I'm sorry, I don't have that information."
     examples: list[dict[str, str]] = field(default_factory=list)
+    #: Text Whisper is primed with: typical caller questions in this business's words.
+    asr_prompt: str = ""
 
     def prefix(self) -> str:
         """The fixed start of every prompt (kept identical so llama.cpp reuses its KV cache)."""
@@ -70,7 +72,7 @@ def load_prompts(path: str | Path | None = None) -> Prompts:
     missing = [k for k in _REQUIRED if not isinstance(raw.get(k), str) or not raw[k].strip()]
     if missing:
         raise ConfigError(f"agent.prompts_file: {p} lacks {', '.join(missing)}")
-    known = {"greeting", "fallback", "instructions", "error_fallback", "no_answer", "examples"}
+    known = {"greeting", "fallback", "instructions", "error_fallback", "no_answer", "examples", "asr_prompt"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"agent.prompts_file: {p}: unknown key {unknown[0]} (known: {', '.join(sorted(known))})")
@@ -86,4 +88,5 @@ def load_prompts(path: str | Path | None = None) -> Prompts:
         error_fallback=(raw.get("error_fallback") or raw["fallback"]).strip(),
         no_answer=(raw.get("no_answer") or "I'm sorry, I don't have that information.").strip(),
         examples=examples,
+        asr_prompt=one_line(str(raw.get("asr_prompt", ""))),
     )

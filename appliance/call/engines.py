@@ -84,9 +84,9 @@ class Engines:
             report = store.ingest(source)
             log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added), chunks=report.chunks)
         agent = create_agent(settings, manifest, store)
-        vocabulary = vocabulary_from_folder(source)
-        create_recognizer(settings, manifest)  # loads and checks the shared ASR model now
         prompts = load_prompts(settings.resolve(settings.agent.prompts_file) if settings.agent.prompts_file else None)
+        vocabulary = vocabulary_from_folder(source, lead=prompts.asr_prompt)
+        create_recognizer(settings, manifest)  # loads and checks the shared ASR model now
         phrases = Phrases(greeting=prompts.greeting, fallback=prompts.fallback,
                           **{k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
         engines = cls(settings, manifest, synthesizer, agent, store, phrases, vocabulary=vocabulary)

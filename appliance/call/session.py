@@ -354,11 +354,16 @@ class ConversationSession:
         gen = self.loop.run_in_executor(self.engines.workers, generate)
         say = self.loop.run_in_executor(self.engines.workers, speak)
         hold = self.loop.create_task(self._hold_on_if_slow(clock, cancel))
+        failed = ""
         try:
             await asyncio.gather(gen, say)
             hold.cancel()
             if not cancel.is_set():
                 await self.leg.rtp.wait_idle()
+        except Exception as exc:  # noqa: BLE001 - a failed answer costs a turn, not the call
+            log.exception("event=session.reply_failed call_id=%s", self.call_id)
+            cancel.set()
+            failed = f"{type(exc).__name__}: {exc}"
         finally:
             hold.cancel()
             clock.agent = {"retrieval_ms": _ms(answer.retrieval_s), "first_token_ms": _ms(answer.first_token_s),
@@ -369,9 +374,11 @@ class ConversationSession:
                 self.history.append(Turn(question, text))
             self._unanswered = self._unanswered + 1 if answer.fell_back else 0
             self._offered_transfer = answer.fell_back and not interrupted
-            self._failures = 0
+            self._failures = 0 if not failed else self._failures
             self._record_turn("answer", question, text, clock, answer, interrupted)
-            if not interrupted:
+            if failed:
+                await self._failure("answer_error", failed)
+            elif not interrupted:
                 self._last_activity = self.loop.time()
                 self._set_state(State.LISTENING)
                 if self._unanswered >= self.settings.call.max_unanswered_turns:

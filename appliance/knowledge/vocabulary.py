@@ -20,8 +20,13 @@ def product_codes(text: str) -> list[str]:
     return _CODE.findall(spoken)
 
 
-def vocabulary_from_folder(folder: Path, limit: int = 40) -> str:
-    """"Tensora: UTM-50, UTM-100, ..." style prompt from the product codes found in text files."""
+def vocabulary_from_folder(folder: Path, limit: int = 40, lead: str = "") -> str:
+    """The recogniser's prompt: ``lead`` (example questions) then the KB's other product codes.
+
+    Whisper follows a prompt that reads like what callers say better than a bare word list
+    (measured: "How much does the UTM-100 weigh?" heard right with example questions,
+    as "... way?" with a list).
+    """
     codes: dict[str, None] = {}
     if folder.is_dir():
         for path in sorted(folder.rglob("*")):
@@ -32,5 +37,6 @@ def vocabulary_from_folder(folder: Path, limit: int = 40) -> str:
                     continue
                 for code in _CODE.findall(text):
                     codes.setdefault(code, None)
-    picked = list(codes)[:limit]
-    return ("Product names: " + ", ".join(picked) + ".") if picked else ""
+    picked = [c for c in list(codes)[:limit] if c not in lead]
+    tail = ("Products: " + ", ".join(picked) + ".") if picked else ""
+    return " ".join(part for part in (lead.strip(), tail) if part)

@@ -9,6 +9,7 @@ segment; ``finish`` transcribes whatever speech is still open.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -62,6 +63,9 @@ def load_whisper_model(path: str | Path, threads: int = 1) -> Any:
 
 def drop_repetition(text: str, max_repeats: int = 3) -> str:
     """Whisper's failure mode on unclear audio is a phrase looped to the token limit: no words."""
+    sentences = re.findall(r"[^.!?]+[.!?]*", text)
+    kept = [x for i, x in enumerate(sentences) if i == 0 or x.strip().lower() != sentences[i - 1].strip().lower()]
+    text = "".join(kept).strip()  # "I would like a quote. I would like a quote." -> once
     words = text.split()
     for size in range(1, 6):
         for start in range(0, max(0, len(words) - size * max_repeats) + 1):

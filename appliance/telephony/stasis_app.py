@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -82,6 +83,9 @@ class StasisApp:
         self._media_in_stasis: dict[str, asyncio.Event] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.calls_taken = 0
+        #: Ids of the recent channels and bridges this app created or took (bounded), so
+        #: checks for leftovers can tell ours from other apps' on a shared Asterisk.
+        self.recent_ids: deque[str] = deque(maxlen=3000)
 
     async def run(self) -> None:
         """Handle events until cancelled; on cancel, end and tear down every live call."""
@@ -129,12 +133,15 @@ class StasisApp:
             leg = CallLeg(call_id, caller, self.ari, rtp)
             self.calls[call_id] = leg
             self.calls_taken += 1
+            self.recent_ids.append(call_id)
             log_event(log, "call.start", call_id=call_id, caller=caller.caller_number, exten=caller.exten)
             await self.ari.answer(call_id)
             leg.bridge_id = await self.ari.create_bridge(name=f"appliance-{call_id}")
+            self.recent_ids.append(leg.bridge_id)
             media_id = f"{call_id}-media"
             in_stasis = self._media_in_stasis.setdefault(media_id, asyncio.Event())
             self._media_ids.add(media_id)
+            self.recent_ids.append(media_id)
             leg.media_channel_id = media_id
             media = await self.ari.external_media(rtp_cfg.advertise_host, rtp.local_port, rtp_cfg.codec, media_id)
             await asyncio.wait_for(in_stasis.wait(), timeout=5)
@@ -185,6 +192,12 @@ class StasisApp:
             self.calls.pop(call_id, None)
             log_event(log, "call.end", call_id=call_id, reason=leg.end_reason if leg else "setup_failed",
                       transferred_to=leg.transferred_to if leg else None)
+
+    async def leftovers(self) -> list[str]:
+        """Channels and bridges this app made that Asterisk still has (should be none when idle)."""
+        ours = set(self.recent_ids)
+        live = [c.id for c in await self.ari.channels()] + [str(b["id"]) for b in await self.ari.bridges()]
+        return [i for i in live if i in ours]
 
     async def reconcile(self) -> None:
         """After a reconnect: end calls whose channels Asterisk no longer has (it restarted)."""
