@@ -168,3 +168,20 @@ def test_latency_after_warmup(agent):
     text, stream = _ask(agent, "How long is the warranty?")
     assert stream.first_token_s is not None and stream.first_token_s < 2.0
     assert time.monotonic() - t0 < 5.0 and text
+
+
+def test_a_figure_from_another_products_row_is_rejected():
+    """The UTM-50's price spoken for the UTM-300 is caught; the right row passes."""
+    from appliance.agent.grounding import figures_match_product, product_pieces
+    from appliance.knowledge.base import Passage
+
+    prices = Passage("- UTM-50 (50 kN capacity): 18,900 euros.\n- UTM-300 (300 kN capacity): 54,000 euros.",
+                     "general/prices.md", 0.7, "Prices")
+    specs = Passage("The machine weighs 1350 kg and needs a 400 V three-phase supply.", "tech/utm_series.md", 0.6,
+                    "UTM series > UTM-300 specifications")
+    pieces = product_pieces([prices, specs])
+    q = "What is the price of the UTM-300?"
+    assert not figures_match_product("The UTM-300 costs 18,900 euros.", q, pieces)
+    assert figures_match_product("The UTM-300 costs 54,000 euros.", q, pieces)
+    assert figures_match_product("It weighs 1350 kg.", "How much does the UTM-300 weigh?", pieces)
+    assert figures_match_product("Delivery takes 3 weeks.", "How long is delivery?", pieces)  # no product named

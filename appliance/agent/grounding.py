@@ -54,6 +54,42 @@ def is_grounded(sentence: str, context: str, question: str = "", min_overlap: fl
     return len(words & known) / len(words) >= min_overlap
 
 
+_PRODUCT = re.compile(r"\b[a-z]+-\d+[a-z]*\b", re.IGNORECASE)
+
+
+def product_pieces(passages: Sequence[Passage]) -> list[str]:
+    """Units of text a figure belongs to: a whole passage when its heading names a product
+    ("UTM-100 specifications"), else each line or sentence (a price list names the product
+    on the same line as its price)."""
+    pieces: list[str] = []
+    for p in passages:
+        if _PRODUCT.search(p.title.split(" > ")[-1] if p.title else ""):
+            pieces.append(f"{p.title} {p.text}")
+        else:
+            pieces += _pieces(p.text)
+    return pieces
+
+
+def figures_match_product(sentence: str, question: str, pieces: Sequence[str]) -> bool:
+    """Every figure in the sentence is stated for the product asked about.
+
+    A small model copies a number from the right context but the wrong row ("the UTM-300
+    costs 18,900 euros", which is the UTM-50's price): each figure must share a piece of
+    the knowledge base with the product named in the question (or, for a follow-up with
+    no product named, in the sentence).
+    """
+    products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(sentence)}
+    if not products:
+        return True
+    for figure in numbers(_PRODUCT.sub(" ", sentence)):
+        if not any(
+            figure in numbers(_PRODUCT.sub(" ", piece)) and any(prod in piece.lower() for prod in products)
+            for piece in pieces
+        ):
+            return False
+    return True
+
+
 def _pieces(text: str) -> list[str]:
     out: list[str] = []
     for line in text.splitlines():

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from appliance.agent.base import Agent, AnswerStream, Turn
-from appliance.agent.grounding import content_words, extractive_answer, is_grounded
+from appliance.agent.grounding import content_words, extractive_answer, figures_match_product, is_grounded, product_pieces
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
 from appliance.config.errors import ModelError
@@ -245,6 +245,7 @@ class LlamaAgent(Agent):
         # A small model answers best from little text: the best passage and close runners-up.
         in_prompt = [p for p in relevant if p.score >= relevant[0].score - self.context_margin][: self.context_passages]
         context = " ".join(self._passage_line(p) for p in in_prompt)
+        pieces = product_pieces(in_prompt)
         spoken = 0
         verdict = ""  # why generation stopped early: refused / ungrounded / timeout / error
         try:
@@ -274,7 +275,7 @@ class LlamaAgent(Agent):
                         if stream.first_token_s is None:
                             stream.first_token_s = time.monotonic() - t0
                         for sentence in splitter.feed(piece):
-                            verdict = self._judge(sentence, context, question, no_answer, spoken)
+                            verdict = self._judge(sentence, context, question, no_answer, spoken, pieces)
                             if verdict:
                                 log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
                                 done = True
@@ -291,7 +292,7 @@ class LlamaAgent(Agent):
                             break
                     else:
                         for sentence in splitter.flush():
-                            verdict = self._judge(sentence, context, question, no_answer, spoken)
+                            verdict = self._judge(sentence, context, question, no_answer, spoken, pieces)
                             if verdict:
                                 log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
                                 break
@@ -324,12 +325,15 @@ class LlamaAgent(Agent):
         stream.first_sentence_s = time.monotonic() - t0
         yield text
 
-    def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int) -> str:
+    def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int,
+               pieces: list[str] | None = None) -> str:
         """"" if the sentence may be spoken, else why not."""
         if _is_refusal(sentence, no_answer):
             return "refused"
         if not is_grounded(sentence, context, question):
             return "ungrounded"
+        if pieces is not None and not figures_match_product(sentence, question, pieces):
+            return "wrong_product"
         return ""
 
 
