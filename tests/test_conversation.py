@@ -198,3 +198,24 @@ async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, ser
     assert readback and re.sub(r"\D", "", readback[-1]) == "01765551234", readback  # read back digit by digit
     assert lead["products"] == ["UTM-50"]
     assert result.answered
+
+
+async def test_model_failures_get_the_fallback_then_a_transfer(local_asterisk, service, engines) -> None:
+    """The model times out on every answer: the caller hears an apology each time, never dead
+    air, and after two unanswered turns is put through to a person."""
+    svc = await service()
+    budget = engines.agent.time_budget_s
+    engines.agent.time_budget_s = 0.001
+    try:
+        turns = [say("What is the price of the UTM-300?"), say("How much does the UTM-100 weigh?")]
+        call = asyncio.get_running_loop().create_task(caller(local_asterisk).call(turns, listen_s=5.0))
+        reached = await _wait_for_operator(svc, call)
+        result = await call
+    finally:
+        engines.agent.time_budget_s = budget
+    assert reached, "two unanswered turns ended in the operator extension"
+    record = await call_record(svc, local_asterisk)
+    answers = [t for t in record["turns"] if t["kind"] == "answer"]
+    assert len(answers) == 2 and all("can't answer" in t["agent_text"] for t in answers), answers
+    assert record["outcome"] == "transferred"
+    assert all(t.latency_ms is not None and t.latency_ms < 4000 for t in result.turns), result.turns
