@@ -262,46 +262,38 @@ class LlamaAgent(Agent):
                     stream=True,
                     stop=self.STOP,
                 )
-                try:
-                    done = False
+                timed_out = False
+
+                def candidates() -> Iterator[str]:
+                    """Sentences as the tokens complete them; the rest once generation ends."""
+                    nonlocal timed_out
                     for chunk in completion:
                         if stream.cancel.is_set():
                             return
                         if time.monotonic() - t0 > self.time_budget_s:
-                            verdict = "timeout"
-                            break
-                        piece = chunk["choices"][0]["text"]
+                            timed_out = True
+                            return
                         stream.tokens += 1
                         if stream.first_token_s is None:
                             stream.first_token_s = time.monotonic() - t0
-                        for sentence in splitter.feed(piece):
-                            verdict = self._judge(sentence, context, question, no_answer, spoken, pieces)
-                            if verdict:
-                                log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
-                                done = True
-                                break
-                            if stream.first_sentence_s is None:
-                                stream.first_sentence_s = time.monotonic() - t0
-                            spoken += 1
-                            stream.mode = "generated"
-                            yield sentence
-                            if spoken >= self.max_sentences or stream.cancel.is_set():
-                                done = True
-                                break
-                        if done:
+                        yield from splitter.feed(chunk["choices"][0]["text"])
+                    yield from splitter.flush()
+
+                try:
+                    for sentence in candidates():
+                        verdict = self._judge(sentence, context, question, no_answer, spoken, pieces)
+                        if verdict:
+                            log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
                             break
-                    else:
-                        for sentence in splitter.flush():
-                            verdict = self._judge(sentence, context, question, no_answer, spoken, pieces)
-                            if verdict:
-                                log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
-                                break
-                            if stream.first_sentence_s is None:
-                                stream.first_sentence_s = time.monotonic() - t0
-                            spoken += 1
-                            stream.mode = "generated"
-                            yield sentence
+                        if stream.first_sentence_s is None:
+                            stream.first_sentence_s = time.monotonic() - t0
+                        spoken += 1
+                        stream.mode = "generated"
+                        yield sentence
+                        if spoken >= self.max_sentences or stream.cancel.is_set():
                             break
+                    if timed_out:
+                        verdict = "timeout"
                 finally:
                     completion.close()
         except Exception as exc:
