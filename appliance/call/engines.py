@@ -9,7 +9,6 @@ made fresh for each call from the shared models.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,9 @@ from appliance.speech_in.base import SpeechRecognizer, VoiceActivityDetector
 from appliance.speech_out.base import SpeechSynthesizer
 
 log = logging.getLogger(__name__)
+
+#: Enough for ~30 concurrent calls' replies plus fixed-phrase work.
+MAX_MODEL_THREADS = 64
 
 
 @dataclass
@@ -61,9 +63,13 @@ class Engines:
     phrases: Phrases
     #: Domain words the recogniser is biased towards (from the knowledge base).
     vocabulary: str = ""
-    #: Generation, synthesis and transcription run here, never on the event loop.
+    #: Generation and synthesis run here, never on the event loop.  A streaming reply holds
+    #: two threads for its whole length (one generating, one synthesising), mostly waiting on
+    #: the model lock or on each other, so the pool is sized by calls, not by cores: a pool
+    #: of 2 x cores made the third concurrent reply queue for a thread (bench: p50 13.7 s at
+    #: 8 calls).  CPU parallelism is bounded by the model lock and the cores, not by this.
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
-        max_workers=max(4, (os.cpu_count() or 2) * 2), thread_name_prefix="model"))
+        max_workers=MAX_MODEL_THREADS, thread_name_prefix="model"))
 
     @classmethod
     def load(cls, settings: Settings) -> Engines:
