@@ -19,6 +19,7 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import logging
 import re
 import threading
@@ -27,7 +28,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from appliance.agent.base import Agent, AnswerStream, Turn
-from appliance.agent.grounding import content_words, extractive_answer, figures_match_product, is_grounded, product_pieces
+from appliance.agent.grounding import (
+    content_words,
+    extractive_answer,
+    figures_match_product,
+    focus,
+    is_grounded,
+    product_pieces,
+)
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
 from appliance.config.errors import ModelError
@@ -124,6 +132,7 @@ class LlamaAgent(Agent):
         prefer_tags: Sequence[str] = (),
         context_passages: int = 2,
         context_margin: float = 0.1,
+        focus_sentences: int = 3,
         extractive_min_score: float = 0.40,
     ) -> None:
         self.model = model
@@ -139,6 +148,8 @@ class LlamaAgent(Agent):
         self.prefer_tags = tuple(prefer_tags)
         self.context_passages = context_passages
         self.context_margin = context_margin
+        #: Sentences of each passage kept in the prompt (see grounding.focus).
+        self.focus_sentences = focus_sentences
         self.extractive_min_score = extractive_min_score
         self.prefix = prompts.prefix()
         model.warm(self.prefix)
@@ -244,8 +255,9 @@ class LlamaAgent(Agent):
 
         # A small model answers best from little text: the best passage and close runners-up.
         in_prompt = [p for p in relevant if p.score >= relevant[0].score - self.context_margin][: self.context_passages]
-        context = " ".join(self._passage_line(p) for p in in_prompt)
         pieces = product_pieces(in_prompt)
+        in_prompt = [dataclasses.replace(p, text=focus(question, p, self.focus_sentences)) for p in in_prompt]
+        context = " ".join(self._passage_line(p) for p in in_prompt)
         spoken = 0
         verdict = ""  # why generation stopped early: refused / ungrounded / timeout / error
         try:

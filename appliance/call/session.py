@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 #: Mean RMS (int16) of the caller's last 200 ms needed for speech to count as a barge-in;
 #: quieter "speech" while we talk is most likely our own voice echoed back by the line.
 BARGE_IN_MIN_RMS = 500.0
+#: Piper starts each utterance with ~0.1 s of near-silence; below this RMS (about -50 dBFS)
+#: a reply's leading chunks are dropped, so the answer starts with the first word.
+LEAD_IN_RMS = 100.0
 #: How long a caller dictating a number may pause between digit groups.
 CONTACT_PAUSE_S = 1.5
 
@@ -344,6 +347,8 @@ class ConversationSession:
                 for chunk in self.engines.synthesizer.stream(sentence):
                     if cancel.is_set():
                         return
+                    if clock.first_audio_chunk is None and _quiet(chunk):
+                        continue  # the voice's lead-in silence: the caller would wait through it
                     if clock.first_audio_chunk is None:
                         clock.first_audio_chunk = time.monotonic()
                         self.loop.call_soon_threadsafe(self._first_audio_out, clock)
@@ -562,6 +567,11 @@ class ConversationSession:
             else:
                 self._event("reprompt", count=self._reprompts)
                 await self._say(self.engines.phrases.reprompt, kind="reprompt")
+
+
+def _quiet(chunk: np.ndarray) -> bool:
+    """Below -50 dBFS: silence, not speech."""
+    return float(np.sqrt(np.mean(chunk.astype(np.float32) ** 2))) < LEAD_IN_RMS
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -29,6 +29,20 @@ _voices: dict[str, Any] = {}
 _lock = threading.Lock()
 
 
+def _quiet_session(model: Path) -> Any:
+    """An ONNX session whose idle threads sleep instead of spinning.
+
+    onnxruntime's default pool busy-waits after each run; on a 2-core box that spin takes
+    CPU from llama.cpp writing the next sentence while this one is synthesised.
+    """
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(model), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
 def load_piper_voice(onnx_path: str | Path) -> Any:
     """The shared PiperVoice for a model (its config is the ``.onnx.json`` beside it)."""
     from piper import PiperVoice
@@ -42,7 +56,9 @@ def load_piper_voice(onnx_path: str | Path) -> Any:
                 if not f.is_file():
                     raise ModelError(f"Piper voice file {f} does not exist: run `make models`")
             try:
-                _voices[key] = PiperVoice.load(p, config_path=cfg)
+                voice = PiperVoice.load(p, config_path=cfg)
+                voice.session = _quiet_session(p)
+                _voices[key] = voice
             except Exception as exc:
                 raise ModelError(f"Piper voice {p} cannot be loaded ({exc}): re-copy it (run `make models`)") from None
         return _voices[key]
