@@ -147,3 +147,12 @@ async def test_dtmf_event_is_decoded_once() -> None:
     await a.close()
     await b.close()
     assert digits == ["0"]
+
+
+async def test_pacing_measurement_sends_every_frame_on_schedule() -> None:
+    """The benchmark's pacing figure on a short run: every frame arrives, in order."""
+    from appliance.bench.pacing import measure_pacing
+
+    report = await measure_pacing(100)
+    assert report.received == 100
+    assert report.frames == 100 and report.send_error_max_ms >= 0

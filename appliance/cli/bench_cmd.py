@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--quick", action="store_true", help="levels 1,2 and 2 questions per call")
     p.add_argument("--no-chart", dest="chart", action="store_false", help="skip the PNG chart")
     p.add_argument("--keep", type=Path, default=None, help="keep the services' data dirs and logs in this folder")
+    p.add_argument("--pacing-frames", type=int, default=3000,
+                   help="RTP pacing measurement length in 20 ms frames first (0: skip; default 3000 = 60 s)")
     p.set_defaults(func=run)
 
 
@@ -52,5 +54,12 @@ def run(args: argparse.Namespace) -> int:
     opts.config = args.config
     opts.chart = args.chart
     opts.workdir = args.keep
+    if args.pacing_frames > 0:
+        import asyncio
+
+        from appliance.bench.pacing import measure_pacing, pacing_line
+
+        print(f"bench: measuring RTP pacing over {args.pacing_frames} frames ...", flush=True)
+        print(pacing_line(asyncio.run(measure_pacing(args.pacing_frames))), flush=True)
     run_bench(opts, progress=lambda line: print(line, flush=True))
     return 0
