@@ -8,11 +8,11 @@ examples, then the retrieved context and the caller's question, quoted on one li
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance.config.errors import ConfigError
+from appliance.config.tomlfile import read_toml
 
 PACKAGED_PROMPTS = Path(__file__).with_name("prompts.toml")
 _REQUIRED = ("greeting", "fallback", "instructions")
@@ -61,14 +61,7 @@ def quote_caller(text: str, limit: int = 300) -> str:
 def load_prompts(path: str | Path | None = None) -> Prompts:
     """Read a prompts file; ConfigError with one line if it is missing or malformed."""
     p = Path(path) if path else PACKAGED_PROMPTS
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"agent.prompts_file: {p} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"agent.prompts_file: {p} is not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"agent.prompts_file: {p} cannot be read: {exc}") from None
+    raw = read_toml(p, "agent.prompts_file:")
     missing = [k for k in _REQUIRED if not isinstance(raw.get(k), str) or not raw[k].strip()]
     if missing:
         raise ConfigError(f"agent.prompts_file: {p} lacks {', '.join(missing)}")

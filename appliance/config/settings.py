@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.config.errors import ConfigError
+from appliance.config.tomlfile import read_toml
 
 
 def _range(lo: float | None = None, hi: float | None = None, **extra: Any) -> dict[str, Any]:
@@ -295,14 +295,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if not path:
         return settings_from_dict({}, Path.cwd())
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file {p} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {p} cannot be read: {exc}") from None
+    raw = read_toml(p, "config file")
     try:
         return settings_from_dict(raw, p.parent)
     except ConfigError as exc:
