@@ -219,3 +219,15 @@ async def test_model_failures_get_the_fallback_then_a_transfer(local_asterisk, s
     assert len(answers) == 2 and all("can't answer" in t["agent_text"] for t in answers), answers
     assert record["outcome"] == "transferred"
     assert all(t.latency_ms is not None and t.latency_ms < 4000 for t in result.turns), result.turns
+
+
+async def test_back_channel_while_we_talk_neither_interrupts_nor_starts_a_turn(local_asterisk, service, engines) -> None:
+    svc = await service()
+    turn = CallerTurn(audio=caller_voice("Uh-huh.", "piper"), text="uh-huh", barge_in_after_s=2.0)
+    result = await caller(local_asterisk).call([turn], listen_s=0.5)
+    greeting_s = engines.phrase_audio(engines.phrases.greeting).size / 8000
+    heard = sum(b - a for a, b in result.heard_spans if a < greeting_s + 1)
+    assert heard > 0.8 * greeting_s, f"the greeting played out ({heard:.1f} of {greeting_s:.1f} s)"
+    record = await call_record(svc, local_asterisk)
+    assert not any(e["kind"] == "barge_in" for e in record["events"])
+    assert not [t for t in record["turns"] if t["kind"] == "answer"], "a back-channel is not a question"

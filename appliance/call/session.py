@@ -123,6 +123,9 @@ class ConversationSession:
         #: The current utterance began while we were talking and did not barge in: most
         #: likely our own voice echoed by the line, so its transcript is not a turn.
         self._utterance_is_echo = False
+        #: Stream time (loop clock) at which caller speech began while we talked; barge-in
+        #: once it has gone on for call.barge_in_min_speech_ms.
+        self._barge_candidate: float | None = None
         self._last_activity = self.loop.time()
         self._reprompts = 0
         self._unanswered = 0
@@ -229,6 +232,7 @@ class ConversationSession:
                 continue
             for event in events:
                 self._on_vad(event)
+            self._check_barge_in()
             for transcript in transcripts:
                 if transcript.is_final:
                     await self._on_final(transcript)
@@ -239,14 +243,31 @@ class ConversationSession:
         if event.kind == "speech_start":
             self._in_speech = True
             self._utterance_is_echo = False
+            self._barge_candidate = None
             if self._speaking():
                 if self._barge_in_allowed():
-                    self._barge_in()
+                    # Not yet: a back-channel ("uh-huh", "yes") is short; only speech that
+                    # goes on for barge_in_min_speech_ms interrupts (checked per batch).
+                    self._barge_candidate = at
                 else:
                     self._utterance_is_echo = True
         else:
             self._in_speech = False
+            self._barge_candidate = None
             self._speech_end_at = at
+
+    def _check_barge_in(self) -> None:
+        """Caller speech that has lasted long enough while we talk: stop talking now."""
+        start = self._barge_candidate
+        if start is None or not self._in_speech:
+            return
+        if not self._speaking():
+            self._barge_candidate = None
+            return
+        heard_until = (self._stream_t0 or self.loop.time()) + self.vad.time_s
+        if heard_until - start >= self.settings.call.barge_in_min_speech_ms / 1000:
+            self._barge_candidate = None
+            self._barge_in()
 
     def _speaking(self) -> bool:
         return self.leg.rtp.speaking or (self._reply_task is not None and not self._reply_task.done())
@@ -275,11 +296,14 @@ class ConversationSession:
         if intents.is_backchannel(text) and not (awaiting_yes_no and (intents.is_yes(text) or intents.is_no(text))):
             self._event("backchannel", text=text)
             return
-        if self._speaking() or self._utterance_is_echo:
-            # Heard while we talk but not loud enough (or too early) to barge in: our own echo.
+        if self._utterance_is_echo:
+            # Began while we talked, too quiet or too early to barge in: our own echo.
             self._utterance_is_echo = False
             self._event("ignored_during_speech", text=text)
             return
+        if self._speaking():
+            # Short but a real request ("stop!", "operator"): interrupt now and take it.
+            self._barge_in()
         clock = TurnClock(speech_end=self._speech_end_at or now, transcript=now)
         self._speech_end_at = None
         self._reprompts = 0

@@ -167,6 +167,9 @@ class CallSettings:
     #: "baseline": record-then-answer, the benchmark's comparison pipeline (appliance/bench).
     mode: str = field(default="conversation", metadata=_choice("conversation", "echo", "baseline"))
     barge_in_guard_ms: int = field(default=400, metadata=_range(0, 5000))
+    #: Caller speech must last this long to interrupt us: back-channels ("uh-huh", "yes",
+    #: 0.2-0.5 s voiced with the default voice) don't; a question does.
+    barge_in_min_speech_ms: int = field(default=600, metadata=_range(0, 5000))
     reprompt_after_s: float = field(default=8.0, metadata=_range(1, 120))
     max_reprompts: int = field(default=2, metadata=_range(0, 10))
     max_call_s: float = field(default=600.0, metadata=_range(10, 86400))
