@@ -4,9 +4,10 @@ The session is event-driven and never blocks the loop.  Caller audio arrives as 
 frames; a per-call worker thread runs the VAD and the recogniser on them in order.  A
 final transcript starts a reply: the agent's sentences are generated in one worker
 thread and synthesised in another, so the first sentence is already playing as RTP while
-the model writes the next.  Caller speech while we talk (past a guard interval, and loud
-enough not to be our own echo) is a barge-in: our queued audio is dropped at once, the
-generation is cancelled, and the new utterance is handled as the next turn.
+the model writes the next.  Caller speech while we talk (past a guard interval, loud
+enough not to be our own echo, and longer than a back-channel such as "uh-huh") is a
+barge-in: our queued audio is dropped at once, the generation is cancelled, and the new
+utterance is handled as the next turn.
 
 Every state change and every turn's timings go to the structured log and the call record.
 """
