@@ -121,7 +121,8 @@ def test_whisper_segments_two_utterances_in_one_stream(settings):
     voice = load_manifest(MANIFEST).get("tts").path
     a, ra = piper("Good morning.", voice)
     b, rb = piper("I need help with my order.", voice)
-    stream = np.concatenate([pad(phone_line(a, ra), 0.5, 1.0), pad(phone_line(b, rb), 0.0, 1.0)])
+    # Gaps well past vad.end_silence_ms (1 s), so each utterance is closed by the VAD.
+    stream = np.concatenate([pad(phone_line(a, ra), 0.5, 1.6), pad(phone_line(b, rb), 0.0, 1.6)])
     finals = []
     for f in frames(stream):
         finals += rec.feed(f)  # both close via the VAD, before finish()
