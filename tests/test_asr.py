@@ -110,6 +110,8 @@ def test_repetition_loops_are_dropped():
     assert drop_repetition("UTM-50, UTM-50, UTM-50, UTM-50,") == ""
     assert drop_repetition("no, no, I said the UTM-50") == "no, no, I said the UTM-50"
     assert drop_repetition("I would like a quote. I would like a quote.") == "I would like a quote."
+    assert drop_repetition("5, 5, 5.") == "5, 5, 5."  # a dictated number is not a loop
+    assert drop_repetition("My number is 1 1 1 2.") == "My number is 1 1 1 2."
 
 
 @pytest.mark.models

@@ -61,15 +61,34 @@ def load_whisper_model(path: str | Path, threads: int = 1) -> Any:
         return _models[key]
 
 
+def _numeric(text: str) -> bool:
+    """Digits and punctuation only: a dictated number, where repeats are real ("5 5 5")."""
+    return bool(re.fullmatch(r"[\d\s.,;:!?-]*", text))
+
+
+_DIGIT_LOOP = re.compile(r"\b(\d)\b(?:[,.\s]+\1\b){5,}")
+
+
+def _looped(text: str) -> bool:
+    """A decoding loop: a phrase repeated to the limit, or one digit said six times running."""
+    return bool(_DIGIT_LOOP.search(text)) or (bool(text) and drop_repetition(text) == "")
+
+
 def drop_repetition(text: str, max_repeats: int = 3) -> str:
-    """Whisper's failure mode on unclear audio is a phrase looped to the token limit: no words."""
+    """Whisper's failure mode on unclear audio is a phrase looped to the token limit: no words.
+
+    Numbers are exempt: "my number is 5 5 5" repeats a digit on purpose.
+    """
     sentences = re.findall(r"[^.!?]+[.!?]*", text)
-    kept = [x for i, x in enumerate(sentences) if i == 0 or x.strip().lower() != sentences[i - 1].strip().lower()]
+    kept = [x for i, x in enumerate(sentences)
+            if i == 0 or _numeric(x) or x.strip().lower() != sentences[i - 1].strip().lower()]
     text = "".join(kept).strip()  # "I would like a quote. I would like a quote." -> once
     words = text.split()
     for size in range(1, 6):
         for start in range(0, max(0, len(words) - size * max_repeats) + 1):
             unit = words[start:start + size]
+            if _numeric(" ".join(unit)):
+                continue
             if all(words[start + k * size:start + (k + 1) * size] == unit for k in range(max_repeats)):
                 return ""
     return text
@@ -147,7 +166,11 @@ class FasterWhisperRecognizer(SpeechRecognizer):
             return ""  # line noise: Whisper would answer it with the prompt's words
         audio = soxr.resample(pcm_8k.astype(np.float32) / 32768.0, PHONE_RATE, WHISPER_RATE, quality="HQ")
         if self.settings.short_context and len(audio) <= SHORT_MAX_S * WHISPER_RATE:
-            return self._transcribe_short(audio)
+            text = self._transcribe_short(audio)
+            if text is not None:
+                return text
+            # The short window looped (it does on short runs of digits): decode again the
+            # standard way, whose temperature fallback breaks loops.
         segments, _info = self.model.transcribe(
             audio,
             language=self.language,
@@ -157,9 +180,9 @@ class FasterWhisperRecognizer(SpeechRecognizer):
             condition_on_previous_text=False,
             initial_prompt=self.vocabulary or None,
         )
-        return " ".join(s.text.strip() for s in segments).strip()
+        return drop_repetition(" ".join(s.text.strip() for s in segments).strip())
 
-    def _transcribe_short(self, audio_16k: np.ndarray) -> str:
+    def _transcribe_short(self, audio_16k: np.ndarray) -> str | None:
         """One utterance with the encoder cut to the audio's length (plus margin) instead of 30 s.
 
         Whisper pads every input to 30 s and the encoder's cost follows that padding, so a
@@ -190,7 +213,10 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         tokens = [t for t in result.sequences_ids[0] if t < tokenizer.eot]
         if result.no_speech_prob > NO_SPEECH_PROB and result.scores[0] / max(1, len(tokens) + 1) < -1.0:
             return ""  # noise or breath, not words: Whisper would invent some
-        return drop_repetition(tokenizer.decode(tokens).strip())
+        text = tokenizer.decode(tokens).strip()
+        if _looped(text):
+            return None
+        return text
 
 
 
