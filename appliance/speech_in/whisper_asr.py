@@ -216,7 +216,7 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         text = tokenizer.decode(tokens).strip()
         if _looped(text):
             return None
-        return text
+        return drop_repetition(text)
 
 
 
