@@ -112,10 +112,12 @@ async def test_barge_in_stops_our_audio_and_the_new_question_is_answered(local_a
     spoke_at = result.turns[0].sent_start_s
     assert first[1] - first[0] < greeting_s - 2, "the greeting was cut short"
     assert first[1] < spoke_at + 1.0, f"our audio stopped within a second of the caller speaking ({first}, {spoke_at})"
-    text = heard_text(result, engines)
-    assert "54,000" in text or "54000" in text or "54 000" in text, text
     record = await call_record(svc, local_asterisk)
     assert any(e["kind"] == "barge_in" for e in record["events"])
+    answer = [t for t in record["turns"] if t["kind"] == "answer"]
+    assert answer and "54,000" in answer[0]["agent_text"], record["turns"]
+    assert result.turns[0].reply_start_s is not None, "the caller heard the answer"
+    assert "utm-300" in heard_text(result, engines).lower().replace(" ", "")
 
 
 async def test_quiet_echo_of_our_own_voice_does_not_interrupt(local_asterisk, service, engines) -> None:
@@ -187,15 +189,15 @@ async def test_follow_up_question_uses_the_history(local_asterisk, service, engi
 async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, service, engines) -> None:
     svc = await service()
     turns = [say("Can I get a quote for the UTM-50?"), say("My name is John."),
-             say("My number is 0 1 7 6, 5 5 5, 1 2 3 4."), say("Yes, that's correct.")]
+             say("My number is 0 1 7 6, 2 4 8, 3 9 1 5."), say("Yes, that's correct.")]
     result = await caller(local_asterisk).call(turns, listen_s=1.0)
     record = await call_record(svc, local_asterisk)
     assert len(record["leads"]) == 1, record["turns"]
     lead = record["leads"][0]
     assert "john" in lead["name"].lower()
-    assert re.sub(r"\D", "", lead["contact"]) == "01765551234"
+    assert re.sub(r"\D", "", lead["contact"]) == "01762483915"
     readback = [t["agent_text"] for t in record["turns"] if "contact you at" in t["agent_text"]]
-    assert readback and re.sub(r"\D", "", readback[-1]) == "01765551234", readback  # read back digit by digit
+    assert readback and re.sub(r"\D", "", readback[-1]) == "01762483915", readback  # read back digit by digit
     assert lead["products"] == ["UTM-50"]
     assert result.answered
 

@@ -136,4 +136,5 @@ async def test_no_leaks_after_100_calls(local_asterisk, start_service) -> None:
     assert await svc.app.leftovers() == []  # none of our channels or bridges in GET /ari/channels, /ari/bridges
     assert svc.app.calls == {} and svc.app.calls_taken == 100
     assert svc.app._media_ids == set() and svc.app._media_in_stasis == {}
-    assert len(os.listdir("/proc/self/fd")) <= fds_after_50 + 2
+    # A per-call leak would add ~50 descriptors here; pools warming up add a few.
+    assert len(os.listdir("/proc/self/fd")) <= fds_after_50 + 8

@@ -15,7 +15,9 @@ _WORD = re.compile(r"[a-z0-9']+")
 FILLERS = frozenset({
     "uh", "uhh", "um", "umm", "hmm", "mm", "mhm", "mmm", "uh-huh", "uhhuh", "huh", "ah", "oh", "yeah", "yes",
     "yep", "ok", "okay", "right", "sure", "alright", "i", "see", "got", "it", "cool", "great", "thanks", "aha",
+    "u", "m", "hm", "mhmm", "mmhmm", "uhuh", "a", "oh",
 })
+_INTERRUPT = re.compile(r"\b(stop|wait|hold on|excuse me|sorry|no|hello)\b")
 _OPERATOR = re.compile(
     r"\b(operator|human|real person|a person|someone|somebody|representative|agent|colleague|"
     r"customer service|put me through|transfer me|speak to (a|an|someone|somebody))\b")
@@ -38,6 +40,12 @@ def is_backchannel(text: str) -> bool:
     """Only filler words (or nothing): not a turn."""
     ws = words(text.replace("-", ""))
     return all(w in FILLERS or w.replace("-", "") in FILLERS for w in ws)
+
+
+def worth_interrupting(text: str) -> bool:
+    """A short utterance heard while we talk that should still stop us: a request, not a murmur."""
+    t = text.lower()
+    return bool(_INTERRUPT.search(t) or _OPERATOR.search(t) or _GOODBYE.search(t)) or len(words(t)) >= 3
 
 
 def wants_operator(text: str) -> bool:

@@ -266,7 +266,11 @@ class ConversationSession:
             self._barge_candidate = None
             return
         heard_until = (self._stream_t0 or self.loop.time()) + self.vad.time_s
-        if heard_until - start >= self.settings.call.barge_in_min_speech_ms / 1000:
+        # Still voiced and loud *now*: the VAD stays "in speech" through its end-of-turn
+        # hangover, so time since onset alone would let a finished "uh-huh" interrupt.
+        voiced_now = getattr(self.vad, "last_prob", 1.0) >= self.settings.vad.threshold
+        loud_now = bool(self._recent_rms) and float(np.mean(list(self._recent_rms)[-5:])) >= BARGE_IN_MIN_RMS
+        if voiced_now and loud_now and heard_until - start >= self.settings.call.barge_in_min_speech_ms / 1000:
             self._barge_candidate = None
             self._barge_in()
 
@@ -303,6 +307,9 @@ class ConversationSession:
             self._event("ignored_during_speech", text=text)
             return
         if self._speaking():
+            if not intents.worth_interrupting(text):
+                self._event("ignored_during_speech", text=text)
+                return
             # Short but a real request ("stop!", "operator"): interrupt now and take it.
             self._barge_in()
         clock = TurnClock(speech_end=self._speech_end_at or now, transcript=now)
