@@ -449,10 +449,15 @@ class ConversationSession:
         if self.records:
             self.records.add_turn(self.call_id, self.turn_index, kind, caller_text, agent_text, sources, timings, interrupted)
 
-    async def _say(self, text: str, kind: str, caller_text: str = "") -> None:
-        """Speak a fixed phrase (cached audio) and wait until it has gone out."""
+    async def _say(self, text: str, kind: str, caller_text: str = "", cached: bool = True) -> None:
+        """Speak a phrase and wait until it has gone out.
+
+        Fixed phrases come from the audio cache; ``cached=False`` synthesises text that holds
+        the caller's details (a read-back) and would only pollute the cache.
+        """
         self._set_state(State.SPEAKING if kind != "greeting" else State.GREETING)
-        pcm = await self.loop.run_in_executor(self.engines.workers, self.engines.phrase_audio, text)
+        synthesize = self.engines.phrase_audio if cached else self.engines.synthesizer.synthesize
+        pcm = await self.loop.run_in_executor(self.engines.workers, synthesize, text)
         self.leg.rtp.play(pcm)
         if self.settings.call.record_audio:
             self._tx_audio.append(pcm)
@@ -489,8 +494,7 @@ class ConversationSession:
                 return
             lead.contact = contact
             lead.step = "confirm"
-            confirm = phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(contact))
-            await self._say_synthesised(confirm, kind="lead", caller_text=text)
+            await self._read_back(lead, text)
         elif lead.step == "confirm":
             if intents.is_yes(text):
                 products = self._products_discussed(lead)
@@ -503,8 +507,7 @@ class ConversationSession:
                 contact = intents.extract_contact(text)
                 if contact:
                     lead.contact = contact
-                    confirm = phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(contact))
-                    await self._say_synthesised(confirm, kind="lead", caller_text=text)
+                    await self._read_back(lead, text)
                 else:
                     lead.step = "contact"
                     await self._say(phrases.lead_retry, kind="lead", caller_text=text)
@@ -517,8 +520,7 @@ class ConversationSession:
             contact = intents.extract_contact(text)
             if contact:
                 lead.contact, lead.step = contact, "confirm"
-                confirm = self.engines.phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(contact))
-                await self._say_synthesised(confirm, kind="lead", caller_text=text)
+                await self._read_back(lead, text)
             else:
                 await self._say(self.engines.phrases.lead_retry, kind="lead", caller_text=text)
 
@@ -527,15 +529,10 @@ class ConversationSession:
         said = " ".join([lead.request] + [f"{t.caller} {t.agent}" for t in self.history])
         return sorted(set(product_codes(said)))
 
-    async def _say_synthesised(self, text: str, kind: str, caller_text: str) -> None:
-        """A phrase with the caller's details in it: synthesised now, not cached."""
-        self._set_state(State.SPEAKING)
-        pcm = await self.loop.run_in_executor(self.engines.workers, self.engines.synthesizer.synthesize, text)
-        self.leg.rtp.play(pcm)
-        self._record_turn(kind, caller_text, text, None)
-        await self.leg.rtp.wait_idle()
-        self._last_activity = self.loop.time()
-        self._set_state(State.LISTENING)
+    async def _read_back(self, lead: LeadForm, caller_text: str) -> None:
+        """Say the name and number back for the caller to confirm."""
+        confirm = self.engines.phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(lead.contact))
+        await self._say(confirm, kind="lead", caller_text=caller_text, cached=False)
 
     # -- leaving -------------------------------------------------------------------------
     async def _transfer(self, reason: str, caller_text: str = "") -> None:

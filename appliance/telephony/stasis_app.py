@@ -117,7 +117,7 @@ class StasisApp:
         elif event.type == "ChannelDtmfReceived" and ch is not None and ch.id in self.calls:
             self.calls[ch.id].dtmf.put_nowait(event.digit)
 
-    def _media_peer(self, media: Channel, address: str, port: str) -> tuple[str, int]:
+    def _media_peer(self, address: str, port: str) -> tuple[str, int]:
         """Where Asterisk sends our RTP from: its externalMedia local address."""
         host = address
         if not host or host in ("0.0.0.0", "::"):
@@ -147,7 +147,7 @@ class StasisApp:
             await asyncio.wait_for(in_stasis.wait(), timeout=5)
             address = media.variables.get("UNICASTRTP_LOCAL_ADDRESS") or await self.ari.get_variable(media.id, "UNICASTRTP_LOCAL_ADDRESS")
             port = media.variables.get("UNICASTRTP_LOCAL_PORT") or await self.ari.get_variable(media.id, "UNICASTRTP_LOCAL_PORT")
-            rtp.set_peer(*self._media_peer(media, address, port))
+            rtp.set_peer(*self._media_peer(address, port))
             await self.ari.add_to_bridge(leg.bridge_id, call_id, media.id)
             rtp.start()
             log_event(log, "call.media_up", call_id=call_id, bridge=leg.bridge_id, media=media.id,
