@@ -17,7 +17,7 @@ FILLERS = frozenset({
     "yep", "ok", "okay", "right", "sure", "alright", "i", "see", "got", "it", "cool", "great", "thanks", "aha",
     "u", "m", "hm", "mhmm", "mmhmm", "uhuh", "a", "oh",
 })
-_INTERRUPT = re.compile(r"\b(stop|wait|hold on|excuse me|sorry|no|hello)\b")
+_INTERRUPT = re.compile(r"\b(stop|wait|hold on|excuse me)\b")
 _OPERATOR = re.compile(
     r"\b(operator|human|real person|a person|someone|somebody|representative|agent|colleague|"
     r"customer service|put me through|transfer me|speak to (a|an|someone|somebody))\b")
@@ -45,7 +45,9 @@ def is_backchannel(text: str) -> bool:
 def worth_interrupting(text: str) -> bool:
     """A short utterance heard while we talk that should still stop us: a request, not a murmur."""
     t = text.lower()
-    return bool(_INTERRUPT.search(t) or _OPERATOR.search(t) or _GOODBYE.search(t)) or len(words(t)) >= 3
+    # Only explicit requests: our own greeting echoed back ("Hello, ... how can I help you?")
+    # must never qualify, whatever its length.
+    return bool(_INTERRUPT.search(t) or _OPERATOR.search(t) or _GOODBYE.search(t))
 
 
 def wants_operator(text: str) -> bool:

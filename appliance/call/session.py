@@ -127,6 +127,8 @@ class ConversationSession:
         #: Stream time (loop clock) at which caller speech began while we talked; barge-in
         #: once it has gone on for call.barge_in_min_speech_ms.
         self._barge_candidate: float | None = None
+        #: Loudest 100 ms of the current utterance (mean RMS): the echo test for late interrupts.
+        self._utterance_level = 0.0
         self._last_activity = self.loop.time()
         self._reprompts = 0
         self._unanswered = 0
@@ -233,6 +235,8 @@ class ConversationSession:
                 continue
             for event in events:
                 self._on_vad(event)
+            if self._in_speech and self._recent_rms:
+                self._utterance_level = max(self._utterance_level, float(np.mean(list(self._recent_rms)[-5:])))
             self._check_barge_in()
             for transcript in transcripts:
                 if transcript.is_final:
@@ -245,6 +249,7 @@ class ConversationSession:
             self._in_speech = True
             self._utterance_is_echo = False
             self._barge_candidate = None
+            self._utterance_level = 0.0
             if self._speaking():
                 if self._barge_in_allowed():
                     # Not yet: a back-channel ("uh-huh", "yes") is short; only speech that
@@ -307,7 +312,8 @@ class ConversationSession:
             self._event("ignored_during_speech", text=text)
             return
         if self._speaking():
-            if not intents.worth_interrupting(text):
+            if self._utterance_level < BARGE_IN_MIN_RMS or not intents.worth_interrupting(text):
+                # Too quiet to be the caller (our echo), or a murmur rather than a request.
                 self._event("ignored_during_speech", text=text)
                 return
             # Short but a real request ("stop!", "operator"): interrupt now and take it.
