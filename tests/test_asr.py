@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import time
@@ -255,3 +256,29 @@ def test_cli_asr_transcribes_a_stereo_44k_wav(tmp_path):
     r = _cli("asr", str(tmp_path / "in.wav"))
     assert r.returncode == 0, r.stderr
     assert wer("Please call me back tomorrow.", r.stdout) <= 0.4, r.stdout
+
+
+@pytest.mark.models
+@needs_models
+def test_pause_gives_a_tentative_transcript_and_the_turn_end_the_final(settings):
+    """With the end-of-turn detector: words at the mid-sentence pause come as a tentative
+    transcript; the final covers the whole turn; at the real end the final is the tentative."""
+    from appliance.speech_in.factory import create_recognizer
+    from appliance.speech_in.turn import create_turn_detector
+
+    voice = load_manifest(MANIFEST).get("tts").path
+    a, ra = piper("I would like to know the price of the", voice)
+    b, rb = piper("UTM-300 machine.", voice)
+    stream = np.concatenate([pad(phone_line(a, ra), 0.5, 0.6), pad(phone_line(b, rb), 0.0, 1.6)])
+    # The turn model is told never to agree, so the mid-sentence gap cannot end the turn.
+    strict = dataclasses.replace(settings, vad=dataclasses.replace(settings.vad, turn_threshold=0.99))
+    rec = create_recognizer(strict, vad=create_turn_detector(strict))
+    out = []
+    for f in frames(stream):
+        out += rec.feed(f)
+    tentative = [t for t in out if not t.is_final]
+    finals = [t for t in out if t.is_final]
+    assert len(finals) == 1 and "price" in finals[0].text.lower() and "300" in finals[0].text, out
+    assert len(tentative) >= 2, out  # at the gap and at the end
+    assert "300" not in tentative[0].text and "price" in tentative[0].text.lower()
+    assert tentative[-1].text == finals[0].text and tentative[-1].start_s == finals[0].start_s

@@ -115,9 +115,11 @@ def test_empty_text_gives_nothing_and_cache_round_trips(tts, settings):
     a = tts.cached("Please hold the line.")
     files = list((settings.data_path / "tts-cache").glob("*.npy"))
     assert len(files) == 1
-    t0 = time.monotonic()
-    b = tts.cached("Please hold the line.")
-    assert time.monotonic() - t0 < 0.05
+    voice, tts.voice = tts.voice, None  # a cache hit must not need the voice at all
+    try:
+        b = tts.cached("Please hold the line.")
+    finally:
+        tts.voice = voice
     assert np.array_equal(a, b) and len(a) % 160 == 0
     assert tts.cache_key("x") != tts.cache_key("y")
 

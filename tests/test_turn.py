@@ -148,3 +148,28 @@ def test_plain_vad_when_the_model_is_off_or_missing(model, tmp_path):
     assert type(create_turn_detector(s, m2)) is SileroVad
     assert type(create_turn_detector(s, Manifest(m.path, {k: v for k, v in m.entries.items() if k != "turn"}))) \
         is SileroVad
+
+
+@pytest.mark.models
+def test_pause_comes_before_the_end_and_resume_when_the_caller_goes_on(model, paused_sentence):
+    speech, pause_at = paused_sentence
+    stream, speech_end = _stream(speech)
+    det = EndOfTurnDetector(SileroVad(_paths()[0], VadSettings(end_silence_ms=200)), model, 1.01, 1000, pause_ms=96)
+    events = _run(det, stream)
+    print("\n", [(t, e) for t, e in events])
+    kinds = [e.kind for _, e in events]
+    # The mid-sentence gap: a pause, then the caller goes on; the real end: a pause, then the end.
+    assert kinds[0] == "speech_start" and kinds[-2:] == ["pause", "speech_end"]
+    assert "resume" in kinds and kinds.index("pause") < kinds.index("resume")
+    first_pause = next(e for _, e in events if e.kind == "pause")
+    assert abs(first_pause.at_s - pause_at) < 0.3
+    (t_pause, last_pause), (t_end, end) = events[-2], events[-1]
+    assert last_pause.at_s == pytest.approx(end.at_s, abs=1e-6)  # the same silence
+    assert 0.09 <= t_pause - last_pause.at_s <= 0.2 and t_end > t_pause  # early: before the end is known
+
+
+@pytest.mark.models
+def test_no_pause_events_unless_asked(model, paused_sentence):
+    stream, _ = _stream(paused_sentence[0])
+    kinds = [e.kind for _, e in _run(_detector(model, threshold=1.01), stream)]
+    assert kinds == ["speech_start", "speech_end"]

@@ -105,6 +105,9 @@ def level_figures(run: Any) -> dict[str, Any]:
         "hold_ons": int(run.events.get("hold_on", 0)),
         "barge_ins": int(run.events.get("barge_in", 0)),
         "fallbacks": sum(1 for t in run.service_turns if t["timings"].get("mode") == "fallback"),
+        # Answers started on a pause and kept (the turn ended there), and ones dropped unheard.
+        "early_answers": sum(1 for t in run.service_turns if t["timings"].get("early")),
+        "early_answers_dropped": int(run.events.get("early_answer_dropped", 0)),
         "stages": stage_medians(run.service_turns, run.token_rates),
         "profile_ms": profile(run.service_turns, p50),
         **run.resources,
@@ -154,7 +157,8 @@ def build_report(opts: Any, runs: dict[str, list[Any]], services: dict[str, dict
     return {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine(),
-        "config": {"levels": list(opts.levels), "turns_per_call": opts.turns, "quick": opts.quick,
+        "config": {"levels": list(opts.levels), "quick": opts.quick,
+                   "turns_per_call": {str(n): opts.turns_at(n) for n in opts.levels},
                    "baseline": opts.baseline, "questions": QUESTIONS, "baseline_silence_s": 1.5,
                    "base_config": opts.config},
         "services": services,

@@ -54,6 +54,9 @@ DEFAULT_LEVELS = [1, 2, 4, 8]
 QUICK_LEVELS = [1, 2]
 DEFAULT_TURNS = 3
 QUICK_TURNS = 2
+#: Fewest turns a level's percentiles are taken over: with fewer concurrent calls, each call
+#: asks more questions (12 turns at 1 call, 6 per call at 2; p95 of 3 turns is just the max).
+MIN_TURNS_PER_LEVEL = 12
 #: Spacing between the calls of one level starting.
 CALL_SPACING_S = 0.25
 #: How long the caller waits for silence before its next question (above the agent's
@@ -68,6 +71,12 @@ class BenchOptions:
     baseline: bool = True
     out: Path = ROOT / "bench" / "latest.json"
     quick: bool = False
+    #: Each level's calls ask at least this many questions between them (0: just ``turns`` each).
+    min_turns_per_level: int = MIN_TURNS_PER_LEVEL
+
+    def turns_at(self, level: int) -> int:
+        """Questions per call at ``level`` concurrent calls."""
+        return max(self.turns, -(-self.min_turns_per_level // level))
     #: A config file whose settings (models, threads, KB...) the bench service starts from.
     config: str | None = None
     chart: bool = True
@@ -76,7 +85,7 @@ class BenchOptions:
 
     @classmethod
     def quick_run(cls, **kw: Any) -> BenchOptions:
-        return cls(levels=list(QUICK_LEVELS), turns=QUICK_TURNS, quick=True, **kw)
+        return cls(levels=list(QUICK_LEVELS), turns=QUICK_TURNS, quick=True, min_turns_per_level=0, **kw)
 
 
 # -- the service under test ----------------------------------------------------------------
@@ -490,15 +499,16 @@ async def run_modes(opts: BenchOptions, progress: Any = print) -> dict[str, Any]
                     await svc.start()
                     runs[mode] = []
                     for level in opts.levels:
-                        progress(f"bench: {mode}: {level} concurrent call(s) x {opts.turns} questions")
-                        run = await run_level(svc, level, opts.turns, voices, sip_host, sip_port)
+                        turns = opts.turns_at(level)
+                        progress(f"bench: {mode}: {level} concurrent call(s) x {turns} questions")
+                        run = await run_level(svc, level, turns, voices, sip_host, sip_port)
                         if run.answered_calls < run.calls:
                             # The shared Asterisk restarted under us (another session): once it
                             # is back and lists our app again, run the level once more.
                             progress(f"bench: {mode}: {run.calls - run.answered_calls} call(s) not answered; "
                                      "waiting for Asterisk and retrying the level")
                             await svc.wait_registered()
-                            run = await run_level(svc, level, opts.turns, voices, sip_host, sip_port)
+                            run = await run_level(svc, level, turns, voices, sip_host, sip_port)
                         runs[mode].append(run)
                         p50 = f"{np.percentile(run.latencies_ms, 50):.0f} ms" if run.latencies_ms else "n/a"
                         progress(f"bench: {mode}: {level} -> p50 {p50}, {len(run.latencies_ms)} turns, "

@@ -70,6 +70,9 @@ class Engines:
     #: 8 calls).  CPU parallelism is bounded by the model lock and the cores, not by this.
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=MAX_MODEL_THREADS, thread_name_prefix="model"))
+    #: Replies being generated across all calls (event-loop thread only).  An answer started
+    #: early, on a pause, is only worth its CPU when no other call is waiting for the model.
+    replies_in_flight: int = 0
 
     @classmethod
     def load(cls, settings: Settings) -> Engines:

@@ -9,6 +9,12 @@ enough not to be our own echo, and longer than a back-channel such as "uh-huh") 
 barge-in: our queued audio is dropped at once, the generation is cancelled, and the new
 utterance is handled as the next turn.
 
+The answer does not wait for the end of the turn to be decided.  At a short pause the
+recogniser gives a tentative transcript and, when no other call is using the model, the
+reply starts on it *held*: generated and synthesised, but not sent.  If the turn ends at
+that pause (the same words), the held audio goes out at once; if the caller goes on, it is
+dropped unheard.
+
 Every state change and every turn's timings go to the structured log and the call record.
 """
 
@@ -18,6 +24,7 @@ import asyncio
 import enum
 import logging
 import queue
+import re
 import threading
 import time
 from collections import deque
@@ -70,6 +77,8 @@ class TurnClock:
     first_audio_chunk: float | None = None
     first_rtp: float | None = None
     agent: dict[str, Any] = field(default_factory=dict)
+    #: The answer was started on a pause, before the end of the turn was known.
+    early: bool = False
 
     def report(self) -> dict[str, Any]:
         base = self.speech_end if self.speech_end is not None else self.transcript
@@ -79,6 +88,8 @@ class TurnClock:
             if value is not None and base is not None:
                 out[f"{name}_ms"] = round((value - base) * 1000, 1)
         out.update({k: v for k, v in self.agent.items() if v is not None})
+        if self.early:
+            out["early"] = True
         return out
 
 
@@ -92,6 +103,19 @@ class LeadForm:
     contact: str = ""
     #: Digits heard so far while the caller dictates a number in groups.
     partial: str = ""
+
+
+@dataclass
+class HeldReply:
+    """A reply started early on a tentative transcript; its audio waits for the turn to end."""
+
+    text: str
+    clock: TurnClock
+    #: Resolved True when the turn ended with these words (play), False when dropped.
+    decided: asyncio.Future[bool]
+    chunks: list[np.ndarray] = field(default_factory=list)
+    #: The first audio chunk is ready (the state change and first-RTP time wait for commit).
+    audio_ready: bool = False
 
 
 class ConversationSession:
@@ -118,6 +142,8 @@ class ConversationSession:
         self.turn_index = 0
         self._reply_task: asyncio.Task[None] | None = None
         self._reply_cancel: threading.Event | None = None
+        #: The reply started early on a pause, while it waits for the turn to end.
+        self._held: HeldReply | None = None
         self._answer: AnswerStream | None = None
         self._speech_end_at: float | None = None
         self._in_speech = False
@@ -241,10 +267,19 @@ class ConversationSession:
             for transcript in transcripts:
                 if transcript.is_final:
                     await self._on_final(transcript)
+                else:
+                    self._on_tentative(transcript)
 
     def _on_vad(self, event: VadEvent) -> None:
         at = (self._stream_t0 or self.loop.time()) + event.at_s
         self._last_activity = self.loop.time()
+        if event.kind == "pause":
+            self._speech_end_at = at  # the turn may end here; speech_end will say so
+            return
+        if event.kind == "resume":
+            self._drop_held("caller_went_on")
+            self._speech_end_at = None
+            return
         if event.kind == "speech_start":
             self._in_speech = True
             self._utterance_is_echo = False
@@ -280,7 +315,8 @@ class ConversationSession:
             self._barge_in()
 
     def _speaking(self) -> bool:
-        return self.leg.rtp.speaking or (self._reply_task is not None and not self._reply_task.done())
+        replying = self._reply_task is not None and not self._reply_task.done() and self._held is None
+        return self.leg.rtp.speaking or replying
 
     def _barge_in_allowed(self) -> bool:
         started = self.leg.rtp.last_talkspurt_started
@@ -297,9 +333,54 @@ class ConversationSession:
         self._set_state(State.LISTENING)
 
     # -- turns -------------------------------------------------------------------------
+    def _on_tentative(self, transcript: Transcript) -> None:
+        """The caller paused: start the answer on these words, held until the turn ends."""
+        text = transcript.text.strip()
+        if self._held is not None:
+            self._drop_held("superseded")
+        if (not text or self.state is not State.LISTENING or self._ending or self._speaking()
+                or self._lead is not None or self._offered_transfer or self._utterance_is_echo
+                or self.engines.replies_in_flight > 0 or not _plain_question(text)):
+            return
+        clock = TurnClock(speech_end=self._speech_end_at or self.loop.time(), transcript=self.loop.time())
+        self._start_reply(text, clock, held=HeldReply(text, clock, self.loop.create_future()))
+
+    def _drop_held(self, reason: str) -> None:
+        if self._held is not None:
+            self._event("early_answer_dropped", reason=reason, text=self._held.text)
+            self._cancel_reply(reason)
+
+    def _commit_held(self) -> None:
+        """The turn ended with the words the held reply was started on: let it be heard."""
+        held, self._held = self._held, None
+        assert held is not None and not held.decided.done()
+        self._set_state(State.THINKING)
+        clock = held.clock
+        clock.early = True
+        clock.speech_end = self._speech_end_at or clock.speech_end
+        held.decided.set_result(True)
+        if held.audio_ready:
+            self._first_audio_out(clock)
+        for chunk in held.chunks:
+            self._play(chunk, threading.Event())
+        held.chunks.clear()
+
     async def _on_final(self, transcript: Transcript) -> None:
+        try:
+            await self._handle_final(transcript)
+        finally:
+            # The turn ended but did not take the held reply (other words, a back-channel,
+            # a request for a person...): it must never be heard.
+            self._drop_held("not_taken")
+
+    async def _handle_final(self, transcript: Transcript) -> None:
         text = transcript.text.strip()
         now = self.loop.time()
+        held = self._held
+        if held is not None and (_words(held.text) != _words(text) or self._lead is not None
+                                 or self._offered_transfer):
+            self._drop_held("other_words")
+            held = None
         if not text or self.state in (State.TRANSFERRING, State.ENDED) or self._ending:
             return
         awaiting_yes_no = self._offered_transfer or (self._lead is not None and self._lead.step == "confirm")
@@ -318,6 +399,13 @@ class ConversationSession:
                 return
             # Short but a real request ("stop!", "operator"): interrupt now and take it.
             self._barge_in()
+        if held is not None:
+            self._reprompts = 0
+            self.turn_index += 1
+            self._event("caller_said", text=text, turn=self.turn_index, early=True)
+            self._commit_held()
+            self._speech_end_at = None
+            return
         clock = TurnClock(speech_end=self._speech_end_at or now, transcript=now)
         self._speech_end_at = None
         self._reprompts = 0
@@ -339,14 +427,19 @@ class ConversationSession:
         else:
             self._start_reply(text, clock)
 
-    def _start_reply(self, question: str, clock: TurnClock) -> None:
+    def _start_reply(self, question: str, clock: TurnClock, held: HeldReply | None = None) -> None:
         self._cancel_reply("superseded")
-        self._set_state(State.THINKING)
+        self._held = held
+        if held is None:
+            self._set_state(State.THINKING)
         cancel = threading.Event()
         self._reply_cancel = cancel
-        self._reply_task = self.loop.create_task(self._reply(question, clock, cancel))
+        self._reply_task = self.loop.create_task(self._reply(question, clock, cancel, held))
 
     def _cancel_reply(self, reason: str) -> None:
+        held, self._held = self._held, None
+        if held is not None and not held.decided.done():
+            held.decided.set_result(False)  # never to be heard
         if self._reply_cancel is not None:
             self._reply_cancel.set()
         if self._answer is not None:
@@ -354,8 +447,21 @@ class ConversationSession:
         if self._reply_task is not None and not self._reply_task.done() and reason != "superseded":
             log_event(log, "session.reply_cancelled", call_id=self.call_id, reason=reason)
 
-    async def _reply(self, question: str, clock: TurnClock, cancel: threading.Event) -> None:
-        """Generate and speak one answer; sentences are synthesised while the next is written."""
+    async def _reply(self, question: str, clock: TurnClock, cancel: threading.Event,
+                     held: HeldReply | None = None) -> None:
+        """Generate and speak one answer; sentences are synthesised while the next is written.
+
+        A ``held`` reply (started on a pause) keeps its audio until the turn's end commits it
+        and leaves no trace (record, history, state) if it is dropped instead.
+        """
+        self.engines.replies_in_flight += 1
+        try:
+            await self._reply_inner(question, clock, cancel, held)
+        finally:
+            self.engines.replies_in_flight -= 1
+
+    async def _reply_inner(self, question: str, clock: TurnClock, cancel: threading.Event,
+                           held: HeldReply | None) -> None:
         sentences: queue.Queue[str | None] = queue.Queue()
         answer = await self.loop.run_in_executor(self.engines.workers, self.engines.agent.answer, question,
                                                  tuple(self.history[-self.settings.agent.history_turns:]))
@@ -389,18 +495,20 @@ class ConversationSession:
                         continue  # the voice's lead-in silence: the caller would wait through it
                     if clock.first_audio_chunk is None:
                         clock.first_audio_chunk = time.monotonic()
-                        self.loop.call_soon_threadsafe(self._first_audio_out, clock)
-                    self.loop.call_soon_threadsafe(self._play, chunk, cancel)
-                self.loop.call_soon_threadsafe(self._play, pause, cancel)
+                        self.loop.call_soon_threadsafe(self._first_audio_out, clock, held)
+                    self.loop.call_soon_threadsafe(self._play, chunk, cancel, held)
+                self.loop.call_soon_threadsafe(self._play, pause, cancel, held)
                 spoken.append(sentence)
 
         gen = self.loop.run_in_executor(self.engines.workers, generate)
         say = self.loop.run_in_executor(self.engines.workers, speak)
-        hold = self.loop.create_task(self._hold_on_if_slow(clock, cancel))
+        hold = self.loop.create_task(self._hold_on_if_slow(clock, cancel, held))
         failed = ""
         try:
             await asyncio.gather(gen, say)
             hold.cancel()
+            if held is not None and not await asyncio.shield(held.decided):
+                return  # dropped unheard: not a turn
             if not cancel.is_set():
                 await self.leg.rtp.wait_idle()
         except Exception as exc:  # noqa: BLE001 - a failed answer costs a turn, not the call
@@ -409,37 +517,58 @@ class ConversationSession:
             failed = f"{type(exc).__name__}: {exc}"
         finally:
             hold.cancel()
-            clock.agent = {"retrieval_ms": _ms(answer.retrieval_s), "first_token_ms": _ms(answer.first_token_s),
-                           "tokens": answer.tokens, "mode": getattr(answer, "mode", None)}
-            interrupted = cancel.is_set()
-            text = " ".join(spoken)
-            if spoken and not interrupted:
-                self.history.append(Turn(question, text))
-            self._unanswered = self._unanswered + 1 if answer.fell_back else 0
-            self._offered_transfer = answer.fell_back and not interrupted
-            self._failures = 0 if not failed else self._failures
-            self._record_turn("answer", question, text, clock, answer, interrupted)
-            if failed:
-                await self._failure("answer_error", failed)
-            elif not interrupted:
-                self._last_activity = self.loop.time()
-                self._set_state(State.LISTENING)
-                if self._unanswered >= self.settings.call.max_unanswered_turns:
-                    await self._transfer("unanswered", question)
+            dropped = held is not None and not (held.decided.done() and held.decided.result())
+            if dropped:
+                cancel.set()  # an early answer the turn did not take leaves no record
+            else:
+                await self._reply_done(question, clock, answer, spoken, cancel.is_set(), failed)
 
-    def _first_audio_out(self, clock: TurnClock) -> None:
+    async def _reply_done(self, question: str, clock: TurnClock, answer: AnswerStream, spoken: list[str],
+                          interrupted: bool, failed: str) -> None:
+        """A heard (or interrupted, or failed) answer: history, record, and what comes next."""
+        clock.agent = {"retrieval_ms": _ms(answer.retrieval_s), "first_token_ms": _ms(answer.first_token_s),
+                       "tokens": answer.tokens, "mode": getattr(answer, "mode", None)}
+        text = " ".join(spoken)
+        if spoken and not interrupted:
+            self.history.append(Turn(question, text))
+        self._unanswered = self._unanswered + 1 if answer.fell_back else 0
+        self._offered_transfer = answer.fell_back and not interrupted
+        self._failures = 0 if not failed else self._failures
+        self._record_turn("answer", question, text, clock, answer, interrupted)
+        if failed:
+            await self._failure("answer_error", failed)
+        elif not interrupted:
+            self._last_activity = self.loop.time()
+            self._set_state(State.LISTENING)
+            if self._unanswered >= self.settings.call.max_unanswered_turns:
+                await self._transfer("unanswered", question)
+
+    def _first_audio_out(self, clock: TurnClock, held: HeldReply | None = None) -> None:
+        if held is not None and not held.decided.done():
+            held.audio_ready = True  # said once the turn ends with these words
+            return
+        if held is not None and not held.decided.result():
+            return
         self._set_state(State.SPEAKING)
         # The pacer sends the first queued frame on its next 20 ms tick.
         clock.first_rtp = self.loop.time() + 0.02
 
-    def _play(self, chunk: np.ndarray, cancel: threading.Event) -> None:
+    def _play(self, chunk: np.ndarray, cancel: threading.Event, held: HeldReply | None = None) -> None:
+        if held is not None and not held.decided.done():
+            if not cancel.is_set():
+                held.chunks.append(chunk)
+            return
+        if held is not None and not held.decided.result():
+            return
         if not cancel.is_set():
             self.leg.rtp.play(chunk)
             if self.settings.call.record_audio:
                 self._tx_audio.append(chunk)
 
-    async def _hold_on_if_slow(self, clock: TurnClock, cancel: threading.Event) -> None:
+    async def _hold_on_if_slow(self, clock: TurnClock, cancel: threading.Event, held: HeldReply | None = None) -> None:
         """Dead air is capped: past the limit with nothing to say yet, say "one moment"."""
+        if held is not None and not await asyncio.shield(held.decided):
+            return
         await asyncio.sleep(self.settings.call.max_dead_air_s)
         if clock.first_audio_chunk is None and not cancel.is_set():
             self._event("hold_on")
@@ -602,6 +731,17 @@ class ConversationSession:
             else:
                 self._event("reprompt", count=self._reprompts)
                 await self._say(self.engines.phrases.reprompt, kind="reprompt")
+
+
+def _words(text: str) -> list[str]:
+    """The words of a transcript, for comparing two of them (case and punctuation ignored)."""
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _plain_question(text: str) -> bool:
+    """Words the agent would answer (not a back-channel, goodbye or request for a person)."""
+    return not (intents.is_backchannel(text) or intents.wants_operator(text) or intents.says_goodbye(text)
+                or intents.wants_lead(text))
 
 
 def _quiet(chunk: np.ndarray) -> bool:

@@ -91,6 +91,10 @@ class VadSettings:
     turn_model: bool = True
     turn_threshold: float = field(default=0.5, metadata=_range(0.05, 0.99))
     turn_silence_ms: int = field(default=200, metadata=_range(60, 5000))
+    #: Silence after which the answer is started early, on the words heard so far, while
+    #: the end of the turn is still being decided; kept when the turn ends there, dropped
+    #: when the caller goes on. 0 turns it off. (Faster-whisper only: Vosk has no pause.)
+    pause_ms: int = field(default=96, metadata=_range(0, 5000))
 
 
 @dataclass

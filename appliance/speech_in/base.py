@@ -29,9 +29,14 @@ class Transcript:
 
 @dataclass(frozen=True)
 class VadEvent:
-    """Caller speech started or ended, at a time in seconds from the start of the stream."""
+    """Caller speech started or ended, at a time in seconds from the start of the stream.
 
-    kind: Literal["speech_start", "speech_end"]
+    Detectors that decide the end of a turn late (see speech_in/turn.py) also say ``pause``
+    (a short silence began at ``at_s``; the turn may be over) and ``resume`` (the caller
+    went on after a pause), so work on the words so far can start early and be dropped.
+    """
+
+    kind: Literal["speech_start", "speech_end", "pause", "resume"]
     at_s: float
 
 

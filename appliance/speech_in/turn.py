@@ -148,15 +148,20 @@ class EndOfTurnDetector(VoiceActivityDetector):
     ``recheck_ms`` while the silence lasts, if set) or the silence reaches ``max_silence_ms``.
     Speech resuming meanwhile cancels it and the turn goes on.  Events have the VAD's times:
     ``speech_end.at_s`` is when the silence began.  One instance per call.
+
+    With ``pause_ms`` set, a ``pause`` event comes once that much silence has passed (before
+    the model is asked: the recogniser transcribes then, and the answer can start on those
+    words), and a ``resume`` event if the caller then speaks again before the turn ends.
     """
 
     def __init__(self, vad: SileroVad, model: SmartTurn, threshold: float = 0.5, max_silence_ms: int = 500,
-                 recheck_ms: int | None = None):
+                 recheck_ms: int | None = None, pause_ms: int = 0):
         self.vad = vad
         self.model = model
         self.threshold = threshold
         self.max_silence_s = max_silence_ms / 1000
         self.recheck_s = recheck_ms / 1000 if recheck_ms else None
+        self.pause_s = pause_ms / 1000
         self.reset()
 
     def reset(self) -> None:
@@ -172,6 +177,7 @@ class EndOfTurnDetector(VoiceActivityDetector):
         self.decisions: list[tuple[float, float, bool]] = []
         self.resumed = 0  # pauses the model kept open that the caller then spoke after
         self.last_end_reason = ""  # "model" or "silence"
+        self._paused_at: float | None = None  # when the silence of the last ``pause`` began
 
     @property
     def time_s(self) -> float:
@@ -211,6 +217,7 @@ class EndOfTurnDetector(VoiceActivityDetector):
             elif self.in_speech:
                 self._pending_at = ev.at_s
                 self._next_check_s = self.vad.time_s  # ask the model now
+        out += self._pause_or_resume()
         if self._pending_at is not None:
             now = self.vad.time_s
             if now - self._pending_at >= self.max_silence_s - 1e-9:
@@ -225,10 +232,32 @@ class EndOfTurnDetector(VoiceActivityDetector):
                     self._next_check_s = now + self.recheck_s if self.recheck_s else float("inf")
         return out
 
+    def _pause_or_resume(self) -> list[VadEvent]:
+        """``pause`` when the current silence reaches pause_s; ``resume`` when it is broken."""
+        if not self.pause_s or not self.in_speech:
+            return []
+        now = self.vad.time_s
+        if self._pending_at is not None:
+            silence_from: float | None = self._pending_at
+        elif self.vad.silent_for_s > 0:
+            silence_from = now - self.vad.silent_for_s
+        else:
+            silence_from = None
+        if self._paused_at is not None:
+            if silence_from is None or abs(silence_from - self._paused_at) > 1e-6:
+                self._paused_at = None
+                return [VadEvent("resume", now)]
+            return []
+        if silence_from is not None and now - silence_from >= self.pause_s - 1e-9:
+            self._paused_at = silence_from
+            return [VadEvent("pause", silence_from)]
+        return []
+
     def _end(self, reason: str) -> VadEvent:
         ev = VadEvent("speech_end", self._pending_at)
         self.in_speech = False
         self._pending_at = None
+        self._paused_at = None
         self.last_end_reason = reason
         return ev
 
@@ -290,4 +319,5 @@ def create_turn_detector(settings: Settings, manifest: Manifest | None = None) -
         return SileroVad(vad_path, vs)
     short = min(vs.turn_silence_ms, vs.end_silence_ms)
     inner = SileroVad(vad_path, dataclasses.replace(vs, end_silence_ms=short))
-    return EndOfTurnDetector(inner, load_turn_model(model_path), vs.turn_threshold, vs.end_silence_ms)
+    return EndOfTurnDetector(inner, load_turn_model(model_path), vs.turn_threshold, vs.end_silence_ms,
+                             pause_ms=vs.pause_ms)

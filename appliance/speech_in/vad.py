@@ -79,6 +79,11 @@ class SileroVad(VoiceActivityDetector):
         """Stream time up to which audio has been judged."""
         return self._windows * WINDOW_S
 
+    @property
+    def silent_for_s(self) -> float:
+        """How long the caller has been silent while still in speech (0 when voiced)."""
+        return self._run * WINDOW_S if self.in_speech else 0.0
+
     def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
         x = np.asarray(pcm_8k, dtype=np.int16).astype(np.float32) / 32768.0
         up = self._resampler.resample_chunk(x)

@@ -3,7 +3,8 @@
 The ``WhisperModel`` is loaded once per (path, threads) and shared by every call; each call
 gets its own :class:`FasterWhisperRecognizer`, which holds only that call's audio and VAD
 state.  ``feed`` buffers audio and returns a final :class:`Transcript` when the VAD closes a
-segment; ``finish`` transcribes whatever speech is still open.
+segment, and a tentative one (``is_final`` false) at a ``pause`` the VAD reports before it
+decides; ``finish`` transcribes whatever speech is still open.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         self._buf_start_s = 0.0
         self._fed = 0  # samples fed in total
         self._seg_start_s: float | None = None
+        #: (pause time, text) of the open segment transcribed at its last ``pause`` event
+        self._tentative: tuple[float, str] | None = None
 
     def _trim(self, keep_from_s: float) -> None:
         drop = int((keep_from_s - self._buf_start_s) * PHONE_RATE)
@@ -140,9 +143,28 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         for ev in self.vad.process(pcm):
             if ev.kind == "speech_start":
                 self._seg_start_s = max(self._buf_start_s, ev.at_s - PRE_ROLL_S)
-            elif self._seg_start_s is not None:
+                self._tentative = None
+            elif self._seg_start_s is None:
+                continue
+            elif ev.kind == "pause":
+                # The turn may be over: transcribe now, so the answer can start while the
+                # end of turn is decided; the same words are the final if it ends here.
                 end = min(self._fed / PHONE_RATE, ev.at_s + POST_ROLL_S)
-                out += self._transcribe(self._seg_start_s, end)
+                text = self._text_of(self._seg_start_s, end)
+                self._tentative = (ev.at_s, text)
+                if text:
+                    out.append(Transcript(text, False, self._seg_start_s, end))
+            elif ev.kind == "resume":
+                self._tentative = None
+            elif ev.kind == "speech_end":
+                end = min(self._fed / PHONE_RATE, ev.at_s + POST_ROLL_S)
+                tentative, self._tentative = self._tentative, None
+                if tentative is not None and abs(tentative[0] - ev.at_s) < 1e-6:
+                    # Nothing was said since the pause: its transcript is the turn's.
+                    self._trim(end)
+                    out += [Transcript(tentative[1], True, self._seg_start_s, end)] if tentative[1] else []
+                else:
+                    out += self._transcribe(self._seg_start_s, end)
                 self._seg_start_s = None
         now = self._fed / PHONE_RATE
         if self._seg_start_s is None:
@@ -150,10 +172,12 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         elif now - self._seg_start_s > MAX_SEGMENT_S:
             out += self._transcribe(self._seg_start_s, now)
             self._seg_start_s = now
+            self._tentative = None
         return out
 
     def finish(self) -> list[Transcript]:
         out: list[Transcript] = []
+        self._tentative = None
         if self._seg_start_s is not None:
             out = self._transcribe(self._seg_start_s, self._fed / PHONE_RATE)
             self._seg_start_s = None
@@ -220,13 +244,17 @@ class FasterWhisperRecognizer(SpeechRecognizer):
 
 
 
-    def _transcribe(self, start_s: float, end_s: float) -> list[Transcript]:
+    def _text_of(self, start_s: float, end_s: float) -> str:
         pcm = self._slice(start_s, end_s)
         if len(pcm) < PHONE_RATE // 10:
-            return []
+            return ""
         t0 = time.monotonic()
         text = self.transcribe_pcm(pcm)
         log_event(log, "asr.segment", level=logging.DEBUG, engine="faster-whisper",
                   audio_s=round(len(pcm) / PHONE_RATE, 2), took_s=round(time.monotonic() - t0, 3))
+        return text
+
+    def _transcribe(self, start_s: float, end_s: float) -> list[Transcript]:
+        text = self._text_of(start_s, end_s)
         self._trim(end_s)
         return [Transcript(text, True, start_s, end_s)] if text else []
