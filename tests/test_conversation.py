@@ -44,8 +44,8 @@ async def service(start_service, engines, local_asterisk, data_dir: Path):  # ty
     """Factory: the conversation service with optional call-setting overrides."""
     records: list[CallRecords] = []
 
-    async def start(**call_overrides):  # type: ignore[no-untyped-def]
-        settings = settings_for_asterisk(local_asterisk, data_dir, call=call_overrides,
+    async def start(vad: dict | None = None, **call_overrides):  # type: ignore[no-untyped-def]
+        settings = settings_for_asterisk(local_asterisk, data_dir, call=call_overrides, vad=vad or {},
                                          knowledge={"source_dir": str(ROOT / "kb" / "sample")})
         engines.settings = settings
         rec = CallRecords(data_dir / "calls.sqlite3")
@@ -184,6 +184,29 @@ async def test_follow_up_question_uses_the_history(local_asterisk, service, engi
     assert len(answers) == 2, answers
     assert "1350" in answers[1].replace(",", "").replace(" ", ""), answers  # the UTM-300 weighs 1350 kg
     assert result.turns[1].reply_start_s is not None
+
+
+async def test_a_pause_mid_question_does_not_answer_the_half_question(local_asterisk, service, engines) -> None:
+    """An answer started early on "How much does the" is dropped unheard when the caller goes
+    on; the caller hears the answer to the whole question, itself started on the final pause.
+    The turn model is made strict, so only the 1 s silence fallback can end the turn."""
+    svc = await service(vad={"turn_threshold": 0.99})
+    def spoken(text: str) -> np.ndarray:
+        pcm = caller_voice(text, "piper")
+        loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 300)
+        return pcm[loud[0] : loud[-1] + 1]
+
+    gap = np.zeros(int(0.5 * 8000), dtype=np.int16)  # past vad.pause_ms: an early answer starts
+    audio = np.concatenate([np.zeros(4000, np.int16), spoken("How much does the"), gap, spoken("UTM-300 weigh?"),
+                            np.zeros(4000, np.int16)])
+    await caller(local_asterisk).call([CallerTurn(audio=audio, text="How much does the ... UTM-300 weigh?")], listen_s=1.0)
+    record = await call_record(svc, local_asterisk)
+    answers = [t for t in record["turns"] if t["kind"] == "answer"]
+    assert len(answers) == 1, [(t["caller_text"], t["agent_text"], t["timings"]) for t in record["turns"]] + [e for e in record["events"] if e["kind"] in ("caller_said", "early_answer_dropped")]
+    assert "300" in answers[0]["caller_text"] and "1350" in answers[0]["agent_text"].replace(",", ""), answers
+    assert answers[0]["timings"].get("early") is True  # started at the pause that ended the turn
+    dropped = [e["detail"] for e in record["events"] if e["kind"] == "early_answer_dropped"]
+    assert any("300" not in d.get("text", "") for d in dropped), record["events"]  # the half question's
 
 
 async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, service, engines) -> None:
