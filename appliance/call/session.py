@@ -253,6 +253,7 @@ class ConversationSession:
             while not self._frames.empty():
                 frames.append(self._frames.get_nowait())
             pcm = np.concatenate([f.pcm for f in frames])
+            self.asr.early_transcripts = self._may_answer_early()  # type: ignore[attr-defined]
             try:
                 events, transcripts = await self.loop.run_in_executor(self._listen_exec, self._process, pcm)
             except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call
@@ -338,12 +339,18 @@ class ConversationSession:
         text = transcript.text.strip()
         if self._held is not None:
             self._drop_held("superseded")
-        if (not text or self.state is not State.LISTENING or self._ending or self._speaking()
-                or self._lead is not None or self._offered_transfer or self._utterance_is_echo
-                or self.engines.replies_in_flight > 0 or not _plain_question(text)):
+        if not text or not self._may_answer_early() or not _plain_question(text):
             return
         clock = TurnClock(speech_end=self._speech_end_at or self.loop.time(), transcript=self.loop.time())
         self._start_reply(text, clock, held=HeldReply(text, clock, self.loop.create_future()))
+
+    def _may_answer_early(self) -> bool:
+        """Whether a pause now may start a held answer: we listen, nothing else is going on
+        in this call, and no other call is using the model (a dropped early answer would
+        cost it the CPU)."""
+        return (self.state is State.LISTENING and not self._ending and not self._speaking()
+                and self._lead is None and not self._offered_transfer and not self._utterance_is_echo
+                and self.engines.replies_in_flight == 0)
 
     def _drop_held(self, reason: str) -> None:
         if self._held is not None:

@@ -109,6 +109,9 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         #: Domain words (product codes, the company name) given to Whisper as its prompt, so
         #: "UTM-100" is not heard as "UT them 100" on a phone line.
         self.vocabulary = vocabulary
+        #: Transcribe at ``pause`` events (the caller sets it off while an early answer could
+        #: not start anyway: the model busy with another call, or us talking).
+        self.early_transcripts = True
         self.model = model
         self.vad = vad
         self.settings = settings or AsrSettings()
@@ -146,6 +149,8 @@ class FasterWhisperRecognizer(SpeechRecognizer):
                 self._tentative = None
             elif self._seg_start_s is None:
                 continue
+            elif ev.kind == "pause" and not self.early_transcripts:
+                continue  # nobody would use it: don't spend the CPU
             elif ev.kind == "pause":
                 # The turn may be over: transcribe now, so the answer can start while the
                 # end of turn is decided; the same words are the final if it ends here.
