@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soxr
-
 from appliance.config.errors import ModelError
 from appliance.config.settings import VadSettings
+from appliance.speech_in.audio import StreamingUpsampler
 from appliance.speech_in.base import PHONE_RATE, VadEvent, VoiceActivityDetector
 
 MODEL_RATE = 16000
@@ -67,7 +66,8 @@ class SileroVad(VoiceActivityDetector):
 
     def reset(self) -> None:
         self._model.reset()
-        self._resampler = soxr.ResampleStream(PHONE_RATE, MODEL_RATE, 1, dtype="float32", quality="HQ")
+        # Steady output per chunk (not soxr's bursts): every window is judged as soon as it is heard.
+        self._resampler = StreamingUpsampler(PHONE_RATE, MODEL_RATE)
         self._pending = np.zeros(0, dtype=np.float32)
         self._windows = 0  # windows processed
         self.in_speech = False
@@ -86,7 +86,7 @@ class SileroVad(VoiceActivityDetector):
 
     def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
         x = np.asarray(pcm_8k, dtype=np.int16).astype(np.float32) / 32768.0
-        up = self._resampler.resample_chunk(x)
+        up = self._resampler.process(x)
         buf = np.concatenate([self._pending, up]) if self._pending.size else up
         events: list[VadEvent] = []
         n = len(buf) // WINDOW
