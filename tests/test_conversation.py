@@ -83,8 +83,20 @@ def _call_ids(svc) -> list[str]:  # type: ignore[no-untyped-def]
         return [r[0] for r in conn.execute("SELECT call_id FROM calls ORDER BY started_at")]
 
 
-def caller(local_asterisk, **kw) -> SipCaller:  # type: ignore[no-untyped-def]
-    return SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, TEST_APP, **kw)
+class _ChildCaller:
+    """The scripted caller in its own process, so the service under test (in this process,
+    with its model threads) cannot stall the caller's RTP pacing as it never would a real
+    caller's."""
+
+    def __init__(self, sip_caller: SipCaller) -> None:
+        self.sip_caller = sip_caller
+
+    async def call(self, turns: list[CallerTurn], hangup: str = "caller", listen_s: float | None = None) -> CallResult:
+        return await self.sip_caller.call_in_child(turns, hangup, listen_s)
+
+
+def caller(local_asterisk, **kw) -> _ChildCaller:  # type: ignore[no-untyped-def]
+    return _ChildCaller(SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, TEST_APP, **kw))
 
 
 async def test_caller_hears_greeting_and_the_fact_from_the_knowledge_base(local_asterisk, service, engines) -> None:
@@ -115,9 +127,13 @@ async def test_barge_in_stops_our_audio_and_the_new_question_is_answered(local_a
     record = await call_record(svc, local_asterisk)
     assert any(e["kind"] == "barge_in" for e in record["events"])
     answer = [t for t in record["turns"] if t["kind"] == "answer"]
-    assert answer and "54,000" in answer[0]["agent_text"], record["turns"]
+    assert answer and "54,000" in answer[0]["agent_text"], [(t["caller_text"], t["agent_text"]) for t in record["turns"]]
     assert result.turns[0].reply_start_s is not None, "the caller heard the answer"
-    assert "utm-300" in heard_text(result, engines).lower().replace(" ", "")
+    # The answer reached the caller's ear.  Whisper tiny's spelling of it varies from run to
+    # run ("VUT-M-300", "cost-50,000" were seen for "The UTM-300 costs 54,000 euros"): the
+    # exact figure is checked in the record above, the recording shows it was heard.
+    heard = heard_text(result, engines).lower()
+    assert "300" in heard and re.search(r"\d,?000 euros|thousand euros", heard), heard
 
 
 async def test_quiet_echo_of_our_own_voice_does_not_interrupt(local_asterisk, service, engines) -> None:

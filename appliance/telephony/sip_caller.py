@@ -150,6 +150,24 @@ class SipCaller:
         self.max_wait_s = max_wait_s
         self.max_call_s = max_call_s
 
+    async def call_in_child(self, turns: list[CallerTurn], hangup: str = "caller",
+                            listen_s: float | None = None) -> CallResult:
+        """:meth:`call`, run in a child process.
+
+        A caller that shares an event loop (and a GIL) with a service under test shares its
+        stalls too: while the service's threads load both cores, the caller's RTP pacer
+        wakes late, skips slots, and the agent hears the question with gaps in it.  A real
+        caller is another machine; a child process is the nearest thing on one box.
+        """
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, _run_call, self, turns, hangup, listen_s)
+        finally:
+            pool.shutdown(wait=False)
+
     async def call(self, turns: list[CallerTurn], hangup: str = "caller", listen_s: float | None = None) -> CallResult:
         """Run the script; ``hangup="caller"`` hangs up after the last reply, "remote" waits for the agent to."""
         sipp = find_sipp()
@@ -310,3 +328,8 @@ def write_wav(path: str | os.PathLike[str], pcm: np.ndarray, rate: int = 8000) -
         w.setsampwidth(2)
         w.setframerate(rate)
         w.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
+
+
+def _run_call(caller: SipCaller, turns: list[CallerTurn], hangup: str, listen_s: float | None) -> CallResult:
+    """A child process's whole job for :meth:`SipCaller.call_in_child`."""
+    return asyncio.run(caller.call(turns, hangup, listen_s))
