@@ -45,4 +45,5 @@ def create_agent(settings: Settings, manifest: Any = None, store: KnowledgeStore
         temperature=settings.llm.temperature,
         time_budget_s=settings.llm.time_budget_s,
         history_turns=settings.agent.history_turns,
+        lead_words=settings.agent.lead_words,
     )

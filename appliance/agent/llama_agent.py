@@ -11,7 +11,12 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
 2. complete "Context: ... / Question: "..." / Answer:" and cut the stream into sentences;
 3. speak a sentence only if it is grounded (its numbers and most of its words are in the
    context); the first ungrounded sentence ends the answer, and if nothing was grounded the
-   caller hears the best passage's most relevant sentence(s) instead (extractive answer);
+   caller hears the best passage's most relevant sentence(s) instead (extractive answer).
+   The first sentence's opening words ("The UTM-300 costs") are spoken as soon as
+   ``lead_words`` of them are written and pass the same checks, so the caller hears the
+   answer begin while the model writes the figure; the whole sentence is still judged
+   when it is complete, and if it fails, its rest is never said and the extractive answer
+   follows the opening words instead;
 4. a model that says "no information" -> the fallback phrase; a model error or the time
    budget running out before anything was said -> the error fallback.
 """
@@ -134,6 +139,7 @@ class LlamaAgent(Agent):
         context_margin: float = 0.1,
         focus_sentences: int = 3,
         extractive_min_score: float = 0.40,
+        lead_words: int = 3,
     ) -> None:
         self.model = model
         self.store = store
@@ -151,6 +157,8 @@ class LlamaAgent(Agent):
         #: Sentences of each passage kept in the prompt (see grounding.focus).
         self.focus_sentences = focus_sentences
         self.extractive_min_score = extractive_min_score
+        #: Words of the first sentence spoken before it is finished (0: whole sentences only).
+        self.lead_words = lead_words
         self.prefix = prompts.prefix()
         model.warm(self.prefix)
 
@@ -259,7 +267,8 @@ class LlamaAgent(Agent):
         pieces = product_pieces(in_prompt)
         in_prompt = [dataclasses.replace(p, text=focus(question, p, self.focus_sentences)) for p in in_prompt]
         context = " ".join(self._passage_line(p) for p in in_prompt)
-        spoken = 0
+        spoken = 0  # whole sentences said
+        lead = ""  # the opening words of the sentence being written, already said
         verdict = ""  # why generation stopped early: refused / ungrounded / timeout / error
         try:
             # Earlier turns go in the prompt only for a question that needs them: each costs
@@ -279,9 +288,14 @@ class LlamaAgent(Agent):
                 )
                 timed_out = False
 
-                def candidates() -> Iterator[str]:
-                    """Sentences as the tokens complete them; the rest once generation ends."""
+                def lead_ok(words: str) -> bool:
+                    return not self._judge(words, context, question, no_answer, 0, pieces, opening=True)
+
+                def candidates() -> Iterator[tuple[str, bool]]:
+                    """(text, is_lead): the first sentence's checked opening words as soon as
+                    they are written, then sentences as the tokens complete them."""
                     nonlocal timed_out
+                    lead_taken = not self.lead_words
                     for chunk in completion:
                         if stream.cancel.is_set():
                             return
@@ -291,20 +305,32 @@ class LlamaAgent(Agent):
                         stream.tokens += 1
                         if stream.first_token_s is None:
                             stream.first_token_s = time.monotonic() - t0
-                        yield from splitter.feed(chunk["choices"][0]["text"])
-                    yield from splitter.flush()
+                        done = splitter.feed(chunk["choices"][0]["text"])
+                        if not done and not lead_taken:
+                            opening = splitter.take_lead(self.lead_words, lead_ok)
+                            if opening:
+                                lead_taken = True
+                                yield opening, True
+                        lead_taken = lead_taken or bool(done)
+                        yield from ((sentence, False) for sentence in done)
+                    yield from ((sentence, False) for sentence in splitter.flush())
 
                 try:
-                    for sentence in candidates():
-                        verdict = self._judge(sentence, context, question, no_answer, spoken, pieces)
+                    for piece, is_lead in candidates():
+                        whole = f"{lead} {piece}" if lead else piece  # the sentence, judged whole
+                        verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces)
                         if verdict:
-                            log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=sentence)
+                            log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
                             break
                         if stream.first_sentence_s is None:
                             stream.first_sentence_s = time.monotonic() - t0
-                        spoken += 1
                         stream.mode = "generated"
-                        yield sentence
+                        if is_lead:
+                            lead = piece
+                        else:
+                            lead = ""
+                            spoken += 1
+                        yield piece
                         if spoken >= self.max_sentences or stream.cancel.is_set():
                             break
                     if timed_out:
@@ -314,8 +340,8 @@ class LlamaAgent(Agent):
         except Exception as exc:
             log_event(log, "agent.model_failed", level=logging.WARNING, error=f"{type(exc).__name__}: {exc}"[:200])
             verdict = "error"
-        if spoken or stream.cancel.is_set():
-            return
+        if spoken or stream.cancel.is_set() or (lead and not verdict):
+            return  # (opening words whose sentence the model ended there: said, and enough)
         if verdict in ("timeout", "error"):
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
@@ -333,11 +359,16 @@ class LlamaAgent(Agent):
         yield text
 
     def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int,
-               pieces: list[str] | None = None) -> str:
-        """"" if the sentence may be spoken, else why not."""
+               pieces: list[str] | None = None, opening: bool = False) -> str:
+        """"" if the sentence (or a sentence's ``opening`` words) may be spoken, else why not.
+
+        Opening words have few content words ("The UTM-300 costs": one of two is not in a
+        price list), so half of them known is enough there; their sentence is judged whole
+        before its rest, which holds the facts, is said.
+        """
         if _is_refusal(sentence, no_answer):
             return "refused"
-        if not is_grounded(sentence, context, question):
+        if not is_grounded(sentence, context, question, min_overlap=0.5 if opening else 0.6):
             return "ungrounded"
         if pieces is not None and not figures_match_product(sentence, question, pieces):
             return "wrong_product"

@@ -10,6 +10,7 @@ the next non-space character shows whether it really was an end.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 #: Always abbreviations: a capital after them does not start a sentence.
 ABBREVIATIONS = frozenset(
@@ -82,6 +83,30 @@ class SentenceSplitter:
         else:
             self._buf = self._buf[start:]
         return out
+
+    def take_lead(self, min_words: int, accept: Callable[[str], bool]) -> str:
+        """The start of the sentence being written, to be spoken before it is finished.
+
+        The words up to the last one known to be complete (the next has begun), once there
+        are ``min_words`` of them and the last is a plain word (no digits: a number may go on,
+        "54,000" arrives as "54", ",", "000"; no abbreviation).  ``accept`` judges the words;
+        taken words leave the buffer, and the rest of the sentence comes out as usual.
+        Returns "" when there is nothing to take yet.
+        """
+        buf = self._buf.lstrip()
+        cut = max(buf.rfind(" "), buf.rfind("\t"))
+        if cut <= 0 or "\n" in buf:
+            return ""
+        head = buf[:cut].strip()
+        words = head.split()
+        if len(words) < min_words or not re.fullmatch(r"[A-Za-z][A-Za-z']*", words[-1]):
+            return ""
+        if words[-1].lower() in ABBREVIATIONS or words[-1].lower() in NUMBER_ABBREVIATIONS:
+            return ""
+        if not accept(head):
+            return ""
+        self._buf = buf[cut:]
+        return head
 
     def flush(self) -> list[str]:
         """Whatever is left, as the last sentence."""

@@ -54,6 +54,10 @@ BARGE_IN_MIN_RMS = 500.0
 #: Piper starts each utterance with ~0.1 s of near-silence; below this RMS (about -50 dBFS)
 #: a reply's leading chunks are dropped, so the answer starts with the first word.
 LEAD_IN_RMS = 100.0
+#: Silent 20 ms frames kept between an answer's opening words and the rest of their sentence.
+OPENING_GAP_FRAMES = 3
+#: A piece of an answer that ends a sentence (else it is a sentence's opening words).
+_SENTENCE_END = re.compile(r"[.!?][\"'»)\]]*\s*$")
 #: How long a caller dictating a number may pause between digit groups.
 CONTACT_PAUSE_S = 1.5
 
@@ -491,20 +495,36 @@ class ConversationSession:
 
         def speak() -> None:
             pause = np.zeros(int(self.settings.tts.sentence_pause_ms * 8), dtype=np.int16)
+            joined = True  # the next piece goes on from opening words (or starts the answer)
             while True:
                 sentence = sentences.get()
                 if sentence is None or cancel.is_set():
                     return
+                # Opening words said before their sentence was finished: the rest follows
+                # with a breath between, not the voice's full trailing and leading silence.
+                opening = not _SENTENCE_END.search(sentence)
+                trailing: list[np.ndarray] = []
                 for chunk in self.engines.synthesizer.stream(sentence):
                     if cancel.is_set():
                         return
-                    if clock.first_audio_chunk is None and _quiet(chunk):
-                        continue  # the voice's lead-in silence: the caller would wait through it
+                    if _quiet(chunk):
+                        if joined:
+                            continue  # the voice's lead-in silence: the caller would wait through it
+                        trailing.append(chunk)
+                        continue
+                    joined = False
                     if clock.first_audio_chunk is None:
                         clock.first_audio_chunk = time.monotonic()
                         self.loop.call_soon_threadsafe(self._first_audio_out, clock, held)
+                    for quiet in trailing:
+                        self.loop.call_soon_threadsafe(self._play, quiet, cancel, held)
+                    trailing.clear()
                     self.loop.call_soon_threadsafe(self._play, chunk, cancel, held)
-                self.loop.call_soon_threadsafe(self._play, pause, cancel, held)
+                for quiet in trailing[: OPENING_GAP_FRAMES if opening else None]:
+                    self.loop.call_soon_threadsafe(self._play, quiet, cancel, held)
+                if not opening:
+                    self.loop.call_soon_threadsafe(self._play, pause, cancel, held)
+                joined = opening
                 spoken.append(sentence)
 
         gen = self.loop.run_in_executor(self.engines.workers, generate)

@@ -161,6 +161,9 @@ class AgentSettings:
     prompts_file: str = ""
     history_turns: int = field(default=4, metadata=_range(0, 50))
     language: str = field(default="en", metadata=_choice("en", "ru"))
+    #: The first sentence's opening words are spoken once this many are written and checked,
+    #: while the model writes the rest (0: whole sentences only).
+    lead_words: int = field(default=3, metadata=_range(0, 20))
 
 
 @dataclass
