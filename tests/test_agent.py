@@ -228,3 +228,29 @@ def test_answers_start_with_their_opening_words(agent):
     pieces = list(stream.sentences)
     assert len(pieces) >= 2 and not pieces[0].endswith((".", "!", "?")), pieces
     assert "27,500" in " ".join(pieces) and stream.mode == "generated"
+
+
+@pytest.mark.models
+def test_one_sentence_while_another_caller_waits_for_the_model(agent):
+    """Alone, the opening-hours answer has two sentences; with another answer queued behind
+    it, it ends after the first, so the next caller's wait is one sentence shorter."""
+    import threading
+
+    alone = [p for p in agent.answer("What are your opening hours?").sentences]
+    assert sum(p.endswith(".") for p in alone) == 2, alone
+    stream = agent.answer("What are your opening hours?")
+    pieces = [next(stream.sentences)]  # generating: this answer holds the model
+    other_done = threading.Event()
+
+    def other_answer() -> None:
+        with agent.model.hold():
+            other_done.set()
+
+    queued = threading.Thread(target=other_answer)
+    queued.start()
+    while agent.model.waiting == 0:
+        threading.Event().wait(0.01)
+    pieces += list(stream.sentences)
+    queued.join(10)
+    assert other_done.is_set()
+    assert sum(p.endswith(".") for p in pieces) == 1 and "8:00" in " ".join(pieces), pieces

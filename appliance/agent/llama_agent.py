@@ -8,7 +8,8 @@ evaluate only its own context and question.
 For each question (lazily, in the thread that iterates ``AnswerStream.sentences``):
 
 1. retrieve top-k passages; none at or above ``min_score`` -> the fallback phrase;
-2. complete "Context: ... / Question: "..." / Answer:" and cut the stream into sentences;
+2. complete "Context: ... / Question: "..." / Answer:" and cut the stream into sentences
+   (up to ``max_sentences``; just one while another caller's answer waits for the model);
 3. speak a sentence only if it is grounded (its numbers and most of its words are in the
    context); the first ungrounded sentence ends the answer, and if nothing was grounded the
    caller hears the best passage's most relevant sentence(s) instead (extractive answer).
@@ -23,6 +24,7 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import logging
@@ -105,6 +107,24 @@ class LlamaModel:
         self.path = path
         self.n_ctx = n_ctx
         self.lock = threading.Lock()
+        #: Answers waiting for the model while another generates (see :meth:`hold`).
+        self.waiting = 0
+        self._waiting_lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """The model for one answer; meanwhile ``waiting`` counts the answers queued behind it."""
+        with self._waiting_lock:
+            self.waiting += 1
+        try:
+            self.lock.acquire()
+        finally:
+            with self._waiting_lock:
+                self.waiting -= 1
+        try:
+            yield
+        finally:
+            self.lock.release()
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False))
@@ -276,7 +296,7 @@ class LlamaAgent(Agent):
             prompt = self.build_prompt(question, in_prompt, history if leans_on_history else ())
             splitter = SentenceSplitter()
             no_answer = self.prompts.no_answer
-            with self.model.lock:
+            with self.model.hold():
                 completion = self.model.llm.create_completion(
                     prompt,
                     max_tokens=self.max_tokens,
@@ -332,6 +352,11 @@ class LlamaAgent(Agent):
                             spoken += 1
                         yield piece
                         if spoken >= self.max_sentences or stream.cancel.is_set():
+                            break
+                        if spoken and self.model.waiting:
+                            # Another caller waits for the model: one whole sentence is the
+                            # answer (the rest would be their dead air).
+                            log_event(log, "agent.cut_short", level=logging.DEBUG, waiting=self.model.waiting)
                             break
                     if timed_out:
                         verdict = "timeout"
