@@ -13,7 +13,7 @@ import numpy as np
 #: Where the time goes, end of caller speech -> first audible answer, in order.
 PROFILE = [
     ("endpoint_asr", "end of turn + ASR"),
-    ("agent", "agent (streaming: first sentence; baseline: whole answer)"),
+    ("agent", "agent (streaming: first words to say; baseline: whole answer)"),
     ("tts", "TTS (streaming: first chunk; baseline: whole answer)"),
     ("send", "queue to first RTP frame"),
     ("line", "Asterisk + line to the caller (caller p50 - service first_rtp p50)"),
