@@ -248,7 +248,9 @@ def test_one_sentence_while_another_caller_waits_for_the_model(agent):
 
     queued = threading.Thread(target=other_answer)
     queued.start()
-    while agent.model.waiting == 0:
+    for _ in range(500):  # the other answer is queued within 5 s
+        if agent.model.waiting:
+            break
         threading.Event().wait(0.01)
     pieces += list(stream.sentences)
     queued.join(10)

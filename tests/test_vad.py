@@ -10,6 +10,7 @@ import pytest
 from appliance.config.errors import ModelError
 from appliance.config.manifest import load_manifest
 from appliance.config.settings import VadSettings
+from appliance.speech_in.audio import StreamingUpsampler
 from appliance.speech_in.vad import SileroVad
 
 from audio_fixtures import frames, pad, phone_line, piper
@@ -72,3 +73,17 @@ def test_reset_restarts_time(speech):
 def test_missing_model_is_a_model_error(tmp_path):
     with pytest.raises(ModelError, match="run `make models`"):
         SileroVad(tmp_path / "nope.bin")
+
+
+def test_vad_input_is_upsampled_steadily_and_cleanly():
+    """Each 20 ms frame is judged when it arrives (soxr's stream returned ~100 ms bursts), and
+    the 16 kHz signal is the same tone with no images above the phone band."""
+    up = StreamingUpsampler(8000, 16000)
+    tone = (0.5 * np.sin(2 * np.pi * 1000 * np.arange(8000) / 8000)).astype(np.float32)
+    out = [up.process(tone[i : i + 160]) for i in range(0, 8000, 160)]
+    assert {len(o) for o in out} == {320}
+    y = np.concatenate(out)[400:]
+    assert np.sqrt(np.mean(y**2)) == pytest.approx(0.5 / np.sqrt(2), rel=0.02)
+    power = np.abs(np.fft.rfft(y)) ** 2
+    freqs = np.fft.rfftfreq(len(y), 1 / 16000)
+    assert power[freqs > 4200].sum() / power.sum() < 1e-3

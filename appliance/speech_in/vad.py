@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
 from appliance.config.errors import ModelError
 from appliance.config.settings import VadSettings
 from appliance.speech_in.audio import StreamingUpsampler
