@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             how = stream.mode + (f" ({stream.fallback_reason})" if stream.fallback_reason else "")
             print(
                 f"   [{how}; retrieval {ms(stream.retrieval_s)}, first token {ms(stream.first_token_s)}, "
-                f"first sentence {ms(stream.first_sentence_s)}, total {ms(stream.total_s)}, {stream.tokens} tokens]"
+                f"first words {ms(stream.first_sentence_s)}, total {ms(stream.total_s)}, {stream.tokens} tokens]"
             )
             for p in stream.sources:
                 print(f"   source: {p.source} [{p.title}] score {p.score:.3f}")

@@ -124,7 +124,7 @@ def print_dialogue(db: Path, result, record_path: Path, read_call) -> None:  # t
             stages = turn["timings"]
             if measured is not None and measured.latency_ms is not None:
                 latency = (f"   [caller waited {measured.latency_ms:.0f} ms: transcript {stages.get('transcript_ms', '?')} ms, "
-                           f"first sentence {stages.get('first_sentence_ms', '?')} ms, first audio {stages.get('first_rtp_ms', '?')} ms]")
+                           f"first words {stages.get('first_sentence_ms', '?')} ms, first audio {stages.get('first_rtp_ms', '?')} ms]")
         print(f"  agent  : {turn['agent_text']}{latency}")
     print(f"  outcome: {call['outcome'] or 'in progress'}; recording of what the caller heard: {record_path}")
     if os.environ.get("CI"):
