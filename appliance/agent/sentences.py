@@ -114,6 +114,14 @@ class SentenceSplitter:
         return [rest] if rest else []
 
 
+def ends_sentence(text: str) -> bool:
+    """Whether a piece of an answer ends with a sentence end (else it is a sentence's opening words)."""
+    return bool(_END_AT_END.search(text))
+
+
+_END_AT_END = re.compile(_END.pattern + r"\s*$")
+
+
 def split_sentences(text: str) -> list[str]:
     splitter = SentenceSplitter()
     return splitter.feed(text) + splitter.flush()

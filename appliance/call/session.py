@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from appliance.agent.base import AnswerStream, Turn
+from appliance.agent.sentences import ends_sentence
 from appliance.call import intents
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
@@ -56,8 +57,6 @@ BARGE_IN_MIN_RMS = 500.0
 LEAD_IN_RMS = 100.0
 #: Silent 20 ms frames kept between an answer's opening words and the rest of their sentence.
 OPENING_GAP_FRAMES = 3
-#: A piece of an answer that ends a sentence (else it is a sentence's opening words).
-_SENTENCE_END = re.compile(r"[.!?][\"'»)\]]*\s*$")
 #: How long a caller dictating a number may pause between digit groups.
 CONTACT_PAUSE_S = 1.5
 
@@ -502,7 +501,7 @@ class ConversationSession:
                     return
                 # Opening words said before their sentence was finished: the rest follows
                 # with a breath between, not the voice's full trailing and leading silence.
-                opening = not _SENTENCE_END.search(sentence)
+                opening = not ends_sentence(sentence)
                 trailing: list[np.ndarray] = []
                 for chunk in self.engines.synthesizer.stream(sentence):
                     if cancel.is_set():
