@@ -224,10 +224,10 @@ def test_opening_words_then_a_wrong_figure_give_the_right_figure(agent, monkeypa
 
 @pytest.mark.models
 def test_answers_start_with_their_opening_words(agent):
-    stream = agent.answer("How much does the UTM-100 cost?")
+    stream = agent.answer("What is the price of the UTM-300?")
     pieces = list(stream.sentences)
     assert len(pieces) >= 2 and not pieces[0].endswith((".", "!", "?")), pieces
-    assert "27,500" in " ".join(pieces) and stream.mode == "generated"
+    assert "54,000" in " ".join(pieces) and stream.mode == "generated"
 
 
 @pytest.mark.models
@@ -256,3 +256,74 @@ def test_one_sentence_while_another_caller_waits_for_the_model(agent):
     queued.join(10)
     assert other_done.is_set()
     assert sum(p.endswith(".") for p in pieces) == 1 and "8:00" in " ".join(pieces), pieces
+
+
+# -- saved prompt states -------------------------------------------------------------------
+
+
+@pytest.mark.models
+def test_answers_from_saved_prompt_states_match_answers_evaluated_in_full(agent):
+    """prime() saves every passage's prompt state; an answer from a saved state is the same,
+    word for word, as one whose prompt is evaluated in full."""
+    states = agent.model.states
+    assert agent.prime() == len(agent.store.passages()) == len(states)
+    questions = ["How heavy is the UTM-300?", "How long is the warranty?", "What does delivery to the European Union cost?"]
+    from_saved = []
+    for question in questions:
+        text, stream = _ask(agent, question)
+        assert stream.prompt_cached, question
+        from_saved.append(text)
+    budget = states.max_bytes
+    states.clear()
+    states.max_bytes = 0  # nothing saved: every prompt evaluated in full
+    try:
+        for question, expected in zip(questions, from_saved):
+            text, stream = _ask(agent, question)
+            assert not stream.prompt_cached and text == expected, (question, text, expected)
+    finally:
+        states.max_bytes = budget
+        agent.prime()
+
+
+@pytest.mark.models
+def test_prompt_states_keep_within_their_memory_budget(agent):
+    from appliance.agent.prompt_states import PromptStates
+
+    budget = 20 * 2**20  # two or three states of the default model
+    states = PromptStates(agent.model.llm, budget)
+    heads = [agent.context_head(p) for p in agent.store.passages()[:5]]
+    with agent.model.hold():
+        for head in heads:
+            states.begin(head)
+    assert states.bytes <= budget and 1 <= len(states) < len(heads)
+    assert heads[-1] in states and heads[0] not in states  # the least recently used gave way
+
+
+@pytest.mark.models
+def test_an_uploaded_document_is_primed_and_a_deleted_one_dropped(agent, tmp_path):
+    """The admin console's knowledge jobs re-prime the agent: an answer from a new document
+    comes from its saved state, and a deleted document's state is let go."""
+    import time
+
+    from appliance.web.kb import KnowledgeJobs
+
+    def wait_for(condition, what: str) -> None:
+        deadline = time.monotonic() + 60
+        while not condition():
+            assert time.monotonic() < deadline, what
+            time.sleep(0.1)
+
+    jobs = KnowledgeJobs(agent.store, tmp_path / "uploads", [], on_changed=agent.prime)
+    try:
+        canteen = b"# Visitor canteen\n\nThe visitor canteen serves lunch from 12:15 to 13:45 on weekdays.\n"
+        job = jobs.upload("canteen.md", canteen)
+        wait_for(lambda: any("canteen" in t for t in agent.model.states.texts()), "the new passage is primed")
+        assert job.state == "done", job.message
+        text, stream = _ask(agent, "When does the visitor canteen serve lunch?")
+        assert stream.prompt_cached and "12:15" in text, text
+        doc_id = next(d["doc_id"] for d in agent.store.documents() if d.get("source", "").endswith("canteen.md"))
+        jobs.delete(doc_id)
+        wait_for(lambda: not any("canteen" in t for t in agent.model.states.texts()), "the deleted passage is dropped")
+        assert len(agent.model.states) == len(agent.store.passages())
+    finally:
+        jobs.close()

@@ -33,6 +33,7 @@ def create_agent(settings: Settings, manifest: Any = None, store: KnowledgeStore
             n_ctx=settings.llm.context,
             n_threads=settings.llm.threads,
             cpu_repack=getattr(settings.llm, "cpu_repack", False),
+            prompt_cache_mb=settings.llm.prompt_cache_mb,
         )
     k = settings.knowledge
     return LlamaAgent(

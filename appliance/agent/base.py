@@ -39,6 +39,8 @@ class AnswerStream:
     #: "extractive" (sentences of the best source), "fallback", or "" before iteration.
     mode: str = ""
     total_s: float | None = None
+    #: Whether the prompt's beginning (prefix and passage) came from a saved state.
+    prompt_cached: bool = False
 
 
 class Agent(ABC):

@@ -40,3 +40,8 @@ class KnowledgeStore(ABC):
     @abstractmethod
     def search(self, query: str, top_k: int = 3, tags: tuple[str, ...] | None = None) -> list[Passage]:
         """The best passages for the query, best first, with scores and sources."""
+
+    def passages(self) -> list[Passage]:
+        """Every stored passage, for work done ahead of questions (the agent's prompt states).
+        A store that cannot list them returns none, and that work is done as questions come."""
+        return []

@@ -163,6 +163,22 @@ class QdrantKnowledgeStore(KnowledgeStore):
         with self._lock:
             return sorted(self._documents().values(), key=lambda d: (d.get("root", ""), d.get("source", "")))
 
+    def passages(self) -> list[Passage]:
+        """Every stored chunk (score 0), in document order: what the agent primes at start."""
+        out: list[tuple[str, int, Passage]] = []
+        offset = None
+        with self._lock:
+            while True:
+                points, offset = self.client.scroll(
+                    self.collection, limit=512, offset=offset, with_payload=True, with_vectors=False)
+                for point in points:
+                    pl = point.payload or {}
+                    out.append((pl.get("source", ""), int(pl.get("chunk", 0) or 0), _passage(pl, 0.0)))
+                if offset is None:
+                    break
+        out.sort(key=lambda x: (x[0], x[1]))
+        return [p for *_, p in out]
+
     def _delete_doc(self, doc_id: str) -> None:
         from qdrant_client import models
 
@@ -355,16 +371,17 @@ class QdrantKnowledgeStore(KnowledgeStore):
             ranked.append((rank, cosine, pl))
         ranked.sort(key=lambda x: -x[0])
         # Passage.score stays the plain cosine, so knowledge.min_score keeps one meaning.
-        return [
-            Passage(
-                text=pl.get("text", ""),
-                source=pl.get("source", ""),
-                score=round(cosine, 4),
-                title=pl.get("heading", "") or pl.get("title", ""),
-                tags=(pl.get("tag", ""),),
-            )
-            for _, cosine, pl in ranked[:top_k]
-        ]
+        return [_passage(pl, cosine) for _, cosine, pl in ranked[:top_k]]
+
+
+def _passage(pl: dict[str, Any], score: float) -> Passage:
+    return Passage(
+        text=pl.get("text", ""),
+        source=pl.get("source", ""),
+        score=round(score, 4),
+        title=pl.get("heading", "") or pl.get("title", ""),
+        tags=(pl.get("tag", ""),),
+    )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -53,7 +53,8 @@ class Console:
         self.sessions = SessionStore()
         self.limiter = LoginLimiter()
         self.uploads = (settings.data_path / "kb_uploads").resolve()
-        self.kb = KnowledgeJobs(self.store, self.uploads, [settings.resolve(settings.knowledge.source_dir)]) \
+        self.kb = KnowledgeJobs(self.store, self.uploads, [settings.resolve(settings.knowledge.source_dir)],
+                                on_changed=getattr(engines, "knowledge_changed", None)) \
             if self.store is not None else None
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                                             autoescape=jinja2.select_autoescape(["html"]))

@@ -8,15 +8,19 @@ job runs at a time.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+
+log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = (".md", ".txt", ".pdf", ".docx")
 _SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -68,8 +72,11 @@ def _supported_files(folder: Path) -> list[Path]:
 class KnowledgeJobs:
     """Runs ingest/delete on the shared store, one at a time, with pollable progress."""
 
-    def __init__(self, store: Any, uploads: Path, sources: list[Path]) -> None:
+    def __init__(self, store: Any, uploads: Path, sources: list[Path],
+                 on_changed: Callable[[], None] | None = None) -> None:
         self.store = store
+        #: Called (in the job's thread) after a job changed the store: the agent re-primes.
+        self.on_changed = on_changed
         self.uploads = uploads
         self.sources = sources
         self.jobs: dict[str, KbJob] = {}
@@ -100,6 +107,11 @@ class KnowledgeJobs:
             finally:
                 job.finished_at = time.time()
                 self._busy.release()
+            if self.on_changed is not None:
+                try:
+                    self.on_changed()
+                except Exception:  # noqa: BLE001 - the store changed; answers are only slower
+                    log.exception("event=kb.on_changed_failed job=%s", job.id)
 
         self._pool.submit(run)
         return job
