@@ -181,7 +181,7 @@ def test_model_error_gives_the_error_fallback(agent, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("decode failed")
 
-    monkeypatch.setattr(agent.model.llm, "create_completion", boom)
+    monkeypatch.setattr(agent.model, "complete", boom)
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
     assert stream.fell_back and text == agent.prompts.error_fallback
 
@@ -210,10 +210,9 @@ def test_opening_words_then_a_wrong_figure_give_the_right_figure(agent, monkeypa
     script = ["The", " UTM", "-", "300", " costs", " 18", ",", "900", " euros", ".", "\n"]
 
     def scripted(*args, **kwargs):
-        for piece in script:
-            yield {"choices": [{"text": piece}]}
+        yield from script
 
-    monkeypatch.setattr(agent.model.llm, "create_completion", scripted)
+    monkeypatch.setattr(agent.model, "complete", scripted)
     stream = agent.answer("What is the price of the UTM-300?")
     pieces = list(stream.sentences)
     assert pieces[0] == "The UTM-300 costs"
@@ -231,31 +230,49 @@ def test_answers_start_with_their_opening_words(agent):
 
 
 @pytest.mark.models
-def test_one_sentence_while_another_caller_waits_for_the_model(agent):
-    """Alone, the opening-hours answer has two sentences; with another answer queued behind
-    it, it ends after the first, so the next caller's wait is one sentence shorter."""
-    import threading
-
+def test_one_sentence_while_another_callers_answer_is_written(agent):
+    """Alone, the opening-hours answer has two sentences; while the model also writes another
+    caller's answer, it ends after the first, so it takes less of the model from theirs."""
     alone = [p for p in agent.answer("What are your opening hours?").sentences]
     assert sum(p.endswith(".") for p in alone) == 2, alone
     stream = agent.answer("What are your opening hours?")
-    pieces = [next(stream.sentences)]  # generating: this answer holds the model
-    other_done = threading.Event()
-
-    def other_answer() -> None:
-        with agent.model.hold():
-            other_done.set()
-
-    queued = threading.Thread(target=other_answer)
-    queued.start()
-    for _ in range(500):  # the other answer is queued within 5 s
-        if agent.model.waiting:
-            break
-        threading.Event().wait(0.01)
-    pieces += list(stream.sentences)
-    queued.join(10)
-    assert other_done.is_set()
+    pieces = [next(stream.sentences)]  # being written
+    other = agent.model.complete("", "Counting slowly: one, two, three, four,", max_tokens=200)
+    try:
+        next(other)  # the other answer is being written too
+        pieces += list(stream.sentences)
+    finally:
+        other.close()
     assert sum(p.endswith(".") for p in pieces) == 1 and "8:00" in " ".join(pieces), pieces
+
+
+@pytest.mark.models
+def test_simultaneous_answers_are_written_together_and_match_answers_alone(agent):
+    """Four callers asking at once get the answers each gets alone, written in one batch
+    (no answer waits for another to finish: all are under way together)."""
+    import threading
+
+    questions = ["How heavy is the UTM-300?", "How long is the warranty?", "What does the UTM-50 cost?",
+                 "What does delivery to the European Union cost?"]
+    alone = {q: _ask(agent, q)[0] for q in questions}
+    together: dict[str, str] = {}
+    most_in_flight = []
+
+    def ask(q: str) -> None:
+        stream = agent.answer(q)
+        pieces = []
+        for piece in stream.sentences:
+            most_in_flight.append(agent.model.in_flight)
+            pieces.append(piece)
+        together[q] = " ".join(pieces)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in questions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert together == alone
+    assert max(most_in_flight) >= 2  # written together, not one after another
 
 
 # -- saved prompt states -------------------------------------------------------------------
@@ -266,7 +283,7 @@ def test_answers_from_saved_prompt_states_match_answers_evaluated_in_full(agent)
     """prime() saves every passage's prompt state; an answer from a saved state is the same,
     word for word, as one whose prompt is evaluated in full."""
     states = agent.model.states
-    assert agent.prime() == len(agent.store.passages()) == len(states)
+    assert agent.prime() == len(agent.store.passages()) == len(states) - 1  # and the bare prefix
     questions = ["How heavy is the UTM-300?", "How long is the warranty?", "What does delivery to the European Union cost?"]
     from_saved = []
     for question in questions:
@@ -282,21 +299,31 @@ def test_answers_from_saved_prompt_states_match_answers_evaluated_in_full(agent)
             assert not stream.prompt_cached and text == expected, (question, text, expected)
     finally:
         states.max_bytes = budget
+        agent.model.warm(agent.prefix)
         agent.prime()
 
 
 @pytest.mark.models
 def test_prompt_states_keep_within_their_memory_budget(agent):
-    from appliance.agent.prompt_states import PromptStates
-
-    budget = 20 * 2**20  # two or three states of the default model
-    states = PromptStates(agent.model.llm, budget)
-    heads = [agent.context_head(p) for p in agent.store.passages()[:5]]
-    with agent.model.hold():
-        for head in heads:
-            states.begin(head)
-    assert states.bytes <= budget and 1 <= len(states) < len(heads)
-    assert heads[-1] in states and heads[0] not in states  # the least recently used gave way
+    """Past its budget, priming stops; a passage asked about later is saved in place of the
+    least recently used one (never the prefix), and the answer is still right."""
+    states = agent.model.states
+    budget = states.max_bytes
+    states.clear()
+    states.max_bytes = 20 * 2**20  # the prefix and two or three passages of the default model
+    try:
+        agent.model.warm(agent.prefix)
+        agent.prime()
+        assert 2 <= len(states) < len(agent.store.passages()) and states.bytes <= states.max_bytes
+        least_recent = next(t for t in states.texts() if t != agent.prefix)
+        text, stream = _ask(agent, "How much does a calibration visit cost?")
+        assert "720" in text and not stream.prompt_cached
+        assert states.bytes <= states.max_bytes and agent.prefix in states
+        assert any("calibration visit" in t for t in states.texts())
+        assert least_recent not in states  # the least recently used passage gave way
+    finally:
+        states.max_bytes = budget
+        agent.prime()
 
 
 @pytest.mark.models
@@ -324,6 +351,6 @@ def test_an_uploaded_document_is_primed_and_a_deleted_one_dropped(agent, tmp_pat
         doc_id = next(d["doc_id"] for d in agent.store.documents() if d.get("source", "").endswith("canteen.md"))
         jobs.delete(doc_id)
         wait_for(lambda: not any("canteen" in t for t in agent.model.states.texts()), "the deleted passage is dropped")
-        assert len(agent.model.states) == len(agent.store.passages())
+        assert len(agent.model.states) == len(agent.store.passages()) + 1  # and the bare prefix
     finally:
         jobs.close()

@@ -34,6 +34,7 @@ def create_agent(settings: Settings, manifest: Any = None, store: KnowledgeStore
             n_threads=settings.llm.threads,
             cpu_repack=getattr(settings.llm, "cpu_repack", False),
             prompt_cache_mb=settings.llm.prompt_cache_mb,
+            parallel=settings.llm.parallel,
         )
     k = settings.knowledge
     return LlamaAgent(

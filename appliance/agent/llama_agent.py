@@ -1,16 +1,17 @@
 """The phone agent on llama.cpp: retrieve, prompt a completion model, speak checked sentences.
 
-One ``LlamaModel`` (one llama.cpp context) is loaded per process and shared; a lock lets one
-answer generate at a time.  The prompt starts with a fixed prefix (instructions and worked
-examples), then the best passage, whole, then the question.  The KV state after prefix and
-passage is saved per passage (``prime`` does every passage at start), so an answer restores
-it in ~10 ms and evaluates only its question line: ~20 tokens instead of ~150.
+One ``LlamaModel`` (one llama.cpp context, see llama_model) is loaded per process and shared;
+it writes several callers' answers at once.  The prompt starts with a fixed prefix
+(instructions and worked examples), then the best passage, whole, then the question.  The
+KV state after prefix and passage is saved per passage (``prime`` does every passage at
+start), so an answer restores it in ~10 ms and evaluates only its question line: ~20 tokens
+instead of ~150.
 
 For each question (lazily, in the thread that iterates ``AnswerStream.sentences``):
 
 1. retrieve top-k passages; none at or above ``min_score`` -> the fallback phrase;
 2. complete "Context: <passage> / Question: "..." / Answer:" and cut the stream into sentences
-   (up to ``max_sentences``; just one while another caller's answer waits for the model);
+   (up to ``max_sentences``; just one while another caller's answer is being written);
 3. speak a sentence only if it is grounded (its numbers and most of its words are in the
    context); the first ungrounded sentence ends the answer, and if nothing was grounded the
    caller hears the best passage's most relevant sentence(s) instead (extractive answer).
@@ -25,15 +26,11 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import dataclasses
 import logging
 import re
-import threading
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 
 from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.grounding import (
@@ -44,108 +41,15 @@ from appliance.agent.grounding import (
     is_grounded,
     product_pieces,
 )
-from appliance.agent.prompt_states import PromptStates
+from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
-from appliance.config.errors import ModelError
 from appliance.knowledge.base import KnowledgeStore, Passage
 from appliance.logs import log_event
 
 log = logging.getLogger(__name__)
 
-_LOAD_LOCK = threading.Lock()
 _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|that one|this one|the same)\b", re.IGNORECASE)
-_LOG_CALLBACK = None  # kept alive: llama.cpp holds a pointer to it
-
-
-def _silence_llama_logs() -> None:
-    """Route llama.cpp's own stderr chatter to our logger at debug level."""
-    global _LOG_CALLBACK
-    if _LOG_CALLBACK is not None:
-        return
-    import llama_cpp
-
-    @llama_cpp.llama_log_callback
-    def _cb(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:  # pragma: no cover - C callback
-        if level == 4:  # GGML_LOG_LEVEL_ERROR; the rest is load-time chatter
-            log.warning("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
-
-    _LOG_CALLBACK = _cb
-    llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
-
-
-class LlamaModel:
-    """A loaded GGUF model with its llama.cpp context, shared by all calls of a process."""
-
-    def __init__(self, model_path: str | Path, *, n_ctx: int = 2048, n_threads: int = 2, cpu_repack: bool = False,
-                 prompt_cache_mb: int = 512) -> None:
-        path = Path(model_path)
-        if not path.is_file():
-            raise ModelError(f"LLM model file {path} does not exist (run `appliance models install`)")
-        try:
-            import llama_cpp
-            import llama_cpp.llama_cpp as C
-        except ImportError as exc:
-            raise ModelError(f"llama-cpp-python is not installed: {exc}") from None
-        _silence_llama_logs()
-        with _LOAD_LOCK:
-            original = C.llama_model_default_params
-
-            def params():  # type: ignore[no-untyped-def]
-                p = original()
-                # The CPU "extra buffer types" repack weights (AMX on Xeons); in VMs that
-                # advertise AMX without allowing it, the first matmul dies with SIGSEGV.
-                p.use_extra_bufts = bool(cpu_repack)
-                return p
-
-            C.llama_model_default_params = params
-            try:
-                self.llm = llama_cpp.Llama(
-                    model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, verbose=False
-                )
-            except (ValueError, RuntimeError, OSError) as exc:
-                raise ModelError(f"cannot load LLM {path}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
-            finally:
-                C.llama_model_default_params = original
-        self.path = path
-        self.n_ctx = n_ctx
-        self.lock = threading.Lock()
-        #: Saved KV states of "prefix + one passage" prompt beginnings (see prompt_states).
-        self.states = PromptStates(self.llm, prompt_cache_mb * 1024 * 1024)
-        self._prefix = ""
-        #: Answers waiting for the model while another generates (see :meth:`hold`).
-        self.waiting = 0
-        self._waiting_lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        """The model for one answer; meanwhile ``waiting`` counts the answers queued behind it."""
-        with self._waiting_lock:
-            self.waiting += 1
-        try:
-            self.lock.acquire()
-        finally:
-            with self._waiting_lock:
-                self.waiting -= 1
-        try:
-            yield
-        finally:
-            self.lock.release()
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=False))
-
-    def warm(self, prefix: str) -> None:
-        """Evaluate the fixed prefix once so later prompts reuse it from the KV cache.
-
-        Saved prompt states begin with the prefix, so a new prefix (edited prompts) drops them.
-        """
-        with self.lock:
-            if prefix != self._prefix:
-                self.states.clear()
-                self._prefix = prefix
-            for _ in self.llm.create_completion(prefix, max_tokens=1, temperature=0.0, stream=True):
-                pass
 
 
 class LlamaAgent(Agent):
@@ -255,26 +159,22 @@ class LlamaAgent(Agent):
         question on any of them is as quick as the next; returns how many states are kept.
 
         Run at start and after the knowledge base changes: states of passages no longer
-        stored are dropped, saved ones kept.  The model is taken one passage at a time, so
-        calls are served meanwhile.  Past the memory budget the rest are saved as they are
-        asked about (the least recently used give way).
+        stored are dropped, saved ones kept.  The model saves one passage at a time between
+        its decoding steps, so calls are served meanwhile.  Past the memory budget the rest
+        are saved as they are asked about (the least recently used give way).
         """
         t0 = time.monotonic()
         states = self.model.states
         heads = [self.context_head(p) for p in self.store.passages()]
-        with self.model.hold():
-            states.keep_only(set(heads))
+        self.model.keep_states(set(heads))
         added = 0
         for head in heads:
             if not states.max_bytes or states.full:
                 break
-            with self.model.hold():
-                if head not in states:
-                    states.begin(head)
-                    added += 1
+            added += self.model.prime(head)
         log_event(log, "agent.primed", passages=len(heads), saved=len(states), added=added,
                   mb=round(states.bytes / 2**20, 1), took_s=round(time.monotonic() - t0, 2))
-        return len(states)
+        return sum(h in states for h in heads)
 
     # -- answering -------------------------------------------------------------------------
 
@@ -348,73 +248,81 @@ class LlamaAgent(Agent):
             head, prompt = self.build_prompt(question, in_prompt, history if leans_on_history else ())
             splitter = SentenceSplitter()
             no_answer = self.prompts.no_answer
-            with self.model.hold():
-                stream.prompt_cached = self.model.states.begin(head)
-                completion = self.model.llm.create_completion(
-                    prompt,
-                    max_tokens=self.max_tokens,
-                    temperature=self.temperature,
-                    top_p=0.9,
-                    repeat_penalty=1.1,
-                    stream=True,
-                    stop=self.STOP,
-                )
-                timed_out = False
+            completion = self.model.complete(
+                head,
+                prompt,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                top_p=0.9,
+                repeat_penalty=1.1,
+                stop=self.STOP,
+                deadline=t0 + self.time_budget_s,
+            )
+            timed_out = False
 
-                def lead_ok(words: str) -> bool:
-                    return not self._judge(words, context, question, no_answer, 0, pieces, opening=True)
+            def lead_ok(words: str) -> bool:
+                return not self._judge(words, context, question, no_answer, 0, pieces, opening=True)
 
-                def candidates() -> Iterator[tuple[str, bool]]:
-                    """(text, is_lead): the first sentence's checked opening words as soon as
-                    they are written, then sentences as the tokens complete them."""
-                    nonlocal timed_out
-                    lead_taken = not self.lead_words
-                    for chunk in completion:
-                        if stream.cancel.is_set():
-                            return
-                        if time.monotonic() - t0 > self.time_budget_s:
-                            timed_out = True
-                            return
-                        stream.tokens += 1
-                        if stream.first_token_s is None:
-                            stream.first_token_s = time.monotonic() - t0
-                        done = splitter.feed(chunk["choices"][0]["text"])
-                        if not done and not lead_taken:
-                            opening = splitter.take_lead(self.lead_words, lead_ok)
-                            if opening:
-                                lead_taken = True
-                                yield opening, True
-                        lead_taken = lead_taken or bool(done)
-                        yield from ((sentence, False) for sentence in done)
-                    yield from ((sentence, False) for sentence in splitter.flush())
+            def candidates() -> Iterator[tuple[str, bool]]:
+                """(text, is_lead): the first sentence's checked opening words as soon as
+                they are written, then sentences as the tokens complete them."""
+                nonlocal timed_out
+                lead_taken = not self.lead_words
+                pieces_in = iter(completion)
+                while True:
+                    try:
+                        text = next(pieces_in)
+                    except StopIteration:
+                        break
+                    except TimeoutError:
+                        timed_out = True
+                        return
+                    if stream.cancel.is_set():
+                        return
+                    if time.monotonic() - t0 > self.time_budget_s:
+                        timed_out = True
+                        return
+                    stream.tokens += 1
+                    if stream.first_token_s is None:
+                        stream.first_token_s = time.monotonic() - t0
+                        stream.prompt_cached = bool(getattr(completion, "prompt_cached", False))
+                    done = splitter.feed(text)
+                    if not done and not lead_taken:
+                        opening = splitter.take_lead(self.lead_words, lead_ok)
+                        if opening:
+                            lead_taken = True
+                            yield opening, True
+                    lead_taken = lead_taken or bool(done)
+                    yield from ((sentence, False) for sentence in done)
+                yield from ((sentence, False) for sentence in splitter.flush())
 
-                try:
-                    for piece, is_lead in candidates():
-                        whole = f"{lead} {piece}" if lead else piece  # the sentence, judged whole
-                        verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces)
-                        if verdict:
-                            log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
-                            break
-                        if stream.first_sentence_s is None:
-                            stream.first_sentence_s = time.monotonic() - t0
-                        stream.mode = "generated"
-                        if is_lead:
-                            lead = piece
-                        else:
-                            lead = ""
-                            spoken += 1
-                        yield piece
-                        if spoken >= self.max_sentences or stream.cancel.is_set():
-                            break
-                        if spoken and self.model.waiting:
-                            # Another caller waits for the model: one whole sentence is the
-                            # answer (the rest would be their dead air).
-                            log_event(log, "agent.cut_short", level=logging.DEBUG, waiting=self.model.waiting)
-                            break
-                    if timed_out:
-                        verdict = "timeout"
-                finally:
-                    completion.close()
+            try:
+                for piece, is_lead in candidates():
+                    whole = f"{lead} {piece}" if lead else piece  # the sentence, judged whole
+                    verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces)
+                    if verdict:
+                        log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
+                        break
+                    if stream.first_sentence_s is None:
+                        stream.first_sentence_s = time.monotonic() - t0
+                    stream.mode = "generated"
+                    if is_lead:
+                        lead = piece
+                    else:
+                        lead = ""
+                        spoken += 1
+                    yield piece
+                    if spoken >= self.max_sentences or stream.cancel.is_set():
+                        break
+                    if spoken and self.model.in_flight > 1:
+                        # Another caller's answer is being written too: one whole sentence
+                        # is the answer (the rest would slow theirs, or be their dead air).
+                        log_event(log, "agent.cut_short", level=logging.DEBUG, others=self.model.in_flight - 1)
+                        break
+                if timed_out:
+                    verdict = "timeout"
+            finally:
+                completion.close()
         except Exception as exc:
             log_event(log, "agent.model_failed", level=logging.WARNING, error=f"{type(exc).__name__}: {exc}"[:200])
             verdict = "error"

@@ -139,6 +139,9 @@ class LlmSettings:
     #: default model): an answer from a saved passage skips ~0.3 s of prompt evaluation.
     #: 0: none saved (every answer evaluates its passage).
     prompt_cache_mb: int = field(default=512, metadata=_range(0, 65536))
+    #: Answers the model writes at once (one llama.cpp sequence each, decoded in one batch);
+    #: more simultaneous questions wait for a free one.  Each holds ``context`` tokens of KV cache.
+    parallel: int = field(default=4, metadata=_range(1, 64))
 
 
 @dataclass
