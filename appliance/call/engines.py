@@ -65,13 +65,13 @@ class Engines:
     vocabulary: str = ""
     #: Generation and synthesis run here, never on the event loop.  A streaming reply holds
     #: two threads for its whole length (one generating, one synthesising), mostly waiting on
-    #: the model lock or on each other, so the pool is sized by calls, not by cores: a pool
-    #: of 2 x cores made the third concurrent reply queue for a thread (bench: p50 13.7 s at
-    #: 8 calls).  CPU parallelism is bounded by the model lock and the cores, not by this.
+    #: the model or on each other, so the pool is sized by calls, not by cores: a pool of
+    #: 2 x cores made the third concurrent reply queue for a thread (bench: p50 13.7 s at
+    #: 8 calls).  CPU parallelism is bounded by the model's engine and the cores, not by this.
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=MAX_MODEL_THREADS, thread_name_prefix="model"))
     #: Replies being generated across all calls (event-loop thread only).  An answer started
-    #: early, on a pause, is only worth its CPU when no other call is waiting for the model.
+    #: early, on a pause, is only worth its CPU while the model has room for it.
     replies_in_flight: int = 0
 
     @classmethod

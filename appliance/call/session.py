@@ -349,11 +349,12 @@ class ConversationSession:
 
     def _may_answer_early(self) -> bool:
         """Whether a pause now may start a held answer: we listen, nothing else is going on
-        in this call, and no other call is using the model (a dropped early answer would
-        cost it the CPU)."""
+        in this call, and the model has room for it beside the other calls' answers (it
+        writes ``llm.parallel`` at once; past that an early answer would queue, and a dropped
+        one would have cost the others the CPU)."""
         return (self.state is State.LISTENING and not self._ending and not self._speaking()
                 and self._lead is None and not self._offered_transfer and not self._utterance_is_echo
-                and self.engines.replies_in_flight == 0)
+                and self.engines.replies_in_flight < self.settings.llm.parallel)
 
     def _drop_held(self, reason: str) -> None:
         if self._held is not None:
