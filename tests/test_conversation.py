@@ -237,10 +237,12 @@ async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, ser
              say("My number is 0 1 7 6, 2 4 8, 3 9 1 5."), say("Yes, that's correct.")]
     result = await caller(local_asterisk).call(turns, listen_s=1.0)
     record = await call_record(svc, local_asterisk)
-    assert len(record["leads"]) == 1, record["turns"]
+    dialogue = [(e["kind"], e["detail"].get("text")) for e in record["events"] if e["kind"] in ("caller_said", "say")]
+    dialogue += [(t["caller_text"], t["agent_text"]) for t in record["turns"]]
+    assert len(record["leads"]) == 1, dialogue
     lead = record["leads"][0]
     assert "john" in lead["name"].lower()
-    assert re.sub(r"\D", "", lead["contact"]) == "01762483915"
+    assert re.sub(r"\D", "", lead["contact"]) == "01762483915", dialogue
     readback = [t["agent_text"] for t in record["turns"] if "contact you at" in t["agent_text"]]
     assert readback and re.sub(r"\D", "", readback[-1]) == "01762483915", readback  # read back digit by digit
     assert lead["products"] == ["UTM-50"]

@@ -306,7 +306,13 @@ class LlamaModel:
                 answer.completion._pieces.put(_END)
                 continue
             answer.seq = free[0]
-            self._start(answer)
+            try:
+                self._start(answer)
+            except Exception as exc:  # noqa: BLE001 - this answer fails, the others go on
+                log.exception("event=llm.start_failed")
+                self._C.llama_memory_seq_rm(self._mem, answer.seq, -1, -1)
+                answer.completion._pieces.put(ModelError(f"could not start the answer: {exc}"))
+                continue
             with self._cond:
                 self._active.append(answer)
 
@@ -320,21 +326,25 @@ class LlamaModel:
             if best is not None:
                 found_text, found = best
         kept = 0
-        if found is not None and self._restore(found, a.seq):
+        restored = found is not None and self._restore(found, a.seq)
+        if restored and found is not None:
             kept = _common(found.tokens, a.prompt_tokens)
             if kept < len(found.tokens):
                 C.llama_memory_seq_rm(self._mem, a.seq, kept, -1)
-        a.completion.prompt_cached = bool(a.head) and found_text == a.head
+        a.completion.prompt_cached = restored and bool(a.head) and found_text == a.head
         a.n_past = kept
         head_end = _common(a.head_tokens, a.prompt_tokens)
         if a.head and not a.completion.prompt_cached and self.states.max_bytes and head_end > kept:
             a.to_save = a.prompt_tokens[kept:head_end]  # evaluated first, then saved
             kept = head_end
         a.pending = a.prompt_tokens[kept:]
-        if not a.pending:  # the prompt is its head: evaluate its last token again for logits
-            C.llama_memory_seq_rm(self._mem, a.seq, len(a.prompt_tokens) - 1, -1)
-            a.n_past = min(a.n_past, len(a.prompt_tokens) - 1)
-            a.pending = a.prompt_tokens[-1:]
+        if not a.pending:  # the prompt is all head: its last token is evaluated for logits
+            if a.to_save:
+                a.pending = [a.to_save.pop()]
+            else:
+                C.llama_memory_seq_rm(self._mem, a.seq, len(a.prompt_tokens) - 1, -1)
+                a.n_past = len(a.prompt_tokens) - 1
+                a.pending = a.prompt_tokens[-1:]
         a.sampler = self._sampler(*a.sampling)
 
     def _sampler(self, temperature: float, top_p: float, repeat_penalty: float) -> Any:
