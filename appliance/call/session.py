@@ -44,6 +44,7 @@ from appliance.knowledge.vocabulary import product_codes
 from appliance.logs import log_event
 from appliance.web import metrics
 from appliance.speech_in.base import EventTee, Transcript, VadEvent
+from appliance.speech_in.turn import EndOfTurnDetector
 from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
 from appliance.telephony.stasis_app import CallLeg
 
@@ -57,8 +58,15 @@ BARGE_IN_MIN_RMS = 500.0
 LEAD_IN_RMS = 100.0
 #: Silent 20 ms frames kept between an answer's opening words and the rest of their sentence.
 OPENING_GAP_FRAMES = 3
-#: How long a caller dictating a number may pause between digit groups.
-CONTACT_PAUSE_S = 1.5
+#: How long a caller dictating a number may pause between digit groups, past the full
+#: end-of-turn silence (``vad.end_silence_ms``) that ends each dictated stretch.
+CONTACT_PAUSE_S = 1.0
+#: The turn model's threshold while a number is dictated: a probability never reached, so
+#: only the full silence ends the turn.  The short pauses between digit groups would
+#: otherwise cut the number into ~1 s clips that Whisper hears badly (a group dropped, or
+#: one group's last digit heard again at the start of the next); over the whole number at
+#: once it has the context ("My number is 0176 248-3915.").
+DICTATION_TURN_THRESHOLD = 1.01
 
 
 class State(enum.Enum):
@@ -136,6 +144,8 @@ class ConversationSession:
         # transcript covers exactly the turn the detector ended); we read its events too.
         self.vad = EventTee(engines.new_vad())
         self.asr = engines.new_recognizer(vad=self.vad)
+        #: The turn model's own threshold, kept while a number is dictated (see _dictation).
+        self._turn_threshold: float | None = None
         self._asr_segments_itself = getattr(self.asr, "vad", None) is self.vad
         self._listen_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{self.call_id}")
         self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue()
@@ -257,6 +267,7 @@ class ConversationSession:
                 frames.append(self._frames.get_nowait())
             pcm = np.concatenate([f.pcm for f in frames])
             self.asr.early_transcripts = self._may_answer_early()  # type: ignore[attr-defined]
+            self._dictation(self._lead is not None and self._lead.step == "contact")
             try:
                 events, transcripts = await self.loop.run_in_executor(self._listen_exec, self._process, pcm)
             except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call
@@ -273,6 +284,16 @@ class ConversationSession:
                     await self._on_final(transcript)
                 else:
                     self._on_tentative(transcript)
+
+    def _dictation(self, on: bool) -> None:
+        """While the caller dictates a number, only the full silence ends their turn."""
+        detector = getattr(self.vad, "inner", None)
+        if not isinstance(detector, EndOfTurnDetector):
+            return  # plain silence endpointing: nothing to switch
+        if on and self._turn_threshold is None:
+            self._turn_threshold, detector.threshold = detector.threshold, DICTATION_TURN_THRESHOLD
+        elif not on and self._turn_threshold is not None:
+            detector.threshold, self._turn_threshold = self._turn_threshold, None
 
     def _on_vad(self, event: VadEvent) -> None:
         at = (self._stream_t0 or self.loop.time()) + event.at_s
