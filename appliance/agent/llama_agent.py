@@ -166,7 +166,7 @@ class LlamaAgent(Agent):
         t0 = time.monotonic()
         states = self.model.states
         heads = [self.context_head(p) for p in self.store.passages()]
-        self.model.keep_states(set(heads))
+        states.keep_only(set(heads))  # (the bare prefix's state is pinned)
         added = 0
         for head in heads:
             if not states.max_bytes or states.full:

@@ -167,7 +167,6 @@ class LlamaModel:
         self._scratch = self.parallel  # the sequence priming uses
         #: Saved KV states of "prefix + one passage" prompt beginnings (see prompt_states).
         self.states = PromptStates(prompt_cache_mb * 1024 * 1024)
-        self._prefix = ""
         self._cond = threading.Condition()
         self._queued: collections.deque[_Answer] = collections.deque()
         self._active: list[_Answer] = []
@@ -208,11 +207,7 @@ class LlamaModel:
                          tuple(s for s in stop if s), (temperature, top_p, repeat_penalty))
         if len(answer.prompt_tokens) + max_tokens > self.n_ctx:
             raise ModelError(f"prompt of {len(answer.prompt_tokens)} tokens does not fit llm.context {self.n_ctx}")
-        with self._cond:
-            if self._failed is not None or self._closed:
-                raise ModelError(f"the language model is not running: {self._failed or 'closed'}")
-            self._queued.append(answer)
-            self._cond.notify()
+        self._submit(lambda: self._queued.append(answer))
         return completion
 
     def warm(self, prefix: str) -> None:
@@ -220,9 +215,8 @@ class LlamaModel:
         passage not saved yet costs only its own tokens.  A new prefix (edited prompts) drops
         the states saved with the old one."""
         def job() -> None:
-            if prefix != self._prefix:
+            if self.states.pinned != {prefix}:
                 self.states.clear()
-                self._prefix = prefix
             self._save(prefix)
             self.states.pinned = {prefix}
         self._call(job)
@@ -230,10 +224,6 @@ class LlamaModel:
     def prime(self, head: str) -> bool:
         """Save the state of a prompt beginning if it is not saved; True if it was added."""
         return bool(self._call(lambda: head not in self.states and self._save(head)))
-
-    def keep_states(self, heads: set[str]) -> None:
-        """Keep only the states of these beginnings (and the prefix)."""
-        self.states.keep_only(set(heads) | {self._prefix})
 
     def close(self) -> None:
         with self._cond:
@@ -243,13 +233,18 @@ class LlamaModel:
 
     # -- the engine thread -----------------------------------------------------------------------
 
-    def _call(self, fn: Callable[[], Any]) -> Any:
-        future: Future[Any] = Future()
+    def _submit(self, enqueue: Callable[[], None]) -> None:
+        """Hand work to the engine thread (``enqueue`` runs under its lock)."""
         with self._cond:
             if self._failed is not None or self._closed:
                 raise ModelError(f"the language model is not running: {self._failed or 'closed'}")
-            self._jobs.append((fn, future))
+            enqueue()
             self._cond.notify()
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` in the engine thread between decoding steps; its result."""
+        future: Future[Any] = Future()
+        self._submit(lambda: self._jobs.append((fn, future)))
         return future.result()
 
     def _run(self) -> None:
@@ -318,20 +313,8 @@ class LlamaModel:
 
     def _start(self, a: _Answer) -> None:
         C = self._C
-        C.llama_memory_seq_rm(self._mem, a.seq, -1, -1)
-        found = self.states.get(a.head) if a.head else None
-        found_text = a.head if found is not None else ""
-        if found is None:
-            best = self.states.longest_prefix(a.head or a.prompt)
-            if best is not None:
-                found_text, found = best
-        kept = 0
-        restored = found is not None and self._restore(found, a.seq)
-        if restored and found is not None:
-            kept = _common(found.tokens, a.prompt_tokens)
-            if kept < len(found.tokens):
-                C.llama_memory_seq_rm(self._mem, a.seq, kept, -1)
-        a.completion.prompt_cached = restored and bool(a.head) and found_text == a.head
+        found_text, kept = self._restore_best(a.head or a.prompt, a.prompt_tokens, a.seq)
+        a.completion.prompt_cached = bool(a.head) and found_text == a.head
         a.n_past = kept
         head_end = _common(a.head_tokens, a.prompt_tokens)
         if a.head and not a.completion.prompt_cached and self.states.max_bytes and head_end > kept:
@@ -381,16 +364,16 @@ class LlamaModel:
             in_batch.append(a)
             if a.to_save:
                 take, a.to_save = a.to_save[:room], a.to_save[room:]
-                n = self._add(take, a, n, logits_last=False)
+                n = self._add_answer(take, a, n, logits_last=False)
                 if not a.to_save:
                     saves.append(a)
             elif a.pending:
                 take, a.pending = a.pending[:room], a.pending[room:]
-                n = self._add(take, a, n, logits_last=not a.pending)
+                n = self._add_answer(take, a, n, logits_last=not a.pending)
                 if not a.pending:
                     outputs.append((a, n - 1))
             elif a.next_token is not None:
-                n = self._add([a.next_token], a, n, logits_last=True)
+                n = self._add_answer([a.next_token], a, n, logits_last=True)
                 outputs.append((a, n - 1))
         batch.n_tokens = n
         rc = self._C.llama_decode(self._ctx, batch)
@@ -404,23 +387,27 @@ class LlamaModel:
         for a, index in outputs:
             self._emit(a, self._C.llama_sampler_sample(a.sampler, self._ctx, index))
 
-    def _add(self, tokens: list[int], a: _Answer, n: int, *, logits_last: bool) -> int:
+    def _add(self, tokens: Sequence[int], seq: int, pos: int, n: int, *, logits_last: bool) -> int:
+        """Put ``tokens`` of sequence ``seq`` (from position ``pos``) in the batch at ``n``;
+        the batch's new length."""
         batch = self._batch
         for i, token in enumerate(tokens):
             batch.token[n] = token
-            batch.pos[n] = a.n_past
+            batch.pos[n] = pos + i
             batch.n_seq_id[n] = 1
-            batch.seq_id[n][0] = a.seq
+            batch.seq_id[n][0] = seq
             batch.logits[n] = 1 if (logits_last and i == len(tokens) - 1) else 0
-            a.n_past += 1
             n += 1
+        return n
+
+    def _add_answer(self, tokens: list[int], a: _Answer, n: int, *, logits_last: bool) -> int:
+        n = self._add(tokens, a.seq, a.n_past, n, logits_last=logits_last)
+        a.n_past += len(tokens)
         return n
 
     def _emit(self, a: _Answer, token: int) -> None:
         C = self._C
         if C.llama_vocab_is_eog(self._vocab, token):
-            if a.sent < len(a.text):
-                a.completion._pieces.put(a.text[a.sent:])
             self._finish(a)
             return
         a.generated += 1
@@ -429,7 +416,7 @@ class LlamaModel:
         a.text += a.decoder.decode(buf.raw[: max(0, size)])
         cut = min((i for i in (a.text.find(s, max(0, a.sent - len(s))) for s in a.stop) if i >= 0), default=-1)
         if cut >= 0:
-            a.completion._pieces.put(a.text[a.sent:cut])
+            a.text = a.text[:cut]
             self._finish(a)
             return
         hold = max((len(s) - k for s in a.stop for k in range(1, len(s))
@@ -438,13 +425,15 @@ class LlamaModel:
         a.completion._pieces.put(a.text[a.sent:upto])
         a.sent = max(a.sent, upto)
         if a.generated >= a.max_tokens:
-            if a.sent < len(a.text):
-                a.completion._pieces.put(a.text[a.sent:])
             self._finish(a)
             return
         a.next_token = token
 
     def _finish(self, a: _Answer, error: BaseException | None = None) -> None:
+        """The answer is done: what is left of its text (a held-back possible stop) goes out."""
+        if error is None and a.sent < len(a.text):
+            a.completion._pieces.put(a.text[a.sent:])
+            a.sent = len(a.text)
         if a.sampler is not None:
             self._C.llama_sampler_free(a.sampler)
             a.sampler = None
@@ -461,21 +450,11 @@ class LlamaModel:
         C = self._C
         seq = self._scratch
         tokens = self.tokenize(text)
-        C.llama_memory_seq_rm(self._mem, seq, -1, -1)
-        n_past = 0
-        best = self.states.longest_prefix(text)
-        if best is not None and self._restore(best[1], seq):
-            n_past = _common(best[1].tokens, tokens)
-            C.llama_memory_seq_rm(self._mem, seq, n_past, -1)
+        _, n_past = self._restore_best(text, tokens, seq)
         try:
             for i in range(n_past, len(tokens), self.n_batch):
-                chunk = tokens[i : i + self.n_batch]
-                b = self._batch
-                for j, token in enumerate(chunk):
-                    b.token[j], b.pos[j], b.n_seq_id[j], b.logits[j] = token, i + j, 1, 0
-                    b.seq_id[j][0] = seq
-                b.n_tokens = len(chunk)
-                rc = C.llama_decode(self._ctx, b)
+                self._batch.n_tokens = self._add(tokens[i : i + self.n_batch], seq, i, 0, logits_last=False)
+                rc = C.llama_decode(self._ctx, self._batch)
                 if rc != 0:
                     raise ModelError(f"llama_decode failed ({rc}) evaluating a prompt of {len(tokens)} tokens")
             return self._save_seq(text, tokens, seq)
@@ -494,6 +473,19 @@ class LlamaModel:
         if not written:
             return False
         return self.states.put(text, SavedState(tuple(tokens), bytes(buf)[:written]))
+
+    def _restore_best(self, text: str, tokens: Sequence[int], seq: int) -> tuple[str, int]:
+        """Empty ``seq``, then restore into it the saved state of the longest kept beginning of
+        ``text``, cut to what it shares with ``tokens``: (that beginning, tokens kept), or
+        ("", 0) if none."""
+        self._C.llama_memory_seq_rm(self._mem, seq, -1, -1)
+        best = self.states.longest_prefix(text)
+        if best is None or not self._restore(best[1], seq):
+            return "", 0
+        kept = _common(best[1].tokens, tokens)
+        if kept < len(best[1].tokens):
+            self._C.llama_memory_seq_rm(self._mem, seq, kept, -1)
+        return best[0], kept
 
     def _restore(self, state: SavedState, seq: int) -> bool:
         src = (ctypes.c_uint8 * len(state.data)).from_buffer_copy(state.data)

@@ -53,13 +53,6 @@ class PromptStates:
         with self._lock:
             return list(self._states)
 
-    def get(self, text: str) -> SavedState | None:
-        with self._lock:
-            state = self._states.get(text)
-            if state is not None:
-                self._states.move_to_end(text)
-            return state
-
     def longest_prefix(self, text: str) -> tuple[str, SavedState] | None:
         """The saved state of the longest kept text that ``text`` starts with."""
         with self._lock:

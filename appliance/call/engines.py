@@ -93,15 +93,13 @@ class Engines:
             report = store.ingest(source)
             log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added), chunks=report.chunks)
         agent = create_agent(settings, manifest, store)
-        prime = getattr(agent, "prime", None)
-        if prime is not None:
-            prime()  # every passage's prompt state, before the first call (~0.2 s a passage)
         prompts = load_prompts(settings.resolve(settings.agent.prompts_file) if settings.agent.prompts_file else None)
         vocabulary = vocabulary_from_folder(source, lead=prompts.asr_prompt)
         create_recognizer(settings, manifest)  # loads and checks the shared ASR model now
         phrases = Phrases(greeting=prompts.greeting, fallback=prompts.fallback,
                           **{k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
         engines = cls(settings, manifest, synthesizer, agent, store, phrases, vocabulary=vocabulary)
+        engines.knowledge_changed()  # every passage's prompt state, before the first call (~0.2 s each)
         engines.warm()
         log_event(log, "engines.loaded", took_s=round(time.monotonic() - t0, 2), asr=settings.asr.engine)
         return engines

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,22 +138,21 @@ class QdrantKnowledgeStore(KnowledgeStore):
     def _documents(self) -> dict[str, dict[str, Any]]:
         """doc_id -> {doc_hash, root, source, tag, chunks} of everything stored."""
         docs: dict[str, dict[str, Any]] = {}
+        for pl in self._payloads(["doc_id", "doc_hash", "root", "source", "tag"]):
+            d = docs.setdefault(pl.get("doc_id", ""), {**pl, "chunks": 0})
+            d["chunks"] += 1
+        return docs
+
+    def _payloads(self, fields: list[str] | bool) -> Iterator[dict[str, Any]]:
+        """The payload (these fields, or all: True) of every stored chunk."""
         offset = None
         while True:
             points, offset = self.client.scroll(
-                self.collection,
-                limit=512,
-                offset=offset,
-                with_payload=["doc_id", "doc_hash", "root", "source", "tag"],
-                with_vectors=False,
-            )
+                self.collection, limit=512, offset=offset, with_payload=fields, with_vectors=False)
             for p in points:
-                pl = p.payload or {}
-                d = docs.setdefault(pl.get("doc_id", ""), {**pl, "chunks": 0})
-                d["chunks"] += 1
+                yield p.payload or {}
             if offset is None:
-                break
-        return docs
+                return
 
     def count(self) -> int:
         return int(self.client.count(self.collection, exact=True).count)
@@ -165,17 +164,8 @@ class QdrantKnowledgeStore(KnowledgeStore):
 
     def passages(self) -> list[Passage]:
         """Every stored chunk (score 0), in document order: what the agent primes at start."""
-        out: list[tuple[str, int, Passage]] = []
-        offset = None
         with self._lock:
-            while True:
-                points, offset = self.client.scroll(
-                    self.collection, limit=512, offset=offset, with_payload=True, with_vectors=False)
-                for point in points:
-                    pl = point.payload or {}
-                    out.append((pl.get("source", ""), int(pl.get("chunk", 0) or 0), _passage(pl, 0.0)))
-                if offset is None:
-                    break
+            out = [(pl.get("source", ""), int(pl.get("chunk", 0) or 0), _passage(pl, 0.0)) for pl in self._payloads(True)]
         out.sort(key=lambda x: (x[0], x[1]))
         return [p for *_, p in out]
 
