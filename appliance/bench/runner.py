@@ -150,12 +150,16 @@ def service_config(mode: str, app: str, data_dir: Path, asterisk: Any, base_conf
 class ServiceProcess:
     """``appliance serve`` in its own process, its log captured, its CPU and memory sampled."""
 
-    def __init__(self, mode: str, app: str, folder: Path, asterisk: Any, base_config: str | None = None) -> None:
+    def __init__(self, mode: str, app: str, folder: Path, asterisk: Any, base_config: str | None = None,
+                 overrides: dict[str, dict[str, Any]] | None = None) -> None:
         self.mode, self.app, self.folder, self.asterisk = mode, app, folder, asterisk
         folder.mkdir(parents=True, exist_ok=True)
         self.data_dir = folder / "data"
         self.config_path = folder / "appliance.toml"
-        self.config_path.write_text(dump_toml(service_config(mode, app, self.data_dir, asterisk, base_config)))
+        raw = service_config(mode, app, self.data_dir, asterisk, base_config)
+        for section, values in (overrides or {}).items():  # e.g. the soak's web console and call limits
+            raw.setdefault(section, {}).update(values)
+        self.config_path.write_text(dump_toml(raw))
         self.log_path = folder / "service.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.started_s = 0.0

@@ -1,0 +1,74 @@
+"""The short soak: about ten calls against the service run as its own process, through the
+soak's own Asterisk, with hang-ups 0.5-2 s into the answer (by ARI and by BYE), a barge-in,
+a key press, and the hostile Markdown upload of issue 12 while calls go on.
+
+It checks what an unattended box must never do: hang (a call not answered, the service not
+exiting on SIGTERM), lose a call record or leave one ``in_progress``, leave channels or
+bridges in Asterisk, or stop answering.  The full run is ``make soak`` (bench/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from appliance.bench.soak import SoakOptions, run_soak
+from appliance.bench.soak_admin import hostile_markdown, parse_metrics, zip_bomb_docx
+from appliance.bench.soak_report import loop_lag_from_metrics
+from appliance.telephony.local_asterisk import LocalAsterisk
+
+
+def test_hostile_files_are_what_issue_12_describes() -> None:
+    import io
+    import zipfile
+
+    md = hostile_markdown()
+    assert md.startswith(b"# a ") and md.count(b" ") == 1 + 10_000 and md.rstrip().endswith(b"x")
+    bomb = zip_bomb_docx(20)
+    with zipfile.ZipFile(io.BytesIO(bomb)) as z:
+        inflated = z.getinfo("word/document.xml").file_size
+    assert len(bomb) < 200_000 and inflated > 20 * 1024 * 1024 * 0.99
+
+
+def test_loop_lag_is_read_from_a_histogram_or_left_to_the_probe() -> None:
+    text = ('# TYPE appliance_event_loop_lag_seconds histogram\n'
+            'appliance_event_loop_lag_seconds_bucket{le="0.05"} 90\n'
+            'appliance_event_loop_lag_seconds_bucket{le="0.1"} 97\n'
+            'appliance_event_loop_lag_seconds_bucket{le="+Inf"} 100\n'
+            'appliance_event_loop_lag_seconds_count 100\n'
+            'appliance_event_loop_lag_seconds_sum 3.5\n')
+    assert parse_metrics(text)[0] == ("appliance_event_loop_lag_seconds_bucket", {"le": "0.05"}, 90.0)
+    assert loop_lag_from_metrics([text, text])["stalls_over_100ms"] == 6
+    assert loop_lag_from_metrics(["appliance_calls_started_total 3\n"]) is None
+
+
+@pytest.mark.slow
+@pytest.mark.asterisk
+@pytest.mark.models
+@pytest.mark.timeout(1200)
+def test_short_soak_no_hang_nothing_lost_nothing_left_behind(tmp_path: Path) -> None:
+    ok, reason = LocalAsterisk.available()
+    if not ok:
+        pytest.skip(f"local Asterisk unavailable: {reason}")
+    if shutil.which("sipp") is None:
+        pytest.skip("sipp not installed (scripts/system-deps.sh)")
+    lines: list[str] = []
+    report = run_soak(SoakOptions.short(out=tmp_path / "soak.json", workdir=tmp_path / "work"), progress=lines.append)
+    summary = "\n".join(lines)  # the progress lines and the table, shown when an assert fails
+    assert json.loads((tmp_path / "soak.json").read_text())["calls"] == report["calls"]
+    calls = report["calls"]
+    assert calls["placed"] == 10, summary
+    assert calls["hangups_mid_answer"] >= 1, summary  # the hang-up that deadlocked the service happened
+    hostile = [a for a in report["chaos"] if a["action"] == "upload_hostile_md"]
+    assert hostile and "skipped" not in hostile[0], summary
+    assert not [f for f in report["failures"] if f.startswith("hang")], summary
+    assert calls["answered"] == calls["placed"], summary
+    assert report["final_call"]["answered"] and report["final_call"]["fact_ok"], summary
+    records = report["records"]
+    assert records["lost"] == [], summary
+    assert records["in_progress_live"] == [] and records["in_progress_after_exit"] == [], summary
+    assert report["asterisk"]["leaked_channels"] == [] and report["asterisk"]["leaked_bridges"] == [], summary
+    assert report["service"]["final_term_exit_s"] is not None, summary  # it exited on SIGTERM
