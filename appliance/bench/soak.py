@@ -56,6 +56,13 @@ log = logging.getLogger(__name__)
 STALL_S = 0.1
 PROBE_INTERVAL_S = 0.5
 SAMPLE_INTERVAL_S = 5.0
+#: Silence after which a caller takes the agent's reply as done and speaks again: above the
+#: pause between an answer's opening words and the rest on a loaded box.
+SETTLE_SILENCE_S = 2.0
+#: Calls a service life takes before its memory is taken as settled, and the fewest after
+#: that over which its growth is judged.
+WARMUP_CALLS = 20
+MIN_CALLS_FOR_GROWTH = 30
 
 
 @dataclass
@@ -151,7 +158,13 @@ def proc_figures(pid: int | None) -> dict[str, Any]:
 
 @dataclass
 class ServiceLife:
-    """One run of the service process, from start to SIGTERM."""
+    """One run of the service process, from start to SIGTERM.
+
+    Memory is judged from the ``settled`` sample, taken once the life has ended
+    ``WARMUP_CALLS`` calls (caches, thread pools and allocator arenas fill over the first
+    calls), and only over lives with ``MIN_CALLS_FOR_GROWTH`` calls after it: a growth
+    figure extrapolated from a handful of calls measures the warm-up, not a leak.
+    """
 
     pid: int
     started_s: float
@@ -159,19 +172,34 @@ class ServiceLife:
     calls_at_start: int
     warm: dict[str, Any] = field(default_factory=dict)
     calls_at_warm: int = 0
+    settled: dict[str, Any] = field(default_factory=dict)
+    calls_at_settled: int = 0
     end: dict[str, Any] = field(default_factory=dict)
     calls_at_end: int = 0
     term_exit_s: float | None = None
     metrics: str = ""
 
+    def note_call_ended(self, calls_ended: int) -> None:
+        if not self.warm:
+            self.warm, self.calls_at_warm = proc_figures(self.pid), calls_ended
+        if not self.settled and calls_ended - self.calls_at_start >= WARMUP_CALLS:
+            self.settled, self.calls_at_settled = proc_figures(self.pid), calls_ended
+
+    @staticmethod
+    def _growth(a: dict[str, Any], b: dict[str, Any], calls: int, least: int) -> float | None:
+        if a.get("rss_mb") is None or b.get("rss_mb") is None or calls < least:
+            return None
+        return round((b["rss_mb"] - a["rss_mb"]) / calls * 100, 1)
+
     def to_json(self) -> dict[str, Any]:
-        calls = self.calls_at_end - self.calls_at_warm
-        growth = None
-        if self.warm.get("rss_mb") is not None and self.end.get("rss_mb") is not None and calls >= 10:
-            growth = round((self.end["rss_mb"] - self.warm["rss_mb"]) / calls * 100, 1)
+        after_settled = self.calls_at_end - self.calls_at_settled if self.settled else 0
         return {"pid": self.pid, "started_s": self.started_s, "start": self.start, "warm": self.warm,
-                "end": self.end, "calls": self.calls_at_end - self.calls_at_start, "calls_after_warm": calls,
-                "rss_growth_mb_per_100_calls": growth, "term_exit_s": self.term_exit_s}
+                "settled": self.settled, "end": self.end, "calls": self.calls_at_end - self.calls_at_start,
+                "calls_after_settled": after_settled,
+                "rss_growth_mb_per_100_calls": self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH),
+                "rss_growth_mb_per_100_calls_from_first": self._growth(
+                    self.warm, self.end, self.calls_at_end - self.calls_at_warm, 10),
+                "term_exit_s": self.term_exit_s}
 
 
 def _free_tcp_port() -> int:
@@ -218,7 +246,7 @@ class Soak:
         """Whether a kill/restart is going on now (or overlapped [since, now])."""
         now = self.now()
         lo = now if since is None else since
-        return any(s is not None and s <= now and (e is None or e >= lo) for s, e in self.windows)
+        return any(s is not None and s <= now and (e is None or e > lo) for s, e in self.windows)
 
     def abort(self, reason: str) -> None:
         if not self.abort_reason:
@@ -232,9 +260,21 @@ class Soak:
 
     # -- the service -------------------------------------------------------------------
 
-    async def start_service(self) -> None:
+    async def start_service(self, timeout: float = 900.0) -> None:
+        """Start the service and wait until *this* process is connected to ARI.
+
+        Asterisk keeps listing a Stasis app while a channel is still in it, so after a restart
+        mid-call "the app is registered" says nothing about the new process: its own
+        ``event=ari.connected`` line does.
+        """
         assert self.svc is not None
-        await self.svc.start()
+        offset = self.svc.log_size()
+        await self.svc.start(timeout)
+        deadline = time.monotonic() + timeout
+        while "event=ari.connected" not in self.svc.log_slice(offset):
+            if self.svc.proc is None or self.svc.proc.poll() is not None or time.monotonic() > deadline:
+                raise ApplianceError(f"the service did not connect to ARI:\n{self.svc.log_tail()}")
+            await asyncio.sleep(0.5)
         pid = self.pid()
         assert pid is not None
         self.lives.append(ServiceLife(pid, self.now(), proc_figures(pid), self.ended))
@@ -298,7 +338,8 @@ class Soak:
         cut = {"cut_ari": "ari", "cut_bye": "bye"}.get(kind, "")
         call = SoakCall(n, kind, number, self.now(), questions=questions, cut=cut,
                         cut_after_s=round(self.rng.uniform(0.5, 2.0), 2) if cut else None)
-        caller = CuttingCaller(self.sip_host, self.sip_port, self.app, caller_number=number, settle_silence_s=1.2,
+        caller = CuttingCaller(self.sip_host, self.sip_port, self.app, caller_number=number,
+                               settle_silence_s=SETTLE_SILENCE_S,
                                max_wait_s=self.opts.answer_timeout_s, max_call_s=300.0, cut=cut,
                                cut_after_s=call.cut_after_s or 0.0,
                                on_cut=(lambda: self.drop_channel(number)) if cut == "ari" else None)
@@ -313,14 +354,14 @@ class Soak:
                 call.recording = result.recording
         except Exception as exc:  # noqa: BLE001 - a failed call is a finding, not a crash of the soak
             msg = str(exc) or type(exc).__name__
-            call.error = msg[:300]
+            call.error = " | ".join(x.strip() for x in msg.splitlines() if x.strip())[:300]
             call.answered = not (msg.startswith("no answer") or msg.startswith("the call was not answered"))
         call.ended_s = self.now()
         call.disrupted = self.in_window(call.started_s)
         self.ended += 1
         life = self.lives[-1] if self.lives else None
-        if life is not None and not life.warm and life.pid == self.pid() and call.answered:
-            life.warm, life.calls_at_warm = proc_figures(life.pid), self.ended
+        if life is not None and life.pid == self.pid() and call.answered and not call.disrupted:
+            life.note_call_ended(self.ended)
         return call
 
     async def worker(self, w: int) -> None:
@@ -627,8 +668,9 @@ def read_records(path: Path) -> dict[str, Any]:
         calls: dict[str, Any] = {}
         for call_id, caller, outcome, reason in conn.execute(
                 "SELECT call_id, caller, outcome, end_reason FROM calls ORDER BY started_at"):
-            answers = [{"caller_text": r[0], "agent_text": r[1]} for r in conn.execute(
-                "SELECT caller_text, agent_text FROM turns WHERE call_id=? AND kind='answer' ORDER BY id", (call_id,))]
+            answers = [{"caller_text": r[0], "agent_text": r[1], "interrupted": bool(r[2])} for r in conn.execute(
+                "SELECT caller_text, agent_text, interrupted FROM turns WHERE call_id=? AND kind='answer' ORDER BY id",
+                (call_id,))]
             calls.setdefault(caller, []).append({"call_id": call_id, "outcome": outcome, "end_reason": reason,
                                                  "answers": answers})
         in_progress = [r[0] for r in conn.execute("SELECT call_id FROM calls WHERE outcome='in_progress' "

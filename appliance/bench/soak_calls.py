@@ -35,6 +35,9 @@ FACTS: dict[str, tuple[str, str]] = {
     "How long is the warranty?": (r"24|two.year|2.year", r"24|twenty.four|two.year|2.year"),
 }
 QUESTIONS = list(FACTS)
+#: How long a caller listens on after the agent fell silent before hanging up: past a
+#: "one moment, please" on a loaded box, the answer itself comes seconds later.
+LISTEN_S = 8.0
 
 KINDS = ("question", "cut_ari", "cut_bye", "barge_in", "dtmf", "operator", "silence", "long")
 #: The full run's mix (weights).
@@ -137,23 +140,24 @@ def plan_turns(kind: str, rng: Any, voices: dict[str, np.ndarray]) -> tuple[list
 
     if kind in ("question", "cut_ari", "cut_bye"):
         text = q()
-        return [say(text)], [text], {"listen_s": 0.5 if kind == "question" else None}
+        return [say(text)], [text], {"listen_s": LISTEN_S if kind == "question" else None}
     if kind == "barge_in":
         if rng.random() < 0.5:  # over the greeting
             text = q()
-            return [say(text, barge_in_after_s=1.5)], [text], {"listen_s": 0.5}
+            return [say(text, barge_in_after_s=1.5)], [text], {"listen_s": LISTEN_S}
         first, second = q(), q()
-        return [say(first), say(second, barge_in_after_s=1.0)], [first, second], {"listen_s": 0.5}
-    if kind == "dtmf":
+        return [say(first), say(second, barge_in_after_s=1.0)], [first, second], {"listen_s": LISTEN_S}
+    if kind == "dtmf":  # the question right after the key (nothing is said in reply to a key)
         text = q()
-        return [CallerTurn(dtmf=str(rng.choice("123456789#*"))), say(text)], [text], {"listen_s": 0.5}
+        return [CallerTurn(dtmf=str(rng.choice("123456789#*"))), say(text, wait_for_agent=False)], [text], \
+            {"listen_s": LISTEN_S}
     if kind == "operator":
         return [CallerTurn(dtmf="0")], [], {"listen_s": 3.0}
     if kind == "silence":
         return [], [], {"hangup": "remote", "listen_s": 60.0}
     if kind == "long":
         texts = [q() for _ in range(4)]
-        turns = [say(texts[0]), say(texts[1]), CallerTurn(dtmf=str(rng.choice("123456789"))), say(texts[2]),
-                 say(texts[3])]
-        return turns, texts, {"listen_s": 1.0}
+        turns = [say(texts[0]), say(texts[1]), CallerTurn(dtmf=str(rng.choice("123456789"))),
+                 say(texts[2], wait_for_agent=False), say(texts[3])]
+        return turns, texts, {"listen_s": LISTEN_S}
     raise ValueError(f"unknown call kind {kind!r}")

@@ -15,8 +15,9 @@ exit 1):
   (after its first call; lives of 10 calls or more), open files or threads growing more
   than ``fd_growth`` / ``thread_growth`` over a life;
 - an event-loop stall longer than ``max_stall_s``;
-- fewer than 80 % of the checked answers carrying the right fact in the record (with at
-  least 5 checked).
+- fewer than half the checked answers carrying the right fact in the record (with at least
+  5 checked): a knowledge base lost to an upload, not a mishearing now and then (the share
+  is reported; the final call's fact is checked on its own).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import collections
 import re
 from typing import Any
 
+from appliance.bench.soak import WARMUP_CALLS
 from appliance.bench.soak_admin import parse_metrics
 from appliance.bench.soak_calls import fact_in
 
@@ -75,11 +77,16 @@ def check_facts(calls: list[Any], records: dict[str, Any]) -> None:
         call.record = rows[-1] if rows else None
         if call.record is None or call.disrupted or not call.questions:
             continue
-        answers = [a["agent_text"] for a in call.record["answers"]]
-        if call.kind in ("question", "dtmf", "final") and answers:
-            call.fact_ok = fact_in(answers[0], call.questions[0])
+        # An answer the caller cut short (barge-in, hang-up) is not judged; one the service
+        # gave up on (its time budget's "I can't answer that right now") is.
+        answers = call.record["answers"]
+        if call.kind == "final":
+            call.fact_ok = bool(answers) and fact_in(answers[0]["agent_text"], call.questions[0])
+        elif call.kind in ("question", "dtmf") and answers and not answers[0]["interrupted"]:
+            call.fact_ok = fact_in(answers[0]["agent_text"], call.questions[0])
         elif call.kind == "long" and len(answers) == len(call.questions):
-            call.fact_ok = all(fact_in(a, q) for a, q in zip(answers, call.questions))
+            judged = [fact_in(a["agent_text"], q) for a, q in zip(answers, call.questions) if not a["interrupted"]]
+            call.fact_ok = all(judged) if judged else None
 
 
 def build_report(soak: Any, *, run_s: float, final: Any, leftovers: dict[str, list[str]], records_live: dict[str, Any],
@@ -122,7 +129,7 @@ def build_report(soak: Any, *, run_s: float, final: Any, leftovers: dict[str, li
         if growth is not None and growth > opts.rss_growth_mb_per_100:
             failures.append(f"memory: service life {i + 1} grew {growth} MB per 100 calls "
                             f"(bound {opts.rss_growth_mb_per_100:g})")
-        warm, end = life["warm"] or life["start"], life["end"]
+        warm, end = life["settled"] or life["warm"] or life["start"], life["end"]
         if warm.get("fds") is not None and end.get("fds") is not None and end["fds"] - warm["fds"] > opts.fd_growth:
             failures.append(f"file descriptors: service life {i + 1} went from {warm['fds']} to {end['fds']}")
         if warm.get("threads") is not None and end.get("threads") is not None \
@@ -138,7 +145,7 @@ def build_report(soak: Any, *, run_s: float, final: Any, leftovers: dict[str, li
         failures.append(f"event loop: a stall of {max_stall_ms:.0f} ms (bound {opts.max_stall_s:g} s)")
     checked = [c for c in calls if c.fact_ok is not None]
     right = [c for c in checked if c.fact_ok]
-    if len(checked) >= 5 and len(right) < 0.8 * len(checked):
+    if len(checked) >= 5 and len(right) < 0.5 * len(checked):
         failures.append(f"answers: only {len(right)} of {len(checked)} checked answers carried the right fact")
     heard = [c for c in calls if c.heard_ok is not None]
     cuts = [c for c in regular if c.cut]
@@ -216,7 +223,9 @@ def format_table(r: dict[str, Any]) -> str:
         ("service lives", str(len(lives))),
         ("RSS start / 1st call / end (MB)", f"{_fig(start.get('rss_mb'))} / {_fig(warm.get('rss_mb'))} / "
                                             f"{_fig(end.get('rss_mb'))}"),
-        ("RSS growth / 100 calls (MB)", ", ".join(_fig(x["rss_growth_mb_per_100_calls"]) for x in lives)),
+        ("RSS growth / 100 calls (MB)", ", ".join(
+            f"{_fig(x['rss_growth_mb_per_100_calls'])} (from 1st call {_fig(x['rss_growth_mb_per_100_calls_from_first'])})"
+            for x in lives) + f"  [per life; from its {WARMUP_CALLS}th call]"),
         ("fds start -> end", f"{_fig(start.get('fds'))} -> {_fig(end.get('fds'))}"),
         ("threads start -> end", f"{_fig(start.get('threads'))} -> {_fig(end.get('threads'))}"),
         ("loop stalls > 100 ms (probe)", f"{probe['stalls_over_100ms']} of {probe['probes']} probes, max {probe['max_ms']} ms; "
