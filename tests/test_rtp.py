@@ -156,3 +156,20 @@ async def test_pacing_measurement_sends_every_frame_on_schedule() -> None:
     report = await measure_pacing(100)
     assert report.received == 100
     assert report.frames == 100 and report.send_error_max_ms >= 0
+
+
+async def test_close_wakes_every_waiter_and_drops_what_was_queued() -> None:
+    """A call that ends with audio still queued: whoever waits for it to go out is woken (it
+    never will go out), and nothing more is queued on the closed endpoint."""
+    ep = await RtpEndpoint.open("127.0.0.1", 40000, 40999, "ulaw", "closing")
+    ep.set_peer("127.0.0.1", 9)  # discard port: nothing listens
+    ep.start()
+    ep.play(np.full(8000 * 10, 1000, dtype=np.int16))  # 10 s of audio
+    waiter = asyncio.get_running_loop().create_task(ep.wait_idle())
+    await asyncio.sleep(0.1)
+    assert not waiter.done() and ep.speaking
+    await ep.close()
+    await asyncio.wait_for(waiter, 1)  # hung forever before
+    ep.play(np.full(800, 1000, dtype=np.int16))
+    assert not ep.speaking and ep.queued_s == 0
+    await asyncio.wait_for(ep.wait_idle(), 1)

@@ -1,20 +1,32 @@
 """Call records in SQLite (WAL), written as the call goes so a crash loses at most one event.
 
 One writer thread owns the connection: the call path hands it rows and never waits on
-disk.  Readers (the admin console, tests, the demo) open their own connections; WAL lets
-them read while calls are being written.
+disk.  Rows are handed over through a ``queue.SimpleQueue``, whose ``put`` is reentrant:
+it takes no lock that the caller could already hold, so a write requested from any
+context (a finaliser, a callback run in the middle of another write request) can never
+deadlock the thread that asks.  A write that fails is logged and counted, never lost
+silently.  Readers (the admin console, tests, the demo) open their own connections; WAL
+lets them read while calls are being written.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
+
+from appliance.logs import log_event
+
+log = logging.getLogger(__name__)
+
+_Write = Callable[[sqlite3.Connection], Any]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -77,17 +89,37 @@ class CallRecords:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn = connect(path)
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="call-records")
-        self._lock = threading.Lock()
+        self._pending: queue.SimpleQueue[tuple[_Write, Future[Any]] | None] = queue.SimpleQueue()
+        #: Writes that raised (logged each time); the admin console and tests read it.
+        self.failed_writes = 0
+        self._closed = False
+        self._writer = threading.Thread(target=self._write_rows, name="call-records", daemon=True)
+        self._writer.start()
 
-    def _submit(self, fn: Callable[[sqlite3.Connection], Any]) -> Future[Any]:
-        def run() -> Any:
-            with self._lock:
+    def _submit(self, fn: _Write) -> Future[Any]:
+        done: Future[Any] = Future()
+        if self._closed:
+            done.set_exception(RuntimeError("call records are closed"))
+            return done
+        self._pending.put((fn, done))  # reentrant: safe from any thread and any context
+        return done
+
+    def _write_rows(self) -> None:
+        """The writer thread: one row at a time, committed, until close() sends None."""
+        while (item := self._pending.get()) is not None:
+            fn, done = item
+            if not done.set_running_or_notify_cancel():
+                continue
+            try:
                 result = fn(self._conn)
                 self._conn.commit()
-                return result
-
-        return self._writer.submit(run)
+            except Exception as exc:  # noqa: BLE001 - a bad row must not stop the writer
+                self.failed_writes += 1
+                log_event(log, "records.write_failed", level=logging.ERROR, path=str(self.path),
+                          error=f"{type(exc).__name__}: {exc}", failed_writes=self.failed_writes)
+                done.set_exception(exc)
+            else:
+                done.set_result(result)
 
     def start_call(self, call_id: str, caller: str) -> Future[Any]:
         return self._submit(lambda c: c.execute(
@@ -123,8 +155,11 @@ class CallRecords:
         self._submit(lambda c: None).result()
 
     def close(self) -> None:
-        self.flush()
-        self._writer.shutdown(wait=True)
+        if self._closed:
+            return
+        self._closed = True
+        self._pending.put(None)
+        self._writer.join()
         self._conn.close()
 
 

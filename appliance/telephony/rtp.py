@@ -151,6 +151,9 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._dtmf_last_ts: int | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        #: Closed for good (the call is over): nothing more is queued or sent, and every
+        #: ``wait_idle()`` returns, so no task waits on audio that will never go out.
+        self.closed = False
         self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
         #: Loop time at which the first frame of the current talkspurt went out.
         self.last_talkspurt_started: float | None = None
@@ -204,6 +207,10 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             self._pacer = asyncio.get_running_loop().create_task(self._pace(), name=f"rtp-pacer-{self.call_id}")
 
     async def close(self) -> None:
+        """Stop for good: drop what is queued, wake every waiter, release the port."""
+        self.closed = True
+        self._queue.clear()
+        self._idle.set()
         if self._pacer is not None:
             self._pacer.cancel()
             try:
@@ -262,7 +269,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     def play(self, pcm: np.ndarray) -> None:
         """Queue audio (8 kHz int16) to be sent after what is already queued."""
         pcm = np.asarray(pcm, dtype=np.int16)
-        if pcm.size == 0:
+        if pcm.size == 0 or self.closed:
             return
         remainder = pcm.size % FRAME_SAMPLES
         if remainder:
@@ -288,7 +295,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         return bool(self._queue)
 
     async def wait_idle(self) -> None:
-        """Until every queued frame has been sent (or cleared)."""
+        """Until every queued frame has been sent (or cleared, or the endpoint closed)."""
         await self._idle.wait()
 
     def send_dtmf(self, digit: str, duration_ms: int = 160) -> None:
