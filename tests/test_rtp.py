@@ -363,7 +363,7 @@ async def test_a_foreign_flood_does_not_push_out_the_callers_packets() -> None:
     await _until(lambda: len(got) >= 100, 2)
     await a.close()
     await b.close()
-    assert int(out) > 20_000, "the flood ran"
+    assert int(out) > 5_000, "the flood ran"
     assert len(got) == 100 == a.stats.sent, f"{100 - len(got)} of the caller's packets were pushed out"
 
 

@@ -143,6 +143,7 @@ class LoginLimiter:
     account_max_failures: int = 20
     account_window_s: float = 600.0
     max_known: int = 1000
+    max_tracked: int = 10_000
     _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     _account_failures: dict[str, deque[float]] = field(default_factory=dict)
     _devices: OrderedDict[tuple[str, str], float] = field(default_factory=OrderedDict)
@@ -164,6 +165,9 @@ class LoginLimiter:
         so on the event loop 40 concurrent guesses see each other's counts.
         """
         now = time.monotonic()
+        if len(self._failures) > self.max_tracked:  # many addresses (IPv6): forget the quiet ones
+            for k in [k for k, q in self._failures.items() if not self._trim(q, now, self.window_s)]:
+                del self._failures[k]
         known_device = self.known_device(account, device)
         key = (account, f"device:{device}") if known_device else (account, f"addr:{address}")
         exempt = known_device or (account, address) in self._addresses
