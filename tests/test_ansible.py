@@ -46,6 +46,8 @@ CACHE = Path(os.environ.get("APPLIANCE_CACHE_DIR", Path.home() / ".cache" / "off
 BASE_ROOT = CACHE / "ansible-target-root"
 BASE_MARK = ".appliance-target-complete"
 SUITE = "bookworm"
+#: A hash as `appliance web passwd` prints it (of "a long password"; scrypt n=2^14, r=8, p=1).
+WEB_HASH = "scrypt$16384$8$1$vpyJfdXYmErM83LWXMe0BA==$Q/neAnF4mxLlUhOJ78oiupGoAjWOeE3/8KzcpNCL34E="
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -203,6 +205,7 @@ def target(tmp_path_factory):
         "appliance_pip_packages": ["appliance", "numpy"],
         "appliance_pip_no_deps": True,
         "appliance_cpu_quota": "150%",
+        "appliance_web_password_hash": WEB_HASH,
         "models_roles": ["vad", "tts"],
         "knowledge_ingest_command": ["/bin/sh", "-c", "echo ingested >> /var/lib/appliance/ingest-calls.log"],
     }))
@@ -257,6 +260,7 @@ def test_first_run_provisions_the_box(target, first_run):
 
     settings = load_settings(root / "etc/appliance/appliance.toml")
     assert settings.ari.url == "http://127.0.0.1:8088" and settings.knowledge.source_dir == "/opt/appliance/kb"
+    assert settings.web.password_hash == WEB_HASH, "the console's password hash from the role variable"
 
     unit = (root / "etc/systemd/system/appliance.service").read_text()
     for line in (
@@ -267,6 +271,19 @@ def test_first_run_provisions_the_box(target, first_run):
         "ExecStart=/opt/appliance/venv/bin/appliance serve --config /etc/appliance/appliance.toml",
         "ExecStartPre=/opt/appliance/venv/bin/appliance --config /etc/appliance/appliance.toml models verify --quick",
         "WantedBy=multi-user.target",
+        # A hung event loop stops the pings: systemd restarts the service.
+        "Type=notify",
+        "NotifyAccess=main",
+        "WatchdogSec=30",
+        "UMask=0027",
+        "PrivateDevices=yes",
+        "ProtectKernelModules=yes",
+        "ProtectKernelTunables=yes",
+        "ProtectControlGroups=yes",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "SystemCallFilter=@system-service",
+        "CapabilityBoundingSet=",
+        "NoNewPrivileges=yes",
     ):
         assert f"\n{line}\n" in unit, line
     link = root / "etc/systemd/system/multi-user.target.wants/appliance.service"

@@ -39,6 +39,8 @@ def test_example_documents_every_setting_with_its_default() -> None:
     ("[rtp]\nport_min = 30000\nport_max = 20000\n", "rtp.port_min 30000 is above rtp.port_max"),
     ("ari = 3\n", "ari: expected a [ari] table"),
     ("[ari\n", "is not valid TOML"),
+    ('[web]\npassword_hash = "scrypt$16384$8$1$c2FsdA=="\n', "web.password_hash: not a hash"),
+    ('[web]\npassword_hash = "hunter2"\n', "web.password_hash: not a hash"),
 ])
 def test_bad_values_are_refused_with_the_key_named(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "bad.toml"
@@ -63,3 +65,12 @@ def test_config_option_works_before_or_after_the_command(tmp_path: Path, capsys:
     path.write_text("[call]\nmode = 'karaoke'\n")
     assert main(["--config", str(path), "serve"]) == 2
     assert "call.mode" in capsys.readouterr().err
+
+
+def test_a_hash_from_web_passwd_is_accepted(tmp_path: Path) -> None:
+    from appliance.web.auth import hash_password
+
+    h = hash_password("a long password")
+    path = tmp_path / "ok.toml"
+    path.write_text(f'[ari]\npassword = "x"\n[web]\npassword_hash = "{h}"\n')
+    assert load_settings(path).web.password_hash == h

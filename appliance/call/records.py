@@ -163,6 +163,39 @@ class CallRecords:
         self._conn.close()
 
 
+#: ``end_reason`` of calls a previous run of the service left open (it was killed, hung, or
+#: restarted by the watchdog before it could record the end).
+SERVICE_RESTART = "service_restart"
+
+
+def close_interrupted(path: Path) -> list[str]:
+    """Close the calls a previous run left ``in_progress``: outcome ``error``, reason ``service_restart``.
+
+    Runs at service start, before any call is taken, so every such row is a leftover.  The
+    end time is the call's last recorded activity (its last turn or event), not now: a run
+    that hung for hours must not show hour-long calls.  An event row says what happened.
+    Returns the call ids closed (the Stasis app looks for their bridges too).
+    """
+    if not path.is_file():
+        return []
+    conn = connect(path)
+    try:
+        now = time.time()
+        ids = [r[0] for r in conn.execute("SELECT call_id FROM calls WHERE outcome='in_progress'")]
+        for call_id in ids:
+            conn.execute(
+                "UPDATE calls SET outcome='error', end_reason=?, ended_at=MAX(started_at,"
+                " COALESCE((SELECT MAX(at) FROM turns WHERE call_id=?), 0),"
+                " COALESCE((SELECT MAX(at) FROM events WHERE call_id=?), 0)) WHERE call_id=?",
+                (SERVICE_RESTART, call_id, call_id, call_id))
+            conn.execute("INSERT INTO events(call_id, at, kind, detail) VALUES (?,?,?,?)",
+                         (call_id, now, "closed_at_start", json.dumps({"reason": SERVICE_RESTART})))
+        conn.commit()
+        return ids
+    finally:
+        conn.close()
+
+
 def read_call(path: Path, call_id: str) -> dict[str, Any] | None:
     """One call with its turns, events and leads (tests, the demo and the admin API use it)."""
     conn = connect(path)

@@ -1,9 +1,19 @@
-"""``appliance serve``: run the Stasis application against an Asterisk (local or production)."""
+"""``appliance serve``: run the Stasis application against an Asterisk (local or production).
+
+Start-up, in order: the loop watchdog starts (systemd ``WATCHDOG=1`` pings from the event
+loop, loop lag to ``/metrics``); call rows a previous run left ``in_progress`` are closed
+(outcome ``error``, reason ``service_restart``); the engines load; the Stasis app connects
+and, on each connection, removes what a previous run left in Asterisk; the console starts;
+then ``READY=1`` tells systemd the service is up.  A hung loop stops the pings and systemd
+restarts the service; SIGABRT (the watchdog's signal) dumps every thread's stack to the
+journal first (faulthandler).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
 import signal
 
@@ -21,34 +31,51 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-async def serve(settings, mode: str) -> None:  # type: ignore[no-untyped-def]
+async def serve(settings, mode: str, stop: asyncio.Event | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Serve calls until SIGINT/SIGTERM (or until ``stop`` is set, for tests)."""
+    from appliance.call.records import close_interrupted
     from appliance.telephony.ari import AriClient
     from appliance.telephony.stasis_app import StasisApp
+    from appliance.watchdog import LoopWatchdog
     from appliance.web.app import start_web
 
-    handler, engines = await _make_handler(settings, mode)
-    async with AriClient(settings.ari.url, settings.ari.username, settings.ari.resolved_password(),
-                         settings.ari.app, settings.ari.reconnect_max_s) as ari:
-        app = StasisApp(ari, settings, handler)
-        log_event(log, "serve.start", ari=settings.ari.url, app=settings.ari.app, mode=mode)
-        task = asyncio.get_running_loop().create_task(app.run())
-        web = None
-        try:  # the admin console: same loop, so it sees live calls and shares the one store
-            web = await start_web(settings, engines=engines, stasis=app)
-        except OSError as exc:
-            log_event(log, "web.failed", level=logging.ERROR, error=str(exc))
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        await stop.wait()
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            pass
-        if web is not None:
-            await web.cleanup()
-        log_event(log, "serve.stop", calls_taken=app.calls_taken)
+    loop = asyncio.get_running_loop()
+    watchdog = LoopWatchdog()
+    watchdog.start()
+    try:
+        interrupted = await loop.run_in_executor(None, close_interrupted, settings.data_path / "calls.sqlite3")
+        if interrupted:
+            log_event(log, "serve.closed_interrupted_calls", level=logging.WARNING, count=len(interrupted),
+                      call_ids=",".join(interrupted))
+        handler, engines = await _make_handler(settings, mode)
+        async with AriClient(settings.ari.url, settings.ari.username, settings.ari.resolved_password(),
+                             settings.ari.app, settings.ari.reconnect_max_s) as ari:
+            app = StasisApp(ari, settings, handler)
+            app.interrupted_call_ids = interrupted
+            log_event(log, "serve.start", ari=settings.ari.url, app=settings.ari.app, mode=mode)
+            task = loop.create_task(app.run())
+            web = None
+            try:  # the admin console: same loop, so it sees live calls and shares the one store
+                web = await start_web(settings, engines=engines, stasis=app)
+            except OSError as exc:
+                log_event(log, "web.failed", level=logging.ERROR, error=str(exc))
+            if stop is None:
+                stop = asyncio.Event()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, stop.set)
+            watchdog.ready(f"serving calls for ARI app {settings.ari.app}")
+            await stop.wait()
+            watchdog.stopping()
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            if web is not None:
+                await web.cleanup()
+            log_event(log, "serve.stop", calls_taken=app.calls_taken)
+    finally:
+        await watchdog.stop()
 
 
 async def _make_handler(settings, mode: str):  # type: ignore[no-untyped-def]
@@ -72,5 +99,6 @@ async def _make_handler(settings, mode: str):  # type: ignore[no-untyped-def]
 def run(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     mode = args.mode or settings.call.mode
+    faulthandler.enable()  # a watchdog kill (SIGABRT) leaves every thread's stack in the journal
     asyncio.run(serve(settings, mode))
     return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -286,6 +287,9 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
     return cls(**kwargs)
 
 
+_SCRYPT_HASH = re.compile(r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}")
+
+
 def _cross_checks(s: Settings) -> None:
     if s.rtp.port_min > s.rtp.port_max:
         raise ConfigError(f"rtp.port_min {s.rtp.port_min} is above rtp.port_max {s.rtp.port_max}")
@@ -293,6 +297,10 @@ def _cross_checks(s: Settings) -> None:
         raise ConfigError(f"ari.url: {s.ari.url!r} must start with http:// or https://")
     if s.knowledge.qdrant_url and not s.knowledge.qdrant_url.startswith(("http://", "https://")):
         raise ConfigError(f"knowledge.qdrant_url: {s.knowledge.qdrant_url!r} must be an http(s) URL or empty")
+    if s.web.password_hash and not _SCRYPT_HASH.fullmatch(s.web.password_hash):
+        # A mangled hash (e.g. "$" eaten by a shell or a template) would refuse every sign-in.
+        raise ConfigError("web.password_hash: not a hash printed by `appliance web passwd` "
+                          "(scrypt$<n>$<r>$<p>$<salt>$<hash>)")
 
 
 def settings_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Settings:
