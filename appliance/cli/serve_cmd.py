@@ -22,11 +22,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def serve(settings, mode: str) -> None:  # type: ignore[no-untyped-def]
+    from appliance.call.service import records_path
+    from appliance.leads.config import load_delivery
+    from appliance.leads.worker import DeliveryWorker
     from appliance.telephony.ari import AriClient
     from appliance.telephony.stasis_app import StasisApp
     from appliance.web.app import start_web
 
-    handler, engines = await _make_handler(settings, mode)
+    # The lead delivery secrets are checked before the models load: a bad file stops the start at once.
+    delivery = load_delivery(settings)
+    worker = DeliveryWorker(delivery, records_path(settings)) if delivery.channels else None
+    handler, engines = await _make_handler(settings, mode, worker.notify if worker else None)
+    if worker is not None:
+        await worker.start()
     async with AriClient(settings.ari.url, settings.ari.username, settings.ari.resolved_password(),
                          settings.ari.app, settings.ari.reconnect_max_s) as ari:
         app = StasisApp(ari, settings, handler)
@@ -34,7 +42,7 @@ async def serve(settings, mode: str) -> None:  # type: ignore[no-untyped-def]
         task = asyncio.get_running_loop().create_task(app.run())
         web = None
         try:  # the admin console: same loop, so it sees live calls and shares the one store
-            web = await start_web(settings, engines=engines, stasis=app)
+            web = await start_web(settings, engines=engines, stasis=app, lead_worker=worker)
         except OSError as exc:
             log_event(log, "web.failed", level=logging.ERROR, error=str(exc))
         stop = asyncio.Event()
@@ -48,25 +56,26 @@ async def serve(settings, mode: str) -> None:  # type: ignore[no-untyped-def]
             pass
         if web is not None:
             await web.cleanup()
+        if worker is not None:  # the service's own task: cancelled and awaited
+            await worker.stop()
         log_event(log, "serve.stop", calls_taken=app.calls_taken)
 
 
-async def _make_handler(settings, mode: str):  # type: ignore[no-untyped-def]
-    """The call handler and the shared engines (None in echo mode)."""
+async def _make_handler(settings, mode: str, on_lead=None):  # type: ignore[no-untyped-def]
+    """The call handler and the shared engines (None in echo mode); ``on_lead`` wakes the lead delivery."""
     if mode == "echo":
         from appliance.call.echo import echo_handler
 
         return echo_handler, None
     from appliance.call.engines import Engines
-    from appliance.call.records import CallRecords
-    from appliance.call.service import conversation_handler, records_path
+    from appliance.call.service import conversation_handler, open_records
 
     engines = await asyncio.get_running_loop().run_in_executor(None, Engines.load, settings)
     if mode == "baseline":  # record-then-answer, for the benchmark's side-by-side (appliance/bench)
         from appliance.bench.baseline import baseline_handler
 
-        return baseline_handler(engines, CallRecords(records_path(settings))), engines
-    return conversation_handler(engines, CallRecords(records_path(settings))), engines
+        return baseline_handler(engines, open_records(settings, on_lead)), engines
+    return conversation_handler(engines, open_records(settings, on_lead)), engines
 
 
 def run(args: argparse.Namespace) -> int:
