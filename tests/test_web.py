@@ -280,7 +280,8 @@ async def test_next_parameter_cannot_redirect_off_site(console) -> None:
 
 
 def _concrete(path: str) -> str:
-    return (path.replace("{call_id}", "call-one").replace("{side}", "caller").replace("{job_id}", "x"))
+    return (path.replace("{call_id}", "call-one").replace("{side}", "caller").replace("{job_id}", "x")
+            .replace("{lead_id}", "1").replace("{delivery_id}", "1"))
 
 
 async def test_every_route_needs_sign_in_except_healthz_and_metrics(console) -> None:
