@@ -106,6 +106,7 @@ def sample(name: str, **labels: str) -> float:
 # -- delivery --------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")  # a test relay on 127.0.0.1
 async def test_a_stored_lead_reaches_the_webhook_signed_and_the_mail_relay(tmp_path: Path) -> None:
     receiver = await WebhookReceiver(SECRET.encode()).start()
     smtp = SmtpReceiver(login=MAIL_LOGIN).start()
