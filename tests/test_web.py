@@ -373,7 +373,8 @@ async def test_guessing_from_elsewhere_does_not_lock_the_administrator_out(conso
 
 
 def _concrete(path: str) -> str:
-    return (path.replace("{call_id}", "call-one").replace("{side}", "caller").replace("{job_id}", "x"))
+    return (path.replace("{call_id}", "call-one").replace("{side}", "caller").replace("{job_id}", "x")
+            .replace("{lead_id}", "1").replace("{delivery_id}", "1"))
 
 
 async def test_every_route_needs_sign_in_except_healthz_and_metrics(console) -> None:

@@ -50,8 +50,10 @@ class Console:
     """What the handlers share: settings, the live service's parts, sessions."""
 
     def __init__(self, settings: Settings, *, engines: Any = None, stasis: Any = None, store: Any = None,
-                 records_path: Path | None = None) -> None:
+                 records_path: Path | None = None, lead_worker: Any = None) -> None:
         self.settings = settings
+        #: The service's DeliveryWorker (appliance/leads/worker.py), woken by "retry now".
+        self.lead_worker = lead_worker
         self.engines = engines
         self.stasis = stasis
         self.store = store if store is not None else getattr(engines, "store", None)
@@ -681,8 +683,11 @@ async def not_found_page(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, store: Any = None,
-               records_path: Path | None = None) -> web.Application:
-    console = Console(settings, engines=engines, stasis=stasis, store=store, records_path=records_path)
+               records_path: Path | None = None, lead_worker: Any = None) -> web.Application:
+    from appliance.web import leads  # its handlers import this module
+
+    console = Console(settings, engines=engines, stasis=stasis, store=store, records_path=records_path,
+                      lead_worker=lead_worker)
     # Uploads are streamed and counted by the handler; this only bounds other bodies.
     app = web.Application(middlewares=[security_headers, auth], client_max_size=1024 * 1024)
     app[CONSOLE] = console
@@ -715,6 +720,7 @@ def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, s
     r.add_get("/api/prompts", api_prompts_get)
     r.add_put("/api/prompts", api_prompts_put)
     r.add_get("/api/health", api_health)
+    leads.register(app)
     r.add_static("/static/", HERE / "static", append_version=True)
     if stasis is not None:
         metrics.bind_live_calls(lambda: len(stasis.calls))
@@ -729,9 +735,10 @@ def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, s
     return app
 
 
-async def start_web(settings: Settings, *, engines: Any = None, stasis: Any = None) -> web.AppRunner:
+async def start_web(settings: Settings, *, engines: Any = None, stasis: Any = None,
+                    lead_worker: Any = None) -> web.AppRunner:
     """Serve the console on web.host:web.port in the running loop; ``await runner.cleanup()`` to stop."""
-    app = create_app(settings, engines=engines, stasis=stasis)
+    app = create_app(settings, engines=engines, stasis=stasis, lead_worker=lead_worker)
     c = app[CONSOLE]
     saved = c.prompts_path()
     if not settings.agent.prompts_file and saved.is_file() and engines is not None:

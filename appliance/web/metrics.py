@@ -7,6 +7,8 @@ The call path reports through three functions, cheap and safe from any thread:
     metrics.observe_turn(timings, kind="answer")   # a turn was recorded (timings: the *_ms dict)
     metrics.call_ended(outcome)               # answered | transferred | abandoned | error
     metrics.error("asr")                      # something failed (a short kind label)
+    metrics.lead_stored()                     # a lead was committed (with its deliveries queued)
+    metrics.delivery(channel, ok, pending)    # a lead delivery was tried (appliance/leads/worker.py)
 
 RTP endpoints count packets through ``rtp_received/rtp_dropped/rtp_sent/rtp_underruns``
 (summed over every call), and the service's watchdog task reports event-loop lag through
@@ -51,6 +53,14 @@ LATENCY = Histogram("appliance_turn_stage_seconds",
                     "Time from the end of the caller's speech to each stage of the reply",
                     ["stage"], buckets=_BUCKETS, registry=REGISTRY)
 ACTIVE = Gauge("appliance_active_calls", "Calls in progress now", registry=REGISTRY)
+LEADS = Counter("appliance_leads_stored", "Leads stored (quote requests taken down in a call)", registry=REGISTRY)
+DELIVERIES = Counter("appliance_lead_deliveries", "Lead deliveries acknowledged by the receiver, by channel",
+                     ["channel"], registry=REGISTRY)
+DELIVERY_FAILURES = Counter("appliance_lead_delivery_failures", "Lead delivery attempts that failed, by channel",
+                            ["channel"], registry=REGISTRY)
+DELIVERY_PENDING = Gauge("appliance_lead_deliveries_pending",
+                         "Lead deliveries not yet acknowledged (queued or retrying; not those given up)",
+                         registry=REGISTRY)
 
 #: Why an incoming RTP packet was dropped (appliance/telephony/rtp.py): from an address other
 #: than the peer's, not RTP, a payload type we did not negotiate, a late frame (duplicate or
@@ -79,6 +89,9 @@ for _o in OUTCOMES:
     CALLS.labels(_o)
 for _s in STAGES:
     LATENCY.labels(_s)
+for _c in ("webhook", "mail"):
+    DELIVERIES.labels(_c)
+    DELIVERY_FAILURES.labels(_c)
 
 _lock = threading.Lock()
 _active = 0
@@ -178,6 +191,28 @@ def observe_loop_lag(seconds: float) -> None:
             LOOP_LAG_MAX.set(lag)
     except Exception:  # pragma: no cover
         log.debug("metrics.observe_loop_lag failed", exc_info=True)
+def lead_stored() -> None:
+    try:
+        LEADS.inc()
+    except Exception:  # pragma: no cover
+        log.debug("metrics.lead_stored failed", exc_info=True)
+
+
+def delivery(channel: str, ok: bool, pending: int | None = None) -> None:
+    """Count one delivery attempt; ``pending``: deliveries still queued after it, when known."""
+    try:
+        (DELIVERIES if ok else DELIVERY_FAILURES).labels(channel or "unknown").inc()
+        if pending is not None:
+            DELIVERY_PENDING.set(pending)
+    except Exception:  # pragma: no cover
+        log.debug("metrics.delivery failed", exc_info=True)
+
+
+def deliveries_pending(pending: int) -> None:
+    try:
+        DELIVERY_PENDING.set(pending)
+    except Exception:  # pragma: no cover
+        log.debug("metrics.deliveries_pending failed", exc_info=True)
 
 
 def render() -> tuple[bytes, str]:
