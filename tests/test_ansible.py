@@ -46,6 +46,8 @@ CACHE = Path(os.environ.get("APPLIANCE_CACHE_DIR", Path.home() / ".cache" / "off
 BASE_ROOT = CACHE / "ansible-target-root"
 BASE_MARK = ".appliance-target-complete"
 SUITE = "bookworm"
+#: A hash as `appliance web passwd` prints it (of "a long password"; scrypt n=2^14, r=8, p=1).
+WEB_HASH = "scrypt$16384$8$1$vpyJfdXYmErM83LWXMe0BA==$Q/neAnF4mxLlUhOJ78oiupGoAjWOeE3/8KzcpNCL34E="
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -203,8 +205,17 @@ def target(tmp_path_factory):
         "appliance_pip_packages": ["appliance", "numpy"],
         "appliance_pip_no_deps": True,
         "appliance_cpu_quota": "150%",
+        "appliance_web_password_hash": WEB_HASH,
         "models_roles": ["vad", "tts"],
         "knowledge_ingest_command": ["/bin/sh", "-c", "echo ingested >> /var/lib/appliance/ingest-calls.log"],
+        # Lead delivery: the webhook secret generated on the box, the relay's login given.
+        "appliance_leads_webhook_url": "https://crm.example.internal/hooks/leads",
+        "appliance_leads_mail_smtp_host": "mail.example.internal",
+        "appliance_leads_mail_starttls": True,
+        "appliance_leads_mail_user": "pbx",
+        "appliance_leads_mail_password": "relay secret",
+        "appliance_leads_mail_from": "pbx@example.com",
+        "appliance_leads_mail_to": ["sales@example.com"],
     }))
     try:
         yield t
@@ -257,6 +268,18 @@ def test_first_run_provisions_the_box(target, first_run):
 
     settings = load_settings(root / "etc/appliance/appliance.toml")
     assert settings.ari.url == "http://127.0.0.1:8088" and settings.knowledge.source_dir == "/opt/appliance/kb"
+    assert settings.web.password_hash == WEB_HASH, "the console's password hash from the role variable"
+
+    # Lead delivery: the settings, and the secrets in 0600 files of the service user.
+    assert settings.leads.channels() == ("webhook", "mail")
+    assert settings.leads.webhook.secret_file == "/etc/appliance/leads-webhook-secret"
+    assert settings.leads.mail.starttls and settings.leads.mail.to == ["sales@example.com"]
+    hook_secret = root / "etc/appliance/leads-webhook-secret"
+    assert re.fullmatch(r"[A-Za-z0-9]{48}\n", hook_secret.read_text())
+    smtp_login = root / "etc/appliance/leads-smtp-credentials"
+    assert smtp_login.read_text() == "pbx\nrelay secret\n"
+    for f in (hook_secret, smtp_login):
+        assert f.stat().st_mode & 0o777 == 0o600 and f.stat().st_uid == uid, f
 
     unit = (root / "etc/systemd/system/appliance.service").read_text()
     for line in (
@@ -267,6 +290,19 @@ def test_first_run_provisions_the_box(target, first_run):
         "ExecStart=/opt/appliance/venv/bin/appliance serve --config /etc/appliance/appliance.toml",
         "ExecStartPre=/opt/appliance/venv/bin/appliance --config /etc/appliance/appliance.toml models verify --quick",
         "WantedBy=multi-user.target",
+        # A hung event loop stops the pings: systemd restarts the service.
+        "Type=notify",
+        "NotifyAccess=main",
+        "WatchdogSec=30",
+        "UMask=0027",
+        "PrivateDevices=yes",
+        "ProtectKernelModules=yes",
+        "ProtectKernelTunables=yes",
+        "ProtectControlGroups=yes",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "SystemCallFilter=@system-service",
+        "CapabilityBoundingSet=",
+        "NoNewPrivileges=yes",
     ):
         assert f"\n{line}\n" in unit, line
     link = root / "etc/systemd/system/multi-user.target.wants/appliance.service"
@@ -288,12 +324,14 @@ def test_first_run_provisions_the_box(target, first_run):
 
 def test_second_run_changes_nothing(target, first_run):
     secret = (target.root / "etc/appliance/ari-password").read_text()
+    hook_secret = (target.root / "etc/appliance/leads-webhook-secret").read_text()
     proc = target.run()
     assert proc.returncode == 0, proc.stdout[-4000:]
     r = recap(proc.stdout)
     changed = [line for line in proc.stdout.splitlines() if line.startswith("changed:")]
     assert r["changed"] == 0 and r["failed"] == 0, changed
     assert (target.root / "etc/appliance/ari-password").read_text() == secret
+    assert (target.root / "etc/appliance/leads-webhook-secret").read_text() == hook_secret
     # The documents did not change, so no second ingest.
     assert (target.root / "var/lib/appliance/ingest-calls.log").read_text() == "ingested\n"
 

@@ -97,8 +97,9 @@ class _ChildCaller:
     def __init__(self, sip_caller: SipCaller) -> None:
         self.sip_caller = sip_caller
 
-    async def call(self, turns: list[CallerTurn], hangup: str = "caller", listen_s: float | None = None) -> CallResult:
-        return await self.sip_caller.call_in_child(turns, hangup, listen_s)
+    async def call(self, turns: list[CallerTurn], hangup: str = "caller", listen_s: float | None = None,
+                   hangup_after_reply_s: float | None = None) -> CallResult:
+        return await self.sip_caller.call_in_child(turns, hangup, listen_s, hangup_after_reply_s)
 
 
 def caller(local_asterisk, **kw) -> _ChildCaller:  # type: ignore[no-untyped-def]
@@ -280,3 +281,41 @@ async def test_back_channel_while_we_talk_neither_interrupts_nor_starts_a_turn(l
     record = await call_record(svc, local_asterisk)
     assert not any(e["kind"] == "barge_in" for e in record["events"])
     assert not [t for t in record["turns"] if t["kind"] == "answer"], "a back-channel is not a question"
+
+
+async def test_hang_ups_mid_answer_leave_the_service_answering(local_asterisk, service, engines) -> None:
+    """Callers who hang up while an answer is playing, several times in a row: each call is
+    recorded whole (its interrupted answer too), nothing stays in flight, nothing is left in
+    Asterisk, and the next caller is answered with the fact.  (The reply used to wait forever
+    for audio that a closed RTP endpoint would never send; the garbage collector later ran its
+    clean-up on the event-loop thread and could deadlock the whole service.)"""
+    import gc
+    import time
+
+    svc = await service()
+    t0 = time.time()
+    for after_s in (0.6, 1.2, 1.8):  # at the opening words, mid-figure, with the answer all queued
+        result = await caller(local_asterisk).call([say("What is the price of the UTM-300?")],
+                                                   hangup_after_reply_s=after_s)
+        assert result.answered and result.ended_by == "caller"
+    await svc.wait_idle(15)
+    gc.collect()  # a pending reply task left behind would be finalised (and record) here
+    svc.records.flush()
+    assert engines.replies_in_flight == 0, "every cut-off reply has finished"
+    assert not await svc.app.leftovers(), "no channel or bridge left in Asterisk"
+    import sqlite3
+
+    with sqlite3.connect(svc.records.path) as conn:
+        ids = [r[0] for r in conn.execute("SELECT call_id FROM calls WHERE started_at >= ? ORDER BY started_at", (t0,))]
+    records = [read_call(svc.records.path, i) for i in ids]
+    assert len(records) == 3
+    for record in records:
+        assert record is not None and record["outcome"] != "in_progress" and record["ended_at"], record
+        answers = [t for t in record["turns"] if t["kind"] == "answer"]
+        assert len(answers) == 1 and answers[0]["interrupted"], [(t["kind"], t["agent_text"]) for t in record["turns"]]
+    # The service still answers the next caller, with the fact.
+    result = await caller(local_asterisk).call([say("How much does the UTM-100 weigh?")], listen_s=1.0)
+    assert result.turns[0].reply_start_s is not None, "the next caller heard an answer"
+    record = await call_record(svc, local_asterisk)
+    answer = [t for t in record["turns"] if t["kind"] == "answer"][0]
+    assert "410" in answer["agent_text"], answer

@@ -1,16 +1,33 @@
-"""G.711 and RTP: codec round trips, packet format, and what the endpoint refuses."""
+"""G.711 and RTP: codec round trips, packet format, and what the endpoint refuses.
+
+The hostile-traffic tests use real UDP sockets on 127.0.0.1: malformed datagrams, a forged
+packet from the peer's address with a sequence jump or another SSRC, and a flood from a
+foreign address.  Each checks what the call hears: every frame the real peer sent.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import struct
+import subprocess
+import sys
 import warnings
 
 import numpy as np
 import pytest
 
 from appliance.telephony import g711
-from appliance.telephony.rtp import FRAME_SAMPLES, MalformedPacket, ReceivedFrame, RtpEndpoint, RtpPacket
+from appliance.telephony.rtp import (
+    FRAME_SAMPLES,
+    MAX_DROPOUT,
+    MalformedPacket,
+    ReceivedFrame,
+    RtpEndpoint,
+    RtpPacket,
+    SourceSequence,
+)
+from appliance.web import metrics
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -64,9 +81,9 @@ def test_malformed_packets_are_rejected(data: bytes) -> None:
         RtpPacket.parse(data)
 
 
-async def _pair(codec: str = "ulaw") -> tuple[RtpEndpoint, RtpEndpoint]:
-    a = await RtpEndpoint.open("127.0.0.1", 41000, 41999, codec, "a")
-    b = await RtpEndpoint.open("127.0.0.1", 42000, 42999, codec, "b")
+async def _pair(codec: str = "ulaw", **kwargs: bool) -> tuple[RtpEndpoint, RtpEndpoint]:
+    a = await RtpEndpoint.open("127.0.0.1", 41000, 41999, codec, "a", **kwargs)
+    b = await RtpEndpoint.open("127.0.0.1", 42000, 42999, codec, "b", **kwargs)
     a.set_peer("127.0.0.1", b.local_port)
     b.set_peer("127.0.0.1", a.local_port)
     return a, b
@@ -101,16 +118,22 @@ async def test_audio_crosses_and_sequence_numbers_and_timestamps_advance() -> No
 
 
 async def test_spoofed_and_malformed_packets_are_dropped_and_counted() -> None:
-    a, b = await _pair()
+    a = await RtpEndpoint.open("127.0.0.1", 41000, 41999, "ulaw", "a")
+    b = await RtpEndpoint.open("127.0.0.1", 42000, 42999, "ulaw", "b")
+    a.set_peer("127.0.0.1", b.local_port)
     got: list[ReceivedFrame] = []
     b.on_audio = got.append
     loop = asyncio.get_running_loop()
     intruder, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
     good = RtpPacket(0, 1, 160, 7, b"\x00" * 160).serialize()
-    intruder.sendto(good, ("127.0.0.1", b.local_port))  # right format, wrong source
+    intruder.sendto(good, ("127.0.0.1", b.local_port))  # before the peer is known, nothing is accepted
+    await asyncio.sleep(0.1)
+    b.set_peer("127.0.0.1", a.local_port)
     a._transport.sendto(b"\x80garbage", ("127.0.0.1", b.local_port))  # type: ignore[union-attr]
     a._transport.sendto(RtpPacket(18, 2, 320, 7, b"\x00" * 20).serialize(), ("127.0.0.1", b.local_port))  # type: ignore[union-attr]
     a._transport.sendto(good, ("127.0.0.1", b.local_port))  # type: ignore[union-attr]
+    a._transport.sendto(RtpPacket(0, 2, 320, 7, b"\x00" * 160).serialize(), ("127.0.0.1", b.local_port))  # type: ignore[union-attr]
+    intruder.sendto(good, ("127.0.0.1", b.local_port))  # right format, wrong source: the kernel drops it now
     await asyncio.sleep(0.1)
     intruder.close()
     await a.close()
@@ -118,7 +141,7 @@ async def test_spoofed_and_malformed_packets_are_dropped_and_counted() -> None:
     assert b.stats.dropped_foreign == 1
     assert b.stats.dropped_malformed == 1
     assert b.stats.dropped_payload_type == 1
-    assert len(got) == 1
+    assert len(got) == 2, "the first packet is held through probation, then played"
 
 
 async def test_clear_stops_outgoing_audio_within_a_frame() -> None:
@@ -156,3 +179,224 @@ async def test_pacing_measurement_sends_every_frame_on_schedule() -> None:
     report = await measure_pacing(100)
     assert report.received == 100
     assert report.frames == 100 and report.send_error_max_ms >= 0
+
+
+async def test_close_wakes_every_waiter_and_drops_what_was_queued() -> None:
+    """A call that ends with audio still queued: whoever waits for it to go out is woken (it
+    never will go out), and nothing more is queued on the closed endpoint."""
+    ep = await RtpEndpoint.open("127.0.0.1", 40000, 40999, "ulaw", "closing")
+    ep.set_peer("127.0.0.1", 9)  # discard port: nothing listens
+    ep.start()
+    ep.play(np.full(8000 * 10, 1000, dtype=np.int16))  # 10 s of audio
+    waiter = asyncio.get_running_loop().create_task(ep.wait_idle())
+    await asyncio.sleep(0.1)
+    assert not waiter.done() and ep.speaking
+    await ep.close()
+    await asyncio.wait_for(waiter, 1)  # hung forever before
+    ep.play(np.full(800, 1000, dtype=np.int16))
+    assert not ep.speaking and ep.queued_s == 0
+    await asyncio.wait_for(ep.wait_idle(), 1)
+
+
+# -- hostile and broken traffic --------------------------------------------------------------
+
+_HDR = struct.Struct("!BBHII")
+#: Datagrams no RTP stack should accept (ideas from aiortc's and pion's parser tests).
+INVALID_PACKETS = {
+    "empty": b"",
+    "shorter than a header": _HDR.pack(0x80, 0, 1, 1, 1)[:11],
+    "version 0": _HDR.pack(0x00, 0, 1, 1, 1) + b"\xff" * 160,
+    "version 1": _HDR.pack(0x40, 0, 1, 1, 1) + b"\xff" * 160,
+    "version 3 (RTCP-like first byte)": _HDR.pack(0xC0, 0, 1, 1, 1) + b"\xff" * 160,
+    "padding length zero": _HDR.pack(0xA0, 0, 1, 1, 1) + b"\xff" * 10 + b"\x00",
+    "padding longer than the payload": _HDR.pack(0xA0, 0, 1, 1, 1) + b"\xff" * 3 + b"\x09",
+    "15 CSRCs in a 20-byte packet": _HDR.pack(0x8F, 0, 1, 1, 1) + b"\0" * 8,
+    "truncated extension header": _HDR.pack(0x90, 0, 1, 1, 1) + b"\xbe\xde",
+    "extension longer than the packet": _HDR.pack(0x90, 0, 1, 1, 1) + struct.pack("!HH", 0xBEDE, 200) + b"\0" * 8,
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID_PACKETS))
+def test_invalid_packet_fixtures_are_rejected(name: str) -> None:
+    with pytest.raises(MalformedPacket):
+        RtpPacket.parse(INVALID_PACKETS[name])
+
+
+def test_padding_only_packet_parses_with_an_empty_payload() -> None:
+    q = RtpPacket.parse(_HDR.pack(0xA0, 0, 9, 1, 1) + b"\0\0\0\x04")
+    assert q.sequence == 9 and q.payload == b""
+
+
+def test_sequence_follows_rfc3550_probation_jumps_and_resync() -> None:
+    s = SourceSequence(ssrc=7, seq=1000)
+    assert s.update(1000) == "probation" and not s.valid
+    assert s.update(1001) == "accept" and s.valid
+    assert s.update(1001) == "late", "duplicate"
+    assert s.update(1003) == "accept", "a gap (loss) is fine"
+    assert s.update(1002) == "late", "reordered past its slot"
+    assert s.update(1003 + 0x7F00) == "jump", "one forged jump is dropped"
+    assert s.update(1004) == "accept", "the real stream goes on"
+    assert s.update(1004 + MAX_DROPOUT + 5) == "jump"
+    assert s.update(1004 + MAX_DROPOUT + 6) == "accept", "two packets agree: the sender restarted, resync"
+    assert s.update(1004 + MAX_DROPOUT + 7) == "accept" and s.resyncs == 1
+    w = SourceSequence(ssrc=1, seq=65534)
+    assert [w.update(q) for q in (65534, 65535, 0, 1)] == ["probation", "accept", "accept", "accept"]
+    assert w.cycles == 1 << 16, "wrap-around is counted, not taken for a jump"
+    p = SourceSequence(ssrc=2, seq=10)
+    assert [p.update(q) for q in (10, 500, 501)] == ["probation", "probation", "accept"], "probation restarts"
+
+
+def _tone(frames: int) -> np.ndarray:
+    return (6000 * np.sin(2 * np.pi * 300 * np.arange(FRAME_SAMPLES * frames) / 8000)).astype(np.int16)
+
+
+async def _until(cond, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not cond() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+
+
+def _sample(name: str, **labels: str) -> float:
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_one_forged_packet_does_not_mute_the_caller() -> None:
+    """A packet from the peer's own address with sequence +0x7F00, then one with another SSRC:
+    both dropped, and every frame of the real stream is still played, in order."""
+    a, b = await _pair(send_silence=False)
+    got: list[ReceivedFrame] = []
+    b.on_audio = got.append
+    jumps_before = _sample("appliance_rtp_dropped_packets_total", reason="jump")
+    a.play(_tone(60))
+    a.start()
+    await _until(lambda: len(got) >= 10)
+    assert a._transport is not None
+    forged_seq = (a._seq + 0x7F00) & 0xFFFF
+    a._transport.sendto(RtpPacket(0, forged_seq, a._ts, a._ssrc, b"\xff" * 160).serialize(), ("127.0.0.1", b.local_port))
+    a._transport.sendto(RtpPacket(0, forged_seq + 1, 0, a._ssrc ^ 1, b"\xff" * 160).serialize(), ("127.0.0.1", b.local_port))
+    await asyncio.wait_for(a.wait_idle(), 5)
+    await _until(lambda: len(got) >= 60, 2)
+    await a.close()
+    await b.close()
+    assert len(got) == 60 == a.stats.sent, "every real frame was played"
+    assert all(0 < (y.timestamp - x.timestamp) & 0xFFFFFFFF < 2**31 for x, y in zip(got, got[1:])), "in order"
+    assert b.stats.dropped_jump == 1 and b.stats.dropped_ssrc == 1
+    assert _sample("appliance_rtp_dropped_packets_total", reason="jump") == jumps_before + 1
+
+
+async def test_a_restarted_sender_is_followed_after_two_packets_agree() -> None:
+    a, b = await _pair(send_silence=False)
+    got: list[ReceivedFrame] = []
+    b.on_audio = got.append
+    a.play(_tone(20))
+    a.start()
+    await _until(lambda: len(got) >= 10)
+    a._seq = (a._seq + 20000) & 0xFFFF  # e.g. Asterisk re-created its RTP instance
+    await asyncio.wait_for(a.wait_idle(), 5)
+    await _until(lambda: len(got) >= 19, 2)
+    await a.close()
+    await b.close()
+    assert len(got) == 19, "one packet is lost at the resync, the rest play"
+    assert b.stats.dropped_jump == 1
+
+
+async def test_another_ssrc_takes_over_only_after_probation_when_the_first_went_quiet() -> None:
+    a, b = await _pair(send_silence=False)
+    got: list[ReceivedFrame] = []
+    b.on_audio = got.append
+    a.play(_tone(5))
+    a.start()
+    await asyncio.wait_for(a.wait_idle(), 5)
+    await asyncio.sleep(0.6)  # the first source is quiet now
+    a._ssrc ^= 0x5A5A
+    a._seq = (a._seq + 30000) & 0xFFFF
+    a.play(_tone(5))
+    await asyncio.wait_for(a.wait_idle(), 5)
+    await _until(lambda: len(got) >= 10, 2)
+    await a.close()
+    await b.close()
+    assert len(got) == 10, "the new source's first packet was held through probation, then played"
+    assert b.stats.dropped_ssrc == 0 and b.stats.dropped_probation == 0
+
+
+async def test_malformed_datagrams_amid_a_call_are_counted_and_the_audio_flows(caplog) -> None:  # type: ignore[no-untyped-def]
+    a, b = await _pair(send_silence=False)
+    got: list[ReceivedFrame] = []
+    b.on_audio = got.append
+    a.play(_tone(30))
+    a.start()
+    await _until(lambda: len(got) >= 5)
+    assert a._transport is not None
+    with caplog.at_level(logging.INFO, logger="appliance.telephony.rtp"):
+        assert a._sock is not None  # the raw socket: asyncio's transport skips empty datagrams
+        for data in INVALID_PACKETS.values():
+            a._sock.send(data)
+        rtcp_sr = struct.pack("!BBH", 0x80, 200, 6) + b"\0" * 24  # RTCP on the RTP port: PT 72 to us
+        a._sock.send(rtcp_sr)
+        await asyncio.wait_for(a.wait_idle(), 5)
+        await _until(lambda: len(got) >= 30, 2)
+        await a.close()
+        await b.close()
+    assert len(got) == 30
+    assert b.stats.dropped_malformed == len(INVALID_PACKETS) and b.stats.dropped_payload_type == 1
+    dropped = [r.getMessage() for r in caplog.records if "event=rtp.dropped" in r.getMessage()]
+    assert len(dropped) == 2, "rate-limited: one line per reason"
+    assert all("call_id=b" in m for m in dropped) and any("reason=malformed" in m for m in dropped)
+    closed = [r.getMessage() for r in caplog.records if "event=rtp.closed" in r.getMessage() and "call_id=b" in r.getMessage()]
+    assert closed and f"dropped_malformed={len(INVALID_PACKETS)}" in closed[0]
+    assert "dropped_payload_type=1" in closed[0] and "dropped_late=0" in closed[0]
+
+
+_FLOOD = """
+import socket, sys, time
+port, seconds = int(sys.argv[1]), float(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+pkt = bytes([0x80, 0]) + b"\\0" * 10 + b"\\xff" * 160
+n, end = 0, time.monotonic() + seconds
+while time.monotonic() < end:
+    for _ in range(200):
+        try:
+            s.sendto(pkt, ("127.0.0.1", port))
+        except OSError:
+            pass
+    n += 200
+print(n)
+"""
+
+
+async def test_a_foreign_flood_does_not_push_out_the_callers_packets() -> None:
+    """A process floods our port from another address while the peer sends 100 frames: all play."""
+    a, b = await _pair(send_silence=False)
+    got: list[ReceivedFrame] = []
+    b.on_audio = got.append
+    flood = await asyncio.create_subprocess_exec(sys.executable, "-c", _FLOOD, str(b.local_port), "3",
+                                                 stdout=subprocess.PIPE)
+    await asyncio.sleep(0.3)  # the flood is running before the call's audio starts
+    a.play(_tone(100))
+    a.start()
+    await asyncio.wait_for(a.wait_idle(), 20)
+    out, _ = await flood.communicate()
+    await _until(lambda: len(got) >= 100, 2)
+    await a.close()
+    await b.close()
+    assert int(out) > 5_000, "the flood ran"
+    assert len(got) == 100 == a.stats.sent, f"{100 - len(got)} of the caller's packets were pushed out"
+
+
+async def test_rtp_counters_are_in_metrics() -> None:
+    a, b = await _pair(send_silence=False)
+    b.on_audio = lambda f: None
+    received_before = _sample("appliance_rtp_received_packets_total")
+    a.play(_tone(5))
+    a.start()
+    await asyncio.wait_for(a.wait_idle(), 5)
+    await _until(lambda: b.stats.received >= 5, 2)
+    await a.close()
+    await b.close()
+    assert _sample("appliance_rtp_received_packets_total") == received_before + 5
+    text = metrics.render()[0].decode()
+    for name in ("appliance_rtp_sent_packets_total", "appliance_rtp_underruns_total", "appliance_rtp_late_frames_total"):
+        assert f"\n{name} " in text, name
+    for reason in metrics.RTP_DROP_REASONS:
+        assert f'appliance_rtp_dropped_packets_total{{reason="{reason}"}}' in text

@@ -6,6 +6,7 @@ these tests need no models; tests/test_web_browser.py drives the real service an
 
 from __future__ import annotations
 
+import asyncio
 import re
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import numpy as np
 import pytest
 from aiohttp import FormData
@@ -24,7 +26,7 @@ from appliance.config import settings_from_dict
 from appliance.knowledge.base import IngestReport, Passage
 from appliance.web import metrics
 from appliance.web.app import create_app
-from appliance.web.auth import hash_password, verify_password
+from appliance.web.auth import hash_password, safe_next_path, verify_password
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -276,11 +278,103 @@ async def test_next_parameter_cannot_redirect_off_site(console) -> None:
     assert resp.status == 302 and resp.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize("query", ["/%09/evil.example", "//evil", "https://evil", "/\\evil", "/%5Cevil",
+                                   "/%0d%0a/evil.example", "%2F%2Fevil", "/%2509/evil.example", "javascript:alert(1)",
+                                   "/ /evil.example", "/\u2028/evil.example"])
+async def test_next_after_sign_in_accepts_only_a_local_path(console, query: str) -> None:
+    """The issue's reproduction: /login?next=/%09/evil.example redirected to //evil.example."""
+    client, _ = console
+    token = await login_form(client)
+    resp = await client.post(f"/login?next={query}", data={"password": PASSWORD, "csrf_token": token},
+                             allow_redirects=False)
+    assert resp.status == 302 and resp.headers["Location"] == "/", resp.headers["Location"]
+    page = await client.get(f"/login?next={query}", allow_redirects=False)  # signed in: straight on
+    assert page.status == 302 and page.headers["Location"] == "/"
+
+
+def test_next_keeps_local_paths() -> None:
+    assert safe_next_path("/calls?q=a%20b&outcome=answered") == "/calls?q=a%20b&outcome=answered"
+    assert safe_next_path("/calls/1732871234.56") == "/calls/1732871234.56"
+    for bad in ("/\t/evil.example", "/\\evil", "//evil", "https://evil", "", None, "calls", "/%2F/evil"):
+        assert safe_next_path(bad) == "/", bad
+
+
+class Browser:
+    """A client with its own source address (127.0.0.x) and cookie jar, as a second machine would be."""
+
+    def __init__(self, client: TestClient, address: str) -> None:
+        self.base = str(client.make_url(""))
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(address, 0)),
+                                          cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def form_token(self) -> str:
+        async with self.http.get(self.base + "/login") as resp:
+            m = re.search(r'name="csrf_token" value="([^"]+)"', await resp.text())
+        assert m
+        return m.group(1)
+
+    async def sign_in(self, password: str, token: str | None = None) -> int:
+        """Sign in (as after a sign-out or an expired session: the device cookie stays)."""
+        self.http.cookie_jar.clear(lambda m: m.key == "appliance_session")
+        token = token or await self.form_token()
+        async with self.http.post(self.base + "/login", data={"password": password, "csrf_token": token},
+                                  allow_redirects=False) as resp:
+            return resp.status
+
+    async def guesses(self, n: int) -> list[int]:
+        """n wrong passwords at once, with one form token (as a script would send them)."""
+        token = await self.form_token()
+        return list(await asyncio.gather(*(self.sign_in(f"guess-{i}", token) for i in range(n))))
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+async def test_forty_concurrent_guesses_get_five_password_checks(console) -> None:
+    """Failures are counted before the check: 38 of 40 concurrent guesses used to be checked."""
+    client, _ = console
+    attacker = Browser(client, "127.0.0.2")
+    try:
+        statuses = await attacker.guesses(40)
+        assert statuses.count(401) == 5, "exactly the limit was checked"
+        assert statuses.count(429) == 35
+        assert await attacker.sign_in(PASSWORD) == 429, "that address waits, right password or not"
+    finally:
+        await attacker.close()
+
+
+async def test_guessing_from_elsewhere_does_not_lock_the_administrator_out(console) -> None:
+    """The lockout policy (appliance/web/auth.py): per (account, device or address), plus an
+    account-wide limit that holds only clients that never signed in."""
+    client, _ = console
+    admin = Browser(client, "127.0.0.1")
+    admin_again = Browser(client, "127.0.0.1")  # the admin's address, another browser (no device cookie)
+    guessers = [Browser(client, f"127.0.0.{i}") for i in range(2, 6)]
+    newcomer = Browser(client, "127.0.0.9")
+    same_address_guesser = Browser(client, "127.0.0.1")
+    try:
+        assert await admin.sign_in(PASSWORD) == 302
+        assert any(c.key == "appliance_device" for c in admin.http.cookie_jar)
+        for g in guessers:  # 4 addresses x 40 concurrent guesses: 5 checked each, 20 in all
+            assert (await g.guesses(40)).count(401) == 5
+        assert await newcomer.sign_in(PASSWORD) == 429, "the account limit holds clients never seen before"
+        assert await admin.sign_in(PASSWORD) == 302, "the admin's browser signs in during the attack"
+        assert await admin_again.sign_in(PASSWORD) == 302, "so does the admin's known address"
+        statuses = await same_address_guesser.guesses(40)  # a guesser behind the admin's own address
+        assert statuses.count(401) == 5 and statuses.count(429) == 35
+        assert await same_address_guesser.sign_in(PASSWORD) == 429
+        assert await admin.sign_in(PASSWORD) == 302, "the device cookie keeps the admin in"
+    finally:
+        for b in (admin, admin_again, *guessers, newcomer, same_address_guesser):
+            await b.close()
+
+
 # -- every page and API needs sign-in --------------------------------------------------------
 
 
 def _concrete(path: str) -> str:
-    return (path.replace("{call_id}", "call-one").replace("{side}", "caller").replace("{job_id}", "x"))
+    return (path.replace("{call_id}", "call-one").replace("{side}", "caller").replace("{job_id}", "x")
+            .replace("{lead_id}", "1").replace("{delivery_id}", "1"))
 
 
 async def test_every_route_needs_sign_in_except_healthz_and_metrics(console) -> None:

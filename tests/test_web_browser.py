@@ -226,3 +226,109 @@ async def test_console_in_a_real_browser(local_asterisk, start_service, engines,
     finally:
         await runner.cleanup()
         records.close()
+
+
+async def test_a_quote_request_call_reaches_the_leads_page_the_webhook_and_the_mail(
+        local_asterisk, start_service, engines, data_dir: Path, tmp_path: Path) -> None:
+    """A real call asks for a quote: the lead is on the leads page (status changed there, CSV
+    downloaded), a local HTTP receiver got it with a valid signature and a local SMTP relay
+    (aiosmtpd) got the mail, both sent by the service's delivery worker."""
+    import csv
+    import io
+    import os
+
+    from aiohttp import web
+
+    from appliance.call.service import open_records, records_path
+    from appliance.leads.config import load_delivery
+    from appliance.leads.worker import DeliveryWorker
+    from appliance.web.app import create_app
+    from leads_receivers import SmtpReceiver, WebhookReceiver, until
+
+    secret = "browser-test webhook secret"
+    secret_file = tmp_path / "webhook-secret"
+    secret_file.write_text(secret + "\n")
+    os.chmod(secret_file, 0o600)
+    receiver = await WebhookReceiver(secret.encode()).start()
+    smtp = SmtpReceiver().start()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = make_settings(local_asterisk, data_dir, port)
+    settings.leads.console_url = base + "/"
+    settings.leads.webhook.url, settings.leads.webhook.secret_file = receiver.url, str(secret_file)
+    settings.leads.mail.smtp_host, settings.leads.mail.smtp_port = "127.0.0.1", smtp.port
+    settings.leads.mail.from_addr, settings.leads.mail.to = "pbx@example.com", ["sales@example.com"]
+    engines.settings = settings
+    worker = DeliveryWorker(load_delivery(settings), records_path(settings))
+    records = open_records(settings, on_lead=worker.notify)
+    await worker.start()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    svc = await start_service(conversation_handler(engines, records), settings)
+    runner = web.AppRunner(create_app(settings, engines=engines, stasis=svc.app, records_path=records.path,
+                                      lead_worker=worker))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    caller_number = "5557003"
+    try:
+        # 1. The call, as tests/test_conversation.py's lead test places it.
+        turns = [CallerTurn(audio=caller_voice(t, "piper"), text=t) for t in (
+            "Can I get a quote for the UTM-50?", "My name is John.", "My number is 0 1 7 6, 2 4 8, 3 9 1 5.",
+            "Yes, that's correct.")]
+        result = await SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, settings.ari.app,
+                                 caller_number=caller_number).call_in_child(turns, "caller", 1.0)
+        assert result.answered
+        await svc.wait_idle(15)
+        records.flush()
+
+        # 2. Both receivers got it, from the worker, without being asked.
+        assert await until(lambda: receiver.leads and smtp.messages, 30), (receiver.requests, smtp.messages)
+        assert all(r["signature_ok"] for r in receiver.requests) and len(receiver.leads) == 1
+        lead = receiver.leads[0]["lead"]
+        assert lead["caller"] == caller_number and "john" in lead["name"].lower(), lead
+        assert re.sub(r"\D", "", lead["contact"]) == "01762483915" and lead["products"] == ["UTM-50"], lead
+        assert lead["call_url"] == f"{base}/calls/{lead['call_id']}"
+        assert len(smtp.messages) == 1
+        mailed = smtp.messages[0].get_content()
+        contact_line = [line for line in mailed.splitlines() if line.startswith("Contact:")]
+        assert contact_line and re.sub(r"\D", "", contact_line[0]) == "01762483915", mailed
+
+        # 3. The leads page: the row, delivered on both channels; status changed by the signed-in user.
+        async with playwright_api.async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = await browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await page.goto(base + "/leads")
+            await page.fill("#password", PASSWORD)
+            await page.click("#sign-in")
+            await page.wait_for_url(base + "/leads")
+            row = page.locator(f"tr.lead[data-lead-id='{lead['id']}']")
+            text = await row.inner_text()
+            assert caller_number in text and "UTM-50" in text and "John" in text, text
+            assert "webhook: sent" in text and "mail: sent" in text, text
+            assert await page.inner_text("#delivery-clear")
+            await page.screenshot(path=str(ARTIFACTS / "07-leads.png"), full_page=True)
+            await row.locator("select[name=status]").select_option("contacted")
+            async with page.expect_navigation():
+                await row.get_by_role("button", name="Set").click()
+            row = page.locator(f"tr.lead[data-lead-id='{lead['id']}']")
+            assert await row.locator("select[name=status]").input_value() == "contacted"
+            assert "admin" in await row.inner_text()
+            async with page.expect_download() as info:
+                await page.click("#lead-export")
+            download = await info.value
+            exported = Path(await download.path()).read_text(encoding="utf-8-sig")
+            rows = list(csv.DictReader(io.StringIO(exported)))
+            assert [(r["caller"], r["status"], r["call_id"]) for r in rows if r["id"] == str(lead["id"])] == \
+                [(caller_number, "contacted", lead["call_id"])]
+            await row.get_by_role("link", name="transcript").click()
+            await page.wait_for_selector("#transcript")
+            assert "contact you at" in await page.inner_text("#transcript")
+            assert not errors, errors
+            await browser.close()
+    finally:
+        await runner.cleanup()
+        await worker.stop()
+        records.close()
+        await receiver.stop()
+        smtp.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
@@ -13,6 +14,11 @@ from appliance.telephony.stasis_app import CallHandler, CallLeg
 
 def records_path(settings: Settings):  # type: ignore[no-untyped-def]
     return settings.data_path / "calls.sqlite3"
+
+
+def open_records(settings: Settings, on_lead: Callable[[int], None] | None = None) -> CallRecords:
+    """The call records writer; each lead is queued for the delivery channels configured in [leads]."""
+    return CallRecords(records_path(settings), outbox_channels=settings.leads.channels(), on_lead=on_lead)
 
 
 def conversation_handler(engines: Engines, records: CallRecords | None) -> CallHandler:
@@ -27,4 +33,4 @@ def conversation_handler(engines: Engines, records: CallRecords | None) -> CallH
 async def build_conversation_handler(settings: Settings) -> CallHandler:
     """Load and warm every engine (off the loop) before the first call is taken."""
     engines = await asyncio.get_running_loop().run_in_executor(None, Engines.load, settings)
-    return conversation_handler(engines, CallRecords(records_path(settings)))
+    return conversation_handler(engines, open_records(settings))

@@ -181,6 +181,29 @@ class ConversationSession:
         self._ending = False
         self._rx_audio: list[np.ndarray] = []
         self._tx_audio: list[np.ndarray] = []
+        #: Every task this call starts; hang-up cancels and awaits them all, so none is left
+        #: pending for the garbage collector to finalise (and run its clean-up) at a random
+        #: moment on the event-loop thread.
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        """Start a task owned by this call (cancelled and awaited when the call ends)."""
+        task = self.loop.create_task(coro, name=f"{name}-{self.call_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log_event(log, "session.task_failed", level=logging.ERROR, call_id=self.call_id,
+                      task=task.get_name(), error=f"{type(exc).__name__}: {exc}")
+
+    @property
+    def call_over(self) -> bool:
+        """The caller hung up (or we did): nothing more is said or started."""
+        return self.leg.ended.is_set() or self.state is State.ENDED
 
     # -- lifecycle ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -191,19 +214,48 @@ class ConversationSession:
         self.leg.rtp.on_audio = self._on_audio
         if self.settings.call.record_audio:
             self.leg.rtp.taps.append(lambda f: self._rx_audio.append(f.pcm))
-        tasks = [self.loop.create_task(self._listen_loop()), self.loop.create_task(self._dtmf_loop()),
-                 self.loop.create_task(self._watchdog())]
+        self._spawn(self._listen_loop(), "listen")
+        self._spawn(self._dtmf_loop(), "dtmf")
+        self._spawn(self._watchdog(), "watchdog")
         try:
             await self._say(self.engines.phrases.greeting, kind="greeting")
-            self._set_state(State.LISTENING)
+            if not self.call_over:
+                self._set_state(State.LISTENING)
             await self.leg.ended.wait()
         finally:
-            for t in tasks:
-                t.cancel()
             self._cancel_reply("call_ended")
             self._set_state(State.ENDED)
+            # The clean-up runs to its end even if we are cancelled again meanwhile (the
+            # Stasis app cancels a handler that outlives its call): a record left half
+            # written would stay "in progress" for good.
+            stopping = self.loop.create_task(self._stop_tasks(), name=f"stop-{self.call_id}")
+            cancelled = False
+            while not stopping.done():
+                try:
+                    await asyncio.shield(stopping)
+                except asyncio.CancelledError:
+                    cancelled = True
             self._listen_exec.shutdown(wait=False, cancel_futures=True)
             self._finish_record()
+            if cancelled:
+                raise asyncio.CancelledError
+
+    async def _stop_tasks(self) -> None:
+        """Cancel every task of this call and wait for each to finish its clean-up.
+
+        A reply cancelled here still records its (interrupted) turn from its own clean-up;
+        its model and TTS threads stop at their next check of the cancel event.
+        """
+        for attempt in range(3):
+            tasks = set(self._tasks)
+            if not tasks:
+                return
+            for task in tasks:
+                task.cancel()
+            _, pending = await asyncio.wait(tasks, timeout=5)
+            if pending and attempt == 2:
+                log_event(log, "session.tasks_stuck", level=logging.ERROR, call_id=self.call_id,
+                          tasks=sorted(t.get_name() for t in pending))
 
     def _finish_record(self) -> None:
         reason = self.leg.end_reason
@@ -280,10 +332,15 @@ class ConversationSession:
                 self._utterance_level = max(self._utterance_level, float(np.mean(list(self._recent_rms)[-5:])))
             self._check_barge_in()
             for transcript in transcripts:
-                if transcript.is_final:
-                    await self._on_final(transcript)
-                else:
-                    self._on_tentative(transcript)
+                try:
+                    if transcript.is_final:
+                        await self._on_final(transcript)
+                    else:
+                        self._on_tentative(transcript)
+                except Exception as exc:  # noqa: BLE001 - a failed turn (TTS, transfer) costs the turn, not the call
+                    log.exception("event=session.turn_failed call_id=%s", self.call_id)
+                    self._ending = False  # a transfer that failed leaves the call with us
+                    await self._failure("turn_error", f"{type(exc).__name__}: {exc}")
 
     def _dictation(self, on: bool) -> None:
         """While the caller dictates a number, only the full silence ends their turn."""
@@ -466,7 +523,7 @@ class ConversationSession:
             self._set_state(State.THINKING)
         cancel = threading.Event()
         self._reply_cancel = cancel
-        self._reply_task = self.loop.create_task(self._reply(question, clock, cancel, held))
+        self._reply_task = self._spawn(self._reply(question, clock, cancel, held), "reply")
 
     def _cancel_reply(self, reason: str) -> None:
         held, self._held = self._held, None
@@ -498,6 +555,8 @@ class ConversationSession:
         answer = await self.loop.run_in_executor(self.engines.workers, self.engines.agent.answer, question,
                                                  tuple(self.history[-self.settings.agent.history_turns:]))
         self._answer = answer
+        if cancel.is_set():
+            answer.cancel.set()  # cancelled while the answer was being set up: free its model slot now
         spoken: list[str] = []
 
         def generate() -> None:
@@ -550,7 +609,7 @@ class ConversationSession:
 
         gen = self.loop.run_in_executor(self.engines.workers, generate)
         say = self.loop.run_in_executor(self.engines.workers, speak)
-        hold = self.loop.create_task(self._hold_on_if_slow(clock, cancel, held))
+        hold = self._spawn(self._hold_on_if_slow(clock, cancel, held), "hold-on")
         failed = ""
         try:
             await asyncio.gather(gen, say)
@@ -583,6 +642,8 @@ class ConversationSession:
         self._offered_transfer = answer.fell_back and not interrupted
         self._failures = 0 if not failed else self._failures
         self._record_turn("answer", question, text, clock, answer, interrupted)
+        if self.call_over:
+            return  # hung up mid-answer: recorded, nothing more to say
         if failed:
             await self._failure("answer_error", failed)
         elif not interrupted:
@@ -638,16 +699,20 @@ class ConversationSession:
         Fixed phrases come from the audio cache; ``cached=False`` synthesises text that holds
         the caller's details (a read-back) and would only pollute the cache.
         """
+        if self.call_over:
+            return
         self._set_state(State.SPEAKING if kind != "greeting" else State.GREETING)
         synthesize = self.engines.phrase_audio if cached else self.engines.synthesizer.synthesize
         pcm = await self.loop.run_in_executor(self.engines.workers, synthesize, text)
+        if self.call_over:
+            return
         self.leg.rtp.play(pcm)
         if self.settings.call.record_audio:
             self._tx_audio.append(pcm)
         self._record_turn(kind, caller_text, text, None)
         await self.leg.rtp.wait_idle()
         self._last_activity = self.loop.time()
-        if self.state not in (State.TRANSFERRING, State.ENDED):
+        if self.state not in (State.TRANSFERRING, State.ENDED) and not self.call_over:
             self._set_state(State.LISTENING)
 
     # -- leads ---------------------------------------------------------------------------
@@ -669,7 +734,7 @@ class ConversationSession:
                 # People dictate numbers in groups with pauses: each group is held until the
                 # caller has been quiet for a moment, then the whole number is read back.
                 lead.partial = text
-                self._contact_wait = self.loop.create_task(self._contact_timeout(lead))
+                self._contact_wait = self._spawn(self._contact_timeout(lead), "contact-wait")
                 return
             lead.partial = ""
             if not contact:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -210,6 +211,59 @@ class WebSettings:
 
 
 @dataclass
+class WebhookSettings:
+    """The sales team's HTTP endpoint (an on-prem CRM): each lead POSTed as signed JSON."""
+
+    #: Empty: no webhook.  http:// or https://.
+    url: str = ""
+    #: File holding the shared HMAC-SHA256 secret (mode 0600; the service refuses to start otherwise).
+    secret_file: str = ""
+    timeout_s: float = field(default=10.0, metadata=_range(0.5, 300))
+    #: CA bundle for an https URL signed by an in-house CA (empty: the system's).
+    ca_file: str = ""
+
+
+@dataclass
+class MailSettings:
+    """The site's mail relay: one plain-text message per lead, in the agent's language."""
+
+    #: Empty: no mail.
+    smtp_host: str = ""
+    smtp_port: int = field(default=25, metadata=_range(1, 65535))
+    starttls: bool = False
+    #: File with the relay's user name on the first line and password on the second (mode
+    #: 0600); empty: no AUTH.
+    credentials_file: str = ""
+    #: CA bundle for the relay's STARTTLS certificate (empty: the system's).
+    ca_file: str = ""
+    from_addr: str = ""
+    #: Recipients (the sales team's mailbox or list).
+    to: list[str] = field(default_factory=list)
+    timeout_s: float = field(default=20.0, metadata=_range(0.5, 300))
+
+
+@dataclass
+class LeadSettings:
+    """Where leads go once stored: a webhook, mail, both or neither (the console always lists them)."""
+
+    #: First retry after this long; each failure doubles the wait up to ``retry_max_s``.
+    retry_initial_s: float = field(default=30.0, metadata=_range(0.01, 86400))
+    retry_max_s: float = field(default=3600.0, metadata=_range(0.01, 7 * 86400))
+    #: Give up (state "failed", shown in the console, retried by hand) after this many
+    #: attempts; 0: keep retrying.
+    max_attempts: int = field(default=0, metadata=_range(0, 100000))
+    #: The console's address as the sales team reaches it (https://pbx.example/): mail and
+    #: webhook carry a link to the call.  Empty: no link.
+    console_url: str = ""
+    webhook: WebhookSettings = field(default_factory=WebhookSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+
+    def channels(self) -> tuple[str, ...]:
+        """The delivery channels configured, in the order they are tried."""
+        return tuple(name for name, on in (("webhook", bool(self.webhook.url)), ("mail", bool(self.mail.smtp_host))) if on)
+
+
+@dataclass
 class Settings:
     """The whole configuration; ``load_settings`` builds and validates it."""
 
@@ -227,6 +281,7 @@ class Settings:
     agent: AgentSettings = field(default_factory=AgentSettings)
     call: CallSettings = field(default_factory=CallSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    leads: LeadSettings = field(default_factory=LeadSettings)
     #: Folder of the config file; relative paths in it are resolved against this.
     base_dir: Path = field(default_factory=Path.cwd, metadata={"internal": True})
 
@@ -286,6 +341,9 @@ def _build(cls: type, raw: dict[str, Any], prefix: str) -> Any:
     return cls(**kwargs)
 
 
+_SCRYPT_HASH = re.compile(r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}")
+
+
 def _cross_checks(s: Settings) -> None:
     if s.rtp.port_min > s.rtp.port_max:
         raise ConfigError(f"rtp.port_min {s.rtp.port_min} is above rtp.port_max {s.rtp.port_max}")
@@ -293,6 +351,35 @@ def _cross_checks(s: Settings) -> None:
         raise ConfigError(f"ari.url: {s.ari.url!r} must start with http:// or https://")
     if s.knowledge.qdrant_url and not s.knowledge.qdrant_url.startswith(("http://", "https://")):
         raise ConfigError(f"knowledge.qdrant_url: {s.knowledge.qdrant_url!r} must be an http(s) URL or empty")
+    if s.web.password_hash and not _SCRYPT_HASH.fullmatch(s.web.password_hash):
+        # A mangled hash (e.g. "$" eaten by a shell or a template) would refuse every sign-in.
+        raise ConfigError("web.password_hash: not a hash printed by `appliance web passwd` "
+                          "(scrypt$<n>$<r>$<p>$<salt>$<hash>)")
+    _lead_checks(s.leads)
+
+
+def _lead_checks(leads: LeadSettings) -> None:
+    """The shape of the delivery settings; the secret files are checked when the service starts."""
+    w, m = leads.webhook, leads.mail
+    if leads.retry_initial_s > leads.retry_max_s:
+        raise ConfigError(f"leads.retry_initial_s {leads.retry_initial_s} is above leads.retry_max_s {leads.retry_max_s}")
+    if leads.console_url and not leads.console_url.startswith(("http://", "https://")):
+        raise ConfigError(f"leads.console_url: {leads.console_url!r} must be an http(s) URL or empty")
+    if w.url:
+        if not w.url.startswith(("http://", "https://")):
+            raise ConfigError(f"leads.webhook.url: {w.url!r} must be an http(s) URL or empty")
+        if not w.secret_file:
+            raise ConfigError("leads.webhook.secret_file must be set when leads.webhook.url is (a 0600 file with the "
+                              "HMAC secret)")
+    if m.smtp_host:
+        if not m.from_addr or "@" not in m.from_addr:
+            raise ConfigError(f"leads.mail.from_addr: {m.from_addr!r} must be an e-mail address when "
+                              "leads.mail.smtp_host is set")
+        if not m.to:
+            raise ConfigError("leads.mail.to must list at least one address when leads.mail.smtp_host is set")
+        for i, addr in enumerate(m.to):
+            if not isinstance(addr, str) or "@" not in addr:
+                raise ConfigError(f"leads.mail.to[{i}]: {addr!r} is not an e-mail address")
 
 
 def settings_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Settings:

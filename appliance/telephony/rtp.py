@@ -5,6 +5,17 @@ from the peer the call was set up with (Asterisk's externalMedia address); anyth
 elsewhere, anything malformed, and any payload type we did not negotiate is dropped and
 counted, never raised: a bad packet must not end a call.
 
+Within the peer's traffic the caller's stream is followed as RFC 3550 appendix A.1 does:
+one SSRC at a time, validated by ``MIN_SEQUENTIAL`` packets in sequence (probation; the
+packet held during probation is delivered once it passes), a sequence jump larger than
+``MAX_DROPOUT`` accepted only when the next packet continues from it (resync), duplicates
+and packets older than the last one dropped as late.  So one forged packet (a spoofed
+source address with sequence +0x7F00, or another SSRC) is dropped alone and the caller's
+audio keeps flowing.  Once the peer is known the UDP socket is connected to it, so the
+kernel drops foreign datagrams before they take space in the receive buffer (a flood at
+the port cannot push the caller's packets out); what still arrives from elsewhere is
+counted.  Drops are counted by reason (``RtpStats``, ``/metrics``) and logged, rate-limited.
+
 Outgoing audio is paced by a task that wakes on a monotonic schedule ``t0 + n * 20 ms``
 (not "sleep 20 ms", which drifts by the loop's latency every frame).  It always sends a
 frame per tick, silence when there is nothing to say, so the far end's jitter buffer and
@@ -17,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import struct
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +39,7 @@ import numpy as np
 from appliance.logs import log_event
 from appliance.telephony import g711
 from appliance.telephony.g711 import Codec
+from appliance.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +47,18 @@ FRAME_MS = 20
 FRAME_SAMPLES = 160  # 20 ms at 8 kHz
 TELEPHONE_EVENT_PT = 101
 _HEADER = struct.Struct("!BBHII")
+
+# RFC 3550 appendix A.1.
+RTP_SEQ_MOD = 1 << 16
+MAX_DROPOUT = 3000
+MAX_MISORDER = 100
+MIN_SEQUENTIAL = 2
+#: A new SSRC may take over only after the current one has been quiet this long, so a
+#: forged stream cannot replace the caller's while the caller's is still flowing.
+SSRC_TAKEOVER_QUIET_S = 0.5
+#: At most one ``rtp.dropped`` log line per reason per endpoint in this many seconds.
+DROP_LOG_INTERVAL_S = 10.0
+DROP_REASONS = metrics.RTP_DROP_REASONS
 
 
 class MalformedPacket(ValueError):
@@ -90,9 +115,24 @@ class RtpStats:
     dropped_malformed: int = 0
     dropped_payload_type: int = 0
     dropped_late: int = 0
+    #: Another SSRC while the caller's stream is flowing.
+    dropped_ssrc: int = 0
+    #: A sequence jump past MAX_DROPOUT not (yet) confirmed by the next packet.
+    dropped_jump: int = 0
+    #: Packets of a source on probation that never became valid.
+    dropped_probation: int = 0
+    #: Send slots missed, or frames sent more than a frame after their slot.
     underruns: int = 0
+    #: Frames sent more than one frame period after their slot.
+    late_frames: int = 0
     #: Send-time error of each frame against its schedule, seconds (kept for benchmarks).
     send_jitter: deque[float] = field(default_factory=lambda: deque(maxlen=100_000))
+
+    def summary(self) -> dict[str, int]:
+        """Every counter (not the jitter samples): what ``rtp.closed`` logs."""
+        return {"received": self.received, "sent": self.sent,
+                **{f"dropped_{r}": getattr(self, f"dropped_{r}") for r in DROP_REASONS},
+                "underruns": self.underruns, "late_frames": self.late_frames}
 
 
 @dataclass(frozen=True)
@@ -115,9 +155,62 @@ class DtmfDigit:
 _DTMF_DIGITS = "0123456789*#ABCD"
 
 
-def _seq_newer(a: int, b: int) -> bool:
-    """True when sequence number a comes after b (16-bit wrap-around)."""
-    return a != b and ((a - b) & 0xFFFF) < 0x8000
+ACCEPT, PROBATION, LATE, JUMP = "accept", "probation", "late", "jump"
+
+
+class SourceSequence:
+    """Sequence state of one RTP source (SSRC), as RFC 3550 appendix A.1 keeps it.
+
+    ``update(seq)`` says what to do with a packet: ``accept`` it, hold it while the source
+    is on ``probation``, drop it as ``late`` (duplicate or reordered), or drop it as a
+    ``jump`` (more than MAX_DROPOUT ahead; the next packet in sequence after it resyncs).
+    """
+
+    def __init__(self, ssrc: int, seq: int) -> None:
+        self.ssrc = ssrc
+        self.max_seq = (seq - 1) & 0xFFFF
+        self.bad_seq = RTP_SEQ_MOD + 1  # so seq == bad_seq is false
+        self.cycles = 0
+        self.probation = MIN_SEQUENTIAL
+        self.resyncs = 0
+
+    @property
+    def valid(self) -> bool:
+        return self.probation == 0
+
+    def _init(self, seq: int) -> None:
+        self.max_seq = seq
+        self.bad_seq = RTP_SEQ_MOD + 1
+        self.cycles = 0
+
+    def update(self, seq: int) -> str:
+        udelta = (seq - self.max_seq) & 0xFFFF
+        if self.probation:
+            if seq == (self.max_seq + 1) & 0xFFFF:
+                self.probation -= 1
+                self.max_seq = seq
+                if self.probation == 0:
+                    self._init(seq)
+                    return ACCEPT
+            else:
+                self.probation = MIN_SEQUENTIAL - 1
+                self.max_seq = seq
+            return PROBATION
+        if udelta == 0:
+            return LATE  # duplicate (A.1 counts it; we must not play a frame twice)
+        if udelta < MAX_DROPOUT:
+            if seq < self.max_seq:
+                self.cycles += RTP_SEQ_MOD
+            self.max_seq = seq
+            return ACCEPT
+        if udelta <= RTP_SEQ_MOD - MAX_MISORDER:
+            if seq == self.bad_seq:  # two packets agree on the new numbering: the sender restarted
+                self._init(seq)
+                self.resyncs += 1
+                return ACCEPT
+            self.bad_seq = (seq + 1) & 0xFFFF
+            return JUMP
+        return LATE  # reordered: older than the newest we played
 
 
 class RtpEndpoint(asyncio.DatagramProtocol):
@@ -147,10 +240,20 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._queue: deque[np.ndarray] = deque()
         self._marker_pending = True
         self._pacer: asyncio.Task[None] | None = None
-        self._last_seq_in: int | None = None
+        #: The caller's stream once validated, and a new source on probation.
+        self._source: SourceSequence | None = None
+        self._candidate: SourceSequence | None = None
+        self._source_seen = 0.0
+        #: Packets of the candidate held until its probation ends (then played, in order).
+        self._held: list[tuple[RtpPacket, float]] = []
+        self._sock: socket.socket | None = None
+        self._drop_logged: dict[str, tuple[float, int]] = {}
         self._dtmf_last_ts: int | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        #: Closed for good (the call is over): nothing more is queued or sent, and every
+        #: ``wait_idle()`` returns, so no task waits on audio that will never go out.
+        self.closed = False
         self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
         #: Loop time at which the first frame of the current talkspurt went out.
         self.last_talkspurt_started: float | None = None
@@ -171,14 +274,19 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         ports = list(range(port_min, port_max + 1))
         start = random.randrange(len(ports))
         last_error: OSError | None = None
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
         for port in ports[start:] + ports[:start]:
+            # Our own socket object (not asyncio's wrapper), so set_peer can connect() it.
+            sock = socket.socket(family, socket.SOCK_DGRAM)
             try:
-                _, proto = await loop.create_datagram_endpoint(
-                    lambda: cls(codec, call_id, **kwargs), local_addr=(host, port)
-                )
+                sock.setblocking(False)
+                sock.bind((host, port))
+                _, proto = await loop.create_datagram_endpoint(lambda: cls(codec, call_id, **kwargs), sock=sock)
             except OSError as exc:
+                sock.close()
                 last_error = exc
                 continue
+            proto._sock = sock
             return proto
         raise OSError(f"no free UDP port for RTP in {host}:{port_min}-{port_max}: {last_error}")
 
@@ -195,8 +303,18 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.payload_type = g711.PAYLOAD_TYPES[codec]
 
     def set_peer(self, host: str, port: int) -> None:
-        """The only address we accept audio from and send audio to."""
+        """The only address we accept audio from and send audio to.
+
+        The socket is connected to it: the kernel then drops datagrams from anywhere else
+        before they are queued, so a flood at our port cannot crowd out the caller's.
+        """
         self.peer = (host, port)
+        if self._sock is not None and self._transport is not None:
+            try:
+                self._sock.connect(self.peer)
+            except OSError as exc:  # still filtered by address in datagram_received
+                log_event(log, "rtp.connect_failed", level=logging.WARNING, call_id=self.call_id,
+                          peer=f"{host}:{port}", error=str(exc))
 
     def start(self) -> None:
         """Start sending: one frame every 20 ms from now on."""
@@ -204,6 +322,10 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             self._pacer = asyncio.get_running_loop().create_task(self._pace(), name=f"rtp-pacer-{self.call_id}")
 
     async def close(self) -> None:
+        """Stop for good: drop what is queued, wake every waiter, release the port."""
+        self.closed = True
+        self._queue.clear()
+        self._idle.set()
         if self._pacer is not None:
             self._pacer.cancel()
             try:
@@ -214,33 +336,69 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         if self._transport is not None:
             self._transport.close()
         log_event(
-            log, "rtp.closed", call_id=self.call_id, port=self.local_port, received=self.stats.received,
-            sent=self.stats.sent, dropped_foreign=self.stats.dropped_foreign,
-            dropped_malformed=self.stats.dropped_malformed, underruns=self.stats.underruns,
+            log, "rtp.closed", call_id=self.call_id, port=self.local_port,
+            **self.stats.summary(),
         )
 
     # -- receiving -----------------------------------------------------------------
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
         now = asyncio.get_running_loop().time()
         if self.peer is None or (addr[0], addr[1]) != self.peer:
-            self.stats.dropped_foreign += 1
+            self._drop("foreign", now, addr)
             return
         try:
             packet = RtpPacket.parse(data)
         except MalformedPacket:
-            self.stats.dropped_malformed += 1
+            self._drop("malformed", now, addr)
             return
+        if packet.payload_type != self.payload_type and packet.payload_type != TELEPHONE_EVENT_PT:
+            self._drop("payload_type", now, addr, payload_type=packet.payload_type)
+            return
+        source = self._source
+        if source is not None and packet.ssrc == source.ssrc:
+            verdict = source.update(packet.sequence)
+            if verdict != ACCEPT:
+                self._drop(verdict, now, addr, seq=packet.sequence)
+                return
+            self._source_seen = now
+            self._deliver(packet, now)
+            return
+        if source is not None and now - self._source_seen < SSRC_TAKEOVER_QUIET_S:
+            self._drop("ssrc", now, addr, ssrc=packet.ssrc)  # the caller's stream is still flowing
+            return
+        self._probe(packet, now, addr)
+
+    def _probe(self, packet: RtpPacket, now: float, addr: tuple[str, int]) -> None:
+        """A packet of a source that is not (yet) the caller's: probation, then take over."""
+        cand = self._candidate
+        if cand is None or cand.ssrc != packet.ssrc:
+            for _ in self._held:
+                self._drop("probation", now, addr)
+            self._held.clear()
+            cand = self._candidate = SourceSequence(packet.ssrc, packet.sequence)
+        verdict = cand.update(packet.sequence)
+        if verdict == PROBATION:
+            for _ in self._held:  # out of sequence: probation restarted from this packet
+                self._drop("probation", now, addr)
+            self._held = [(packet, now)]
+            return
+        held, self._held = self._held, []
+        previous = self._source
+        self._source, self._candidate, self._source_seen = cand, None, now
+        if previous is not None:
+            log_event(log, "rtp.source_changed", level=logging.WARNING, call_id=self.call_id,
+                      old_ssrc=previous.ssrc, new_ssrc=cand.ssrc)
+        for p, arrival in held:
+            self._deliver(p, arrival)
+        self._deliver(packet, now)
+
+    def _deliver(self, packet: RtpPacket, now: float) -> None:
+        """Hand a valid packet of the caller's stream to DTMF or audio listeners."""
         if packet.payload_type == TELEPHONE_EVENT_PT:
             self._handle_dtmf(packet, now)
             return
-        if packet.payload_type != self.payload_type:
-            self.stats.dropped_payload_type += 1
-            return
-        if self._last_seq_in is not None and not _seq_newer(packet.sequence, self._last_seq_in):
-            self.stats.dropped_late += 1  # duplicate or reordered past its slot
-            return
-        self._last_seq_in = packet.sequence
         self.stats.received += 1
+        metrics.rtp_received()
         if packet.payload and (self.on_audio is not None or self.taps):
             frame = ReceivedFrame(g711.decode(packet.payload, self.codec), now, packet.timestamp)
             for tap in self.taps:
@@ -248,9 +406,23 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             if self.on_audio is not None:
                 self.on_audio(frame)
 
+    def _drop(self, reason: str, now: float, addr: tuple[str, int], **detail: int) -> None:
+        """Count a dropped packet; log the first of each reason, then a tally at most every 10 s."""
+        setattr(self.stats, f"dropped_{reason}", getattr(self.stats, f"dropped_{reason}") + 1)
+        metrics.rtp_dropped(reason)
+        last, pending = self._drop_logged.get(reason, (-DROP_LOG_INTERVAL_S, 0))
+        if now - last < DROP_LOG_INTERVAL_S:
+            self._drop_logged[reason] = (last, pending + 1)
+            return
+        self._drop_logged[reason] = (now, 0)
+        log_event(log, "rtp.dropped", level=logging.WARNING, call_id=self.call_id, reason=reason,
+                  source=f"{addr[0]}:{addr[1]}", count=pending + 1,
+                  total=getattr(self.stats, f"dropped_{reason}"), **detail)
+
     def _handle_dtmf(self, packet: RtpPacket, now: float) -> None:
         if len(packet.payload) < 4:
             self.stats.dropped_malformed += 1
+            metrics.rtp_dropped("malformed")
             return
         event, flags = packet.payload[0], packet.payload[1]
         if flags & 0x80 and packet.timestamp != self._dtmf_last_ts and event < len(_DTMF_DIGITS):
@@ -262,7 +434,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     def play(self, pcm: np.ndarray) -> None:
         """Queue audio (8 kHz int16) to be sent after what is already queued."""
         pcm = np.asarray(pcm, dtype=np.int16)
-        if pcm.size == 0:
+        if pcm.size == 0 or self.closed:
             return
         remainder = pcm.size % FRAME_SAMPLES
         if remainder:
@@ -288,7 +460,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         return bool(self._queue)
 
     async def wait_idle(self) -> None:
-        """Until every queued frame has been sent (or cleared)."""
+        """Until every queued frame has been sent (or cleared, or the endpoint closed)."""
         await self._idle.wait()
 
     def send_dtmf(self, digit: str, duration_ms: int = 160) -> None:
@@ -314,6 +486,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         if self._transport is not None and self.peer is not None:
             self._transport.sendto(packet.serialize(), self.peer)
             self.stats.sent += 1
+            metrics.rtp_sent()
 
     async def _pace(self) -> None:
         loop = asyncio.get_running_loop()
@@ -331,11 +504,15 @@ class RtpEndpoint(asyncio.DatagramProtocol):
                 # The loop stalled: skip the missed slots instead of bursting them out.
                 skipped = int(lateness / period)
                 self.stats.underruns += skipped
+                self.stats.late_frames += 1
+                metrics.rtp_underruns(skipped, late=True)
                 n += skipped
                 self._ts = (self._ts + skipped * FRAME_SAMPLES) & 0xFFFFFFFF
                 deadline = t0 + n * period
             elif lateness > period:
                 self.stats.underruns += 1
+                self.stats.late_frames += 1
+                metrics.rtp_underruns(1, late=True)
             self.stats.send_jitter.append(now - deadline)
             self._send_next_frame(now)
             n += 1

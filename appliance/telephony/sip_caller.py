@@ -151,7 +151,7 @@ class SipCaller:
         self.max_call_s = max_call_s
 
     async def call_in_child(self, turns: list[CallerTurn], hangup: str = "caller",
-                            listen_s: float | None = None) -> CallResult:
+                            listen_s: float | None = None, hangup_after_reply_s: float | None = None) -> CallResult:
         """:meth:`call`, run in a child process.
 
         A caller that shares an event loop (and a GIL) with a service under test shares its
@@ -164,12 +164,18 @@ class SipCaller:
 
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, _run_call, self, turns, hangup, listen_s)
+            return await asyncio.get_running_loop().run_in_executor(pool, _run_call, self, turns, hangup, listen_s,
+                                                                    hangup_after_reply_s)
         finally:
             pool.shutdown(wait=False)
 
-    async def call(self, turns: list[CallerTurn], hangup: str = "caller", listen_s: float | None = None) -> CallResult:
-        """Run the script; ``hangup="caller"`` hangs up after the last reply, "remote" waits for the agent to."""
+    async def call(self, turns: list[CallerTurn], hangup: str = "caller", listen_s: float | None = None,
+                   hangup_after_reply_s: float | None = None) -> CallResult:
+        """Run the script; ``hangup="caller"`` hangs up after the last reply, "remote" waits for the agent to.
+
+        ``hangup_after_reply_s``: hang up that long after the reply to the last turn became
+        audible, in the middle of it (the impatient caller), instead of after it.
+        """
         sipp = find_sipp()
         call_id = f"appliance-caller-{uuid.uuid4().hex[:12]}"
         loop = asyncio.get_running_loop()
@@ -194,8 +200,16 @@ class SipCaller:
             listener = _Listener(answered_at, self.settle_silence_s)
             rtp.on_audio = listener.on_audio
             rtp.start()
-            await self._run_turns(turns, rtp, listener, result, proc)
-            if hangup == "caller":
+            await self._run_turns(turns, rtp, listener, result, proc, wait_last_reply=hangup_after_reply_s is None)
+            if hangup_after_reply_s is not None:
+                since = result.turns[-1].sent_end_s if result.turns else 0.0
+                start = await self._wait_agent_starts(listener, since, proc)
+                if start is not None:
+                    await self._sleep_or_exit(proc, max(0.0, start + hangup_after_reply_s - (loop.time() - listener.t0)))
+                if proc.returncode is None:
+                    await self._send_hangup(call_id, sip_port)
+                    result.ended_by = "caller"
+            elif hangup == "caller":
                 if listen_s:
                     await self._sleep_or_exit(proc, listen_s)
                 if proc.returncode is None:
@@ -266,7 +280,7 @@ class SipCaller:
         return None
 
     async def _run_turns(self, turns: list[CallerTurn], rtp: RtpEndpoint, listener: _Listener,
-                         result: CallResult, proc: asyncio.subprocess.Process) -> None:
+                         result: CallResult, proc: asyncio.subprocess.Process, wait_last_reply: bool = True) -> None:
         loop = asyncio.get_running_loop()
         since = 0.0
         for turn in turns:
@@ -293,7 +307,7 @@ class SipCaller:
             result.turns.append(timing)
             since = sent_end
         # Measure the reply to each turn once the last one is answered.
-        if result.turns and proc.returncode is None:
+        if result.turns and proc.returncode is None and wait_last_reply:
             await self._wait_agent_done(listener, since, proc)
         for i, timing in enumerate(result.turns):
             nxt = result.turns[i + 1].sent_start_s if i + 1 < len(result.turns) else None
@@ -330,6 +344,7 @@ def write_wav(path: str | os.PathLike[str], pcm: np.ndarray, rate: int = 8000) -
         w.writeframes(np.asarray(pcm, dtype=np.int16).tobytes())
 
 
-def _run_call(caller: SipCaller, turns: list[CallerTurn], hangup: str, listen_s: float | None) -> CallResult:
+def _run_call(caller: SipCaller, turns: list[CallerTurn], hangup: str, listen_s: float | None,
+              hangup_after_reply_s: float | None = None) -> CallResult:
     """A child process's whole job for :meth:`SipCaller.call_in_child`."""
-    return asyncio.run(caller.call(turns, hangup, listen_s))
+    return asyncio.run(caller.call(turns, hangup, listen_s, hangup_after_reply_s))

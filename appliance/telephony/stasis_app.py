@@ -7,6 +7,12 @@ When either side hangs up, or the handler returns, everything we created is torn
 the externalMedia channel, the bridge, the RTP port and (unless the call was transferred
 to the dialplan) the caller's channel.  Teardown treats "already gone" as done, so it is
 safe from any path and any number of times.
+
+A run that could not tear down (killed, hung and restarted by the watchdog) leaves callers
+sitting in our Stasis app, externalMedia channels and bridges in Asterisk.  Asterisk keeps
+them subscribed to the app across our restart (``GET /applications/{app}`` lists them),
+so on every connection ``sweep_leftovers`` hangs up and destroys those no live call of
+this run owns.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -26,6 +32,8 @@ from appliance.telephony.rtp import RtpEndpoint
 log = logging.getLogger(__name__)
 
 _END_EVENTS = {"StasisEnd", "ChannelDestroyed", "ChannelHangupRequest"}
+#: How long a call's handler may take to wind down after the call ended before it is cancelled.
+HANDLER_GRACE_S = 20.0
 
 
 @dataclass
@@ -86,6 +94,13 @@ class StasisApp:
         #: Ids of the recent channels and bridges this app created or took (bounded), so
         #: checks for leftovers can tell ours from other apps' on a shared Asterisk.
         self.recent_ids: deque[str] = deque(maxlen=3000)
+        #: Callers this run took (StasisStart seen) and has not finished tearing down.
+        self._claimed: set[str] = set()
+        #: Call ids a previous run left in progress (closed at start): their bridges are
+        #: looked for by name too (``appliance-<call id>``), in case the app lost them.
+        self.interrupted_call_ids: list[str] = []
+        #: How long the sweep waits for StasisStart events in flight when it lists the app.
+        self.sweep_grace_s = 1.0
 
     async def run(self) -> None:
         """Handle events until cancelled; on cancel, end and tear down every live call."""
@@ -103,6 +118,7 @@ class StasisApp:
             if ch.id in self._media_ids or ch.is_external_media:
                 self._media_in_stasis.setdefault(ch.id, asyncio.Event()).set()
                 return
+            self._claimed.add(ch.id)
             task = asyncio.get_running_loop().create_task(self._take_call(ch), name=f"call-{ch.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -157,6 +173,11 @@ class StasisApp:
             ended_task = asyncio.get_running_loop().create_task(leg.ended.wait())
             done, _ = await asyncio.wait({handler_task, ended_task}, return_when=asyncio.FIRST_COMPLETED)
             if handler_task not in done:
+                # The call ended: the handler winds down by itself (records the call); it is
+                # cancelled only if it has not within the grace period.
+                await asyncio.wait({handler_task}, timeout=HANDLER_GRACE_S)
+            if not handler_task.done():
+                log_event(log, "call.handler_cancelled", level=logging.WARNING, call_id=call_id)
                 handler_task.cancel()
             try:
                 await handler_task
@@ -190,6 +211,7 @@ class StasisApp:
             log_event(log, "call.teardown_error", level=logging.WARNING, call_id=call_id, error=str(exc))
         finally:
             self.calls.pop(call_id, None)
+            self._claimed.discard(call_id)
             log_event(log, "call.end", call_id=call_id, reason=leg.end_reason if leg else "setup_failed",
                       transferred_to=leg.transferred_to if leg else None)
 
@@ -200,7 +222,8 @@ class StasisApp:
         return [i for i in live if i in ours]
 
     async def reconcile(self) -> None:
-        """After a reconnect: end calls whose channels Asterisk no longer has (it restarted)."""
+        """After a (re)connect: end calls whose channels Asterisk no longer has (it restarted),
+        then remove what no live call owns (a previous run's leftovers)."""
         try:
             live = {c.id for c in await self.ari.channels()}
         except AriError:
@@ -208,3 +231,50 @@ class StasisApp:
         for call_id, leg in list(self.calls.items()):
             if call_id not in live:
                 leg.end("asterisk_restarted")
+        await self.sweep_leftovers(self.interrupted_call_ids)
+
+    def _owned(self) -> set[str]:
+        """Ids of the channels and bridges live calls of this run hold."""
+        ids = set(self._claimed) | set(self._media_ids) | set(self.calls)
+        for leg in self.calls.values():
+            ids.update(x for x in (leg.bridge_id, leg.media_channel_id) if x)
+        return ids
+
+    async def sweep_leftovers(self, call_ids: Iterable[str] = ()) -> list[str]:
+        """Hang up the channels and destroy the bridges Asterisk holds for our app that no live
+        call owns; returns their ids.
+
+        Those are the app's subscriptions (callers still in our Stasis app, our externalMedia
+        channels, our bridges), plus bridges named ``appliance-<id>`` for ``call_ids``.  The
+        list is taken first and acted on after ``sweep_grace_s``, so a caller arriving right
+        now is claimed by its StasisStart before the sweep looks at it.
+        """
+        try:
+            info = await self.ari.get(f"/applications/{self.ari.app}") or {}
+            channel_ids = [str(c) for c in info.get("channel_ids") or []]
+            bridge_ids = [str(b) for b in info.get("bridge_ids") or []]
+            names = {f"appliance-{cid}" for cid in call_ids}
+            if names:
+                bridge_ids += [str(b["id"]) for b in await self.ari.bridges()
+                               if b.get("name") in names and str(b["id"]) not in bridge_ids]
+        except AriError as exc:
+            log_event(log, "stasis.sweep_failed", level=logging.WARNING, error=str(exc))
+            return []
+        if not channel_ids and not bridge_ids:
+            return []
+        await asyncio.sleep(self.sweep_grace_s)
+        owned = self._owned()
+        removed: list[str] = []
+        try:
+            for cid in channel_ids:
+                if cid not in owned and await self.ari.hangup(cid):
+                    removed.append(cid)
+            for bid in bridge_ids:
+                if bid not in owned and await self.ari.destroy_bridge(bid):
+                    removed.append(bid)
+        except AriError as exc:
+            log_event(log, "stasis.sweep_failed", level=logging.WARNING, error=str(exc))
+        if removed:
+            log_event(log, "stasis.leftovers_removed", level=logging.WARNING, app=self.ari.app,
+                      count=len(removed), ids=",".join(removed))
+        return removed

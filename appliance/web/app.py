@@ -26,7 +26,7 @@ from aiohttp import web
 from appliance.config.settings import Settings
 from appliance.logs import log_event
 from appliance.web import metrics
-from appliance.web.auth import LoginLimiter, SessionStore, same_token, verify_password
+from appliance.web.auth import LoginLimiter, SessionStore, safe_next_path, same_token, verify_password
 from appliance.web.kb import KbBusyError, KbInputError, KnowledgeJobs
 from appliance.web.openapi import openapi_spec
 from appliance.web.queries import QueryError, in_progress, search_calls, stats
@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "appliance_session"
 LOGIN_CSRF_COOKIE = "appliance_login_csrf"
+#: Set at a successful sign-in: that browser's attempts are limited on their own, so guesses
+#: from elsewhere cannot lock it out (appliance/web/auth.py, the lockout policy).
+DEVICE_COOKIE = "appliance_device"
+DEVICE_COOKIE_MAX_AGE = 90 * 24 * 3600
+#: The console has one account (the administrator); the limiter is keyed by it all the same.
+ADMIN_ACCOUNT = "admin"
 PUBLIC_PATHS = {"/healthz", "/login", "/favicon.ico"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_PROMPTS_BYTES = 256 * 1024
@@ -44,8 +50,10 @@ class Console:
     """What the handlers share: settings, the live service's parts, sessions."""
 
     def __init__(self, settings: Settings, *, engines: Any = None, stasis: Any = None, store: Any = None,
-                 records_path: Path | None = None) -> None:
+                 records_path: Path | None = None, lead_worker: Any = None) -> None:
         self.settings = settings
+        #: The service's DeliveryWorker (appliance/leads/worker.py), woken by "retry now".
+        self.lead_worker = lead_worker
         self.engines = engines
         self.stasis = stasis
         self.store = store if store is not None else getattr(engines, "store", None)
@@ -169,9 +177,7 @@ async def auth(request: web.Request, handler: Any) -> web.StreamResponse:
 
 
 def _safe_next(target: str | None) -> str:
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+    return safe_next_path(target)
 
 
 async def login_page(request: web.Request) -> web.Response:
@@ -203,29 +209,33 @@ async def login_submit(request: web.Request) -> web.Response:
     ip = request.remote or "?"
     form = await request.post()
     fresh = _login_token(request)
-    wait = c.limiter.retry_after(ip)
-    if wait:
-        log_event(log, "web.login_throttled", level=logging.WARNING, ip=ip)
-        resp = _login_response(request, fresh, f"Too many failed sign-ins from your address. Try again in {wait} s.", 429)
-        resp.headers["Retry-After"] = str(wait)
-        return resp
     if not same_token(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):  # type: ignore[arg-type]
         return _login_response(request, fresh, "The sign-in form expired or was not sent by this page; try again.", 403)
     stored = c.settings.web.password_hash
     if not stored:
         return _login_response(request, fresh, "No admin password is set: run `appliance web passwd` and put the "
                                "hash in web.password_hash.", 403)
+    # Counted before the check, with no await in between (see LoginLimiter.begin).
+    attempt = c.limiter.begin(ADMIN_ACCOUNT, ip, request.cookies.get(DEVICE_COOKIE))
+    if attempt.retry_after:
+        wait = attempt.retry_after
+        log_event(log, "web.login_throttled", level=logging.WARNING, ip=ip, retry_after_s=wait)
+        resp = _login_response(request, fresh, f"Too many failed sign-ins from your address. Try again in {wait} s.", 429)
+        resp.headers["Retry-After"] = str(wait)
+        return resp
     password = str(form.get("password", ""))
     ok = await asyncio.get_running_loop().run_in_executor(None, verify_password, password, stored)
     if not ok:
-        c.limiter.failed(ip)
+        attempt.failed()
         log_event(log, "web.login_failed", level=logging.WARNING, ip=ip)
         return _login_response(request, fresh, "Wrong password.", 401)
-    c.limiter.succeeded(ip)
+    device = attempt.succeeded(ip)
     session = c.sessions.create()
     log_event(log, "web.login", ip=ip)
     resp = web.HTTPFound(_safe_next(str(form.get("next", "")) or request.query.get("next")))
     resp.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="Strict", secure=_secure(request), path="/")
+    resp.set_cookie(DEVICE_COOKIE, device, httponly=True, samesite="Strict", secure=_secure(request), path="/login",
+                    max_age=DEVICE_COOKIE_MAX_AGE)
     resp.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     raise resp
 
@@ -673,8 +683,11 @@ async def not_found_page(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, store: Any = None,
-               records_path: Path | None = None) -> web.Application:
-    console = Console(settings, engines=engines, stasis=stasis, store=store, records_path=records_path)
+               records_path: Path | None = None, lead_worker: Any = None) -> web.Application:
+    from appliance.web import leads  # its handlers import this module
+
+    console = Console(settings, engines=engines, stasis=stasis, store=store, records_path=records_path,
+                      lead_worker=lead_worker)
     # Uploads are streamed and counted by the handler; this only bounds other bodies.
     app = web.Application(middlewares=[security_headers, auth], client_max_size=1024 * 1024)
     app[CONSOLE] = console
@@ -707,6 +720,7 @@ def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, s
     r.add_get("/api/prompts", api_prompts_get)
     r.add_put("/api/prompts", api_prompts_put)
     r.add_get("/api/health", api_health)
+    leads.register(app)
     r.add_static("/static/", HERE / "static", append_version=True)
     if stasis is not None:
         metrics.bind_live_calls(lambda: len(stasis.calls))
@@ -721,9 +735,10 @@ def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, s
     return app
 
 
-async def start_web(settings: Settings, *, engines: Any = None, stasis: Any = None) -> web.AppRunner:
+async def start_web(settings: Settings, *, engines: Any = None, stasis: Any = None,
+                    lead_worker: Any = None) -> web.AppRunner:
     """Serve the console on web.host:web.port in the running loop; ``await runner.cleanup()`` to stop."""
-    app = create_app(settings, engines=engines, stasis=stasis)
+    app = create_app(settings, engines=engines, stasis=stasis, lead_worker=lead_worker)
     c = app[CONSOLE]
     saved = c.prompts_path()
     if not settings.agent.prompts_file and saved.is_file() and engines is not None:

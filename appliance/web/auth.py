@@ -4,6 +4,23 @@ Everything here is stdlib.  The password hash (``web.password_hash``) is scrypt 
 random salt, stored as ``scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>``; ``appliance web
 passwd`` prints one.  Sessions are random 256-bit tokens kept in memory (a restart signs
 everyone out), each with its own CSRF token that every POST must echo.
+
+Login lockout policy (``LoginLimiter``; docs/admin-api.md says the same):
+
+* Every attempt is counted *before* the password is checked, atomically (no await between
+  the check of the limit and the count), so concurrent guesses cannot slip past the limit;
+  a successful attempt takes its count back.
+* Each attempt is charged to a key: the (account, device) when the browser presents a
+  device token from an earlier successful sign-in (cookie ``appliance_device``), else the
+  (account, client address).  A key may fail ``max_failures`` times per ``window_s``, then
+  gets 429 until the window has passed.
+* The account as a whole: at most ``account_max_failures`` failed attempts per
+  ``account_window_s`` from clients that never signed in; past that, unknown clients get
+  429 (a distributed guesser is slowed to that rate).  Known devices and addresses a
+  successful sign-in came from are not held by this limit, only by their own key's.
+* So guessing from elsewhere never locks the administrator out of a browser or address
+  that signed in before.  Known devices and addresses are kept in memory (a restart
+  forgets them; the address and account limits still hold).
 """
 
 from __future__ import annotations
@@ -13,8 +30,10 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections import deque
+import unicodedata
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _DKLEN = 32
@@ -94,34 +113,114 @@ class SessionStore:
 
 
 @dataclass
+class LoginAttempt:
+    """One sign-in attempt, already counted; report how it went.
+
+    ``retry_after`` > 0: refused before any password check (the attempt was not counted).
+    """
+
+    limiter: LoginLimiter | None
+    key: tuple[str, str]
+    at: float
+    account_charged: bool
+    retry_after: int = 0
+
+    def succeeded(self, address: str) -> str:
+        """The password was right: take the count back, remember this client; returns a device token."""
+        assert self.limiter is not None
+        return self.limiter._succeeded(self, address)
+
+    def failed(self) -> None:
+        """The password was wrong: the count stays (it was made before the check)."""
+
+
+@dataclass
 class LoginLimiter:
-    """At most ``max_failures`` failed sign-ins per ``window_s`` from one address."""
+    """Failed sign-ins per (account, device or address) and per account; see the module docstring."""
 
     max_failures: int = 5
     window_s: float = 60.0
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    account_max_failures: int = 20
+    account_window_s: float = 600.0
+    max_known: int = 1000
+    max_tracked: int = 10_000
+    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    _account_failures: dict[str, deque[float]] = field(default_factory=dict)
+    _devices: OrderedDict[tuple[str, str], float] = field(default_factory=OrderedDict)
+    _addresses: OrderedDict[tuple[str, str], float] = field(default_factory=OrderedDict)
 
-    def _recent(self, ip: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(ip, deque())
-        while q and now - q[0] > self.window_s:
+    @staticmethod
+    def _trim(q: deque[float], now: float, window: float) -> deque[float]:
+        while q and now - q[0] > window:
             q.popleft()
         return q
 
-    def retry_after(self, ip: str) -> int:
-        """Seconds until this address may try again; 0 when it may try now."""
+    def known_device(self, account: str, device: str | None) -> bool:
+        return bool(device) and (account, str(device)) in self._devices
+
+    def begin(self, account: str, address: str, device: str | None = None) -> LoginAttempt:
+        """Count an attempt before its password check, or refuse it (``retry_after`` > 0).
+
+        Synchronous on purpose: between the limit check and the count there is no await,
+        so on the event loop 40 concurrent guesses see each other's counts.
+        """
         now = time.monotonic()
-        q = self._recent(ip, now)
-        if len(q) < self.max_failures:
-            if not q:
-                self._failures.pop(ip, None)
-            return 0
-        return max(1, int(self.window_s - (now - q[0])) + 1)
+        if len(self._failures) > self.max_tracked:  # many addresses (IPv6): forget the quiet ones
+            for k in [k for k, q in self._failures.items() if not self._trim(q, now, self.window_s)]:
+                del self._failures[k]
+        known_device = self.known_device(account, device)
+        key = (account, f"device:{device}") if known_device else (account, f"addr:{address}")
+        exempt = known_device or (account, address) in self._addresses
+        q = self._trim(self._failures.setdefault(key, deque()), now, self.window_s)
+        if len(q) >= self.max_failures:
+            return LoginAttempt(None, key, now, False, max(1, int(self.window_s - (now - q[0])) + 1))
+        acct = self._trim(self._account_failures.setdefault(account, deque()), now, self.account_window_s)
+        if not exempt and len(acct) >= self.account_max_failures:
+            return LoginAttempt(None, key, now, False, max(1, int(self.account_window_s - (now - acct[0])) + 1))
+        q.append(now)
+        if not exempt:
+            acct.append(now)
+        return LoginAttempt(self, key, now, not exempt)
 
-    def failed(self, ip: str) -> None:
-        self._recent(ip, time.monotonic()).append(time.monotonic())
+    def _succeeded(self, attempt: LoginAttempt, address: str) -> str:
+        account = attempt.key[0]
+        self._failures.pop(attempt.key, None)
+        if attempt.account_charged:
+            acct = self._account_failures.get(account)
+            if acct is not None:
+                try:
+                    acct.remove(attempt.at)
+                except ValueError:
+                    pass
+        device = secrets.token_urlsafe(32)
+        for known, name in ((self._devices, (account, device)), (self._addresses, (account, address))):
+            known[name] = time.time()
+            known.move_to_end(name)
+            while len(known) > self.max_known:
+                known.popitem(last=False)
+        return device
 
-    def succeeded(self, ip: str) -> None:
-        self._failures.pop(ip, None)
+
+def safe_next_path(target: str | None) -> str:
+    """``target`` when it is a path on this site, else "/" (no open redirect after sign-in).
+
+    Accepted: starts with a single slash, not two and not slash-backslash, no backslash at
+    all, no scheme or host, and no whitespace or control character, checked on the value as
+    given and on its path once more unquoted (browsers drop tabs and newlines from URLs, so
+    slash, tab, "/evil.example" would become "//evil.example").  The query of the unquoted
+    form is not held to this (a search for "a b" may come back after sign-in).
+    """
+    if not target:
+        return "/"
+    for form in (target, unquote(target.split("?", 1)[0].split("#", 1)[0])):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return "/"
+        if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in form):
+            return "/"
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return "/"
+    return target
 
 
 def same_token(a: str | None, b: str | None) -> bool:

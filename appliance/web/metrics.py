@@ -7,8 +7,12 @@ The call path reports through three functions, cheap and safe from any thread:
     metrics.observe_turn(timings, kind="answer")   # a turn was recorded (timings: the *_ms dict)
     metrics.call_ended(outcome)               # answered | transferred | abandoned | error
     metrics.error("asr")                      # something failed (a short kind label)
+    metrics.lead_stored()                     # a lead was committed (with its deliveries queued)
+    metrics.delivery(channel, ok, pending)    # a lead delivery was tried (appliance/leads/worker.py)
 
-None of them ever raises: metrics must not break a call.
+RTP endpoints count packets through ``rtp_received/rtp_dropped/rtp_sent/rtp_underruns``
+(summed over every call), and the service's watchdog task reports event-loop lag through
+``observe_loop_lag``.  None of them ever raises: metrics must not break a call.
 """
 
 from __future__ import annotations
@@ -49,11 +53,45 @@ LATENCY = Histogram("appliance_turn_stage_seconds",
                     "Time from the end of the caller's speech to each stage of the reply",
                     ["stage"], buckets=_BUCKETS, registry=REGISTRY)
 ACTIVE = Gauge("appliance_active_calls", "Calls in progress now", registry=REGISTRY)
+LEADS = Counter("appliance_leads_stored", "Leads stored (quote requests taken down in a call)", registry=REGISTRY)
+DELIVERIES = Counter("appliance_lead_deliveries", "Lead deliveries acknowledged by the receiver, by channel",
+                     ["channel"], registry=REGISTRY)
+DELIVERY_FAILURES = Counter("appliance_lead_delivery_failures", "Lead delivery attempts that failed, by channel",
+                            ["channel"], registry=REGISTRY)
+DELIVERY_PENDING = Gauge("appliance_lead_deliveries_pending",
+                         "Lead deliveries not yet acknowledged (queued or retrying; not those given up)",
+                         registry=REGISTRY)
+
+#: Why an incoming RTP packet was dropped (appliance/telephony/rtp.py): from an address other
+#: than the peer's, not RTP, a payload type we did not negotiate, a late frame (duplicate or
+#: older than one already played), another SSRC while the caller's stream flows, a sequence
+#: jump not confirmed by the next packet, a new source that failed probation.
+RTP_DROP_REASONS = ("foreign", "malformed", "payload_type", "late", "ssrc", "jump", "probation")
+RTP_RECEIVED = Counter("appliance_rtp_received_packets", "Caller RTP packets accepted and played to the call",
+                       registry=REGISTRY)
+RTP_DROPPED = Counter("appliance_rtp_dropped_packets", "Incoming RTP packets dropped, by reason "
+                      "(late: late frames, duplicated or reordered)", ["reason"], registry=REGISTRY)
+RTP_SENT = Counter("appliance_rtp_sent_packets", "RTP packets sent to callers", registry=REGISTRY)
+RTP_UNDERRUNS = Counter("appliance_rtp_underruns", "Outgoing 20 ms slots missed or sent more than a frame late",
+                        registry=REGISTRY)
+RTP_LATE_FRAMES = Counter("appliance_rtp_late_frames", "Outgoing frames sent more than one frame after their slot",
+                          registry=REGISTRY)
+_LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+LOOP_LAG = Histogram("appliance_event_loop_lag_seconds",
+                     "How late the event loop ran the watchdog's periodic task (a blocked loop shows here)",
+                     buckets=_LAG_BUCKETS, registry=REGISTRY)
+LOOP_LAG_MAX = Gauge("appliance_event_loop_lag_max_seconds", "Largest event-loop lag seen since start",
+                     registry=REGISTRY)
+_rtp_dropped = {r: RTP_DROPPED.labels(r) for r in RTP_DROP_REASONS}
+_loop_lag_max = 0.0
 
 for _o in OUTCOMES:
     CALLS.labels(_o)
 for _s in STAGES:
     LATENCY.labels(_s)
+for _c in ("webhook", "mail"):
+    DELIVERIES.labels(_c)
+    DELIVERY_FAILURES.labels(_c)
 
 _lock = threading.Lock()
 _active = 0
@@ -116,6 +154,65 @@ def error(kind: str) -> None:
         ERRORS.labels(kind or "unknown").inc()
     except Exception:  # pragma: no cover
         log.debug("metrics.error failed", exc_info=True)
+
+
+def rtp_received() -> None:
+    RTP_RECEIVED.inc()
+
+
+def rtp_sent() -> None:
+    RTP_SENT.inc()
+
+
+def rtp_dropped(reason: str) -> None:
+    try:
+        (_rtp_dropped.get(reason) or RTP_DROPPED.labels(reason)).inc()
+    except Exception:  # pragma: no cover
+        log.debug("metrics.rtp_dropped failed", exc_info=True)
+
+
+def rtp_underruns(slots: int, late: bool = False) -> None:
+    try:
+        RTP_UNDERRUNS.inc(slots)
+        if late:
+            RTP_LATE_FRAMES.inc()
+    except Exception:  # pragma: no cover
+        log.debug("metrics.rtp_underruns failed", exc_info=True)
+
+
+def observe_loop_lag(seconds: float) -> None:
+    """One event-loop lag sample (the watchdog task's wake-up delay)."""
+    global _loop_lag_max
+    try:
+        lag = max(0.0, seconds)
+        LOOP_LAG.observe(lag)
+        if lag > _loop_lag_max:
+            _loop_lag_max = lag
+            LOOP_LAG_MAX.set(lag)
+    except Exception:  # pragma: no cover
+        log.debug("metrics.observe_loop_lag failed", exc_info=True)
+def lead_stored() -> None:
+    try:
+        LEADS.inc()
+    except Exception:  # pragma: no cover
+        log.debug("metrics.lead_stored failed", exc_info=True)
+
+
+def delivery(channel: str, ok: bool, pending: int | None = None) -> None:
+    """Count one delivery attempt; ``pending``: deliveries still queued after it, when known."""
+    try:
+        (DELIVERIES if ok else DELIVERY_FAILURES).labels(channel or "unknown").inc()
+        if pending is not None:
+            DELIVERY_PENDING.set(pending)
+    except Exception:  # pragma: no cover
+        log.debug("metrics.delivery failed", exc_info=True)
+
+
+def deliveries_pending(pending: int) -> None:
+    try:
+        DELIVERY_PENDING.set(pending)
+    except Exception:  # pragma: no cover
+        log.debug("metrics.deliveries_pending failed", exc_info=True)
 
 
 def render() -> tuple[bytes, str]:

@@ -41,6 +41,30 @@ def openapi_spec() -> dict[str, Any]:
                     "sources": {"type": "array", "items": {"type": "object"}},
                     "timings": {"type": "object", "description": "*_ms: milliseconds from the end of the caller's speech"},
                     "interrupted": {"type": "integer"}}},
+                "Lead": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "call_id": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"}, "at_ts": {"type": "number"},
+                    "caller": {"type": "string", "description": "the calling number"},
+                    "name": {"type": "string"}, "contact": {"type": "string"},
+                    "products": {"type": "array", "items": {"type": "string"}}, "request": {"type": "string"},
+                    "call_url": {"type": "string", "description": "leads.console_url + /calls/<id>; empty when unset"},
+                    "status": {"type": "string", "enum": ["new", "contacted", "closed"]},
+                    "status_at": {"type": ["number", "null"]}, "status_by": {"type": "string"},
+                    "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}},
+                    "history": {"type": "array", "description": "status changes, oldest first (GET /api/leads/{id})",
+                                "items": {"type": "object", "properties": {
+                                    "at": {"type": "number"}, "from_status": {"type": "string"},
+                                    "to_status": {"type": "string"}, "by_user": {"type": "string"},
+                                    "by_ip": {"type": "string"}}}}}},
+                "Delivery": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "lead_id": {"type": "integer"},
+                    "channel": {"type": "string", "enum": ["webhook", "mail"]},
+                    "key": {"type": "string", "description": "idempotency key <call id>:<lead id>:<channel>"},
+                    "state": {"type": "string", "enum": ["pending", "done", "failed"],
+                              "description": "failed: gave up after leads.max_attempts"},
+                    "attempts": {"type": "integer"}, "created_at": {"type": "number"}, "next_at": {"type": "number"},
+                    "last_attempt_at": {"type": ["number", "null"]}, "last_error": {"type": "string"},
+                    "done_at": {"type": ["number", "null"]}}},
                 "Job": {"type": "object", "properties": {
                     "id": {"type": "string"}, "kind": {"type": "string", "enum": ["upload", "reindex", "delete"]},
                     "state": {"type": "string", "enum": ["running", "done", "failed"]},
@@ -111,6 +135,43 @@ def openapi_spec() -> dict[str, Any]:
                         "requestBody": {"content": {"application/json": {"schema": {
                             "type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}}},
                         "responses": {"200": _ok("saved"), "400": _ERR}}},
+            "/api/leads": {"get": {
+                "summary": "leads, newest first, with their deliveries",
+                "parameters": [_q("status", "new|contacted|closed"), _q("date_from", "YYYY-MM-DD (UTC)"),
+                               _q("date_to", "YYYY-MM-DD (UTC, inclusive)"), _q("limit", "1..1000 (default 100)", "integer"),
+                               _q("offset", "rows to skip", "integer")],
+                "responses": {"200": _ok("matching leads", {"type": "object", "properties": {
+                    "total": {"type": "integer"}, "leads": {"type": "array", "items": {"$ref": "#/components/schemas/Lead"}}}}),
+                    "400": _ERR}}},
+            "/api/leads/{lead_id}": {"get": {
+                "summary": "one lead with its deliveries and status history",
+                "parameters": [{"name": "lead_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": _ok("the lead", {"$ref": "#/components/schemas/Lead"}), "404": _ERR}}},
+            "/api/leads/{lead_id}/status": {"post": {
+                "summary": "set a lead's status (recorded with who and when)",
+                "parameters": [{"name": "lead_id", "in": "path", "required": True, "schema": {"type": "integer"}}, *csrf],
+                "requestBody": {"content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"status": {"type": "string", "enum": ["new", "contacted", "closed"]}},
+                    "required": ["status"]}}}},
+                "responses": {"200": _ok("the lead", {"$ref": "#/components/schemas/Lead"}), "400": _ERR, "404": _ERR}}},
+            "/api/leads/deliveries": {"get": {
+                "summary": "lead deliveries by state (default open: pending and failed), oldest first",
+                "parameters": [_q("state", "open|pending|failed|done"), _q("limit", "1..1000 (default 200)", "integer")],
+                "responses": {"200": _ok("deliveries and the configured channels", {"type": "object", "properties": {
+                    "channels": {"type": "array", "items": {"type": "string"}},
+                    "deliveries": {"type": "array", "items": {"$ref": "#/components/schemas/Delivery"}}}}),
+                    "400": _ERR}}},
+            "/api/leads/deliveries/{delivery_id}/retry": {"post": {
+                "summary": "make a pending or failed delivery due now (a delivered one is never sent again)",
+                "parameters": [{"name": "delivery_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                               *csrf],
+                "responses": {"200": _ok("queued"), "404": _ERR}}},
+            "/leads/export.csv": {"get": {
+                "summary": "the filtered leads as CSV (status, date_from, date_to as for /api/leads); cells a "
+                           "spreadsheet would run as a formula are prefixed with an apostrophe",
+                "parameters": [_q("status", "new|contacted|closed"), _q("date_from", "YYYY-MM-DD (UTC)"),
+                               _q("date_to", "YYYY-MM-DD (UTC, inclusive)")],
+                "responses": {"200": {"description": "text/csv (UTF-8 with BOM)"}, "400": _ERR}}},
             "/api/health": {"get": {"summary": "Asterisk ARI, models, knowledge store and call records checks",
                                     "responses": {"200": _ok("checks")}}},
             "/api/openapi.json": {"get": {"summary": "this document", "responses": {"200": _ok("OpenAPI")}}},
