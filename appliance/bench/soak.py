@@ -320,14 +320,17 @@ class Soak:
         kinds = list(self.opts.mix)
         return self.rng.choices(kinds, weights=[self.opts.mix[k] for k in kinds])[0]
 
-    async def drop_channel(self, number: str) -> None:
-        """Hang the caller's channel up from Asterisk's side (``DELETE /ari/channels/{id}``)."""
+    async def drop_channel(self, number: str) -> bool:
+        """Hang the caller's channel up from Asterisk's side (``DELETE /ari/channels/{id}``);
+        False when it could not (the caller then sends its own BYE)."""
+        dropped = False
         try:
             for ch in await self.ari.channels():
                 if ch.caller_number == number and not ch.is_external_media:
-                    await self.ari.hangup(ch.id)
+                    dropped = await self.ari.hangup(ch.id) or dropped
         except Exception as exc:  # noqa: BLE001 - the call then ends by the caller's BYE
             log_event(log, "soak.drop_failed", level=logging.WARNING, number=number, error=str(exc)[:200])
+        return dropped
 
     async def place(self, n: int, kind: str, question: str | None = None) -> SoakCall:
         turns, questions, kw = plan_turns(kind, self.rng, self.voices)
@@ -341,8 +344,9 @@ class Soak:
         caller = CuttingCaller(self.sip_host, self.sip_port, self.app, caller_number=number,
                                settle_silence_s=SETTLE_SILENCE_S,
                                max_wait_s=self.opts.answer_timeout_s, max_call_s=300.0, cut=cut,
-                               cut_after_s=call.cut_after_s or 0.0,
                                on_cut=(lambda: self.drop_channel(number)) if cut == "ari" else None)
+        if cut:
+            kw["hangup_after_reply_s"] = call.cut_after_s
         self.calls.append(call)
         try:
             result = await asyncio.wait_for(caller.call(turns, **kw), timeout=420)
@@ -682,13 +686,14 @@ def read_records(path: Path) -> dict[str, Any]:
 
 
 def underruns_from_log(text: str) -> dict[str, int]:
-    """RTP figures the service logged as each call's stream closed (``event=rtp.closed``)."""
+    """RTP figures the service logged as each call's stream closed (``event=rtp.closed``),
+    summed: underruns, late frames, drops by reason."""
     closed = parse_events(text, "rtp.closed")
     out = {"streams": len(closed)}
-    for key in ("underruns", "late", "dropped_foreign", "dropped_malformed", "dropped_late", "dropped_payload"):
-        vals = [int(float(c[key])) for c in closed if key in c and c[key].replace(".", "", 1).isdigit()]
-        if vals:
-            out[key] = sum(vals)
+    for c in closed:
+        for key, value in c.items():
+            if key not in ("call_id", "port", "event") and value.isdigit():
+                out[key] = out.get(key, 0) + int(value)
     return out
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.telephony.sip_caller import CallerTurn, CallResult, SipCaller, TurnTiming
+from appliance.telephony.sip_caller import CallerTurn, CallResult, SipCaller
 
 #: Each question with the fact its answer must carry: (in the record's agent text, in what
 #: the caller heard as Whisper writes it).
@@ -83,51 +83,31 @@ class SoakCall:
 
 
 class CuttingCaller(SipCaller):
-    """The test caller, able to hang up a set time after the answer starts playing.
-
-    ``cut="bye"``: the caller sends its BYE; ``cut="ari"``: ``on_cut`` drops the channel in
-    Asterisk (which then sends the caller a BYE).  Without ``cut`` it is the plain caller.
+    """The test caller, hanging up ``hangup_after_reply_s`` into the answer (``SipCaller.call``)
+    either with its own BYE or, given ``on_cut``, by having Asterisk drop its channel (which
+    then sends the caller a BYE): the two ways a caller's hang-up reaches the service.
+    It also tells whether the answer was still audible when the caller hung up.
     """
 
-    def __init__(self, *args: Any, cut: str = "", cut_after_s: float = 1.0,
-                 on_cut: Callable[[], Awaitable[None]] | None = None, **kw: Any) -> None:
+    def __init__(self, *args: Any, cut: str = "", on_cut: Callable[[], Awaitable[bool]] | None = None,
+                 **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.cut, self.cut_after_s, self.on_cut = cut, cut_after_s, on_cut
+        self.cut, self.on_cut = cut, on_cut
         self.cut_mid_answer = False
+        self._listener: Any = None
 
     async def _run_turns(self, turns: list[CallerTurn], rtp: Any, listener: Any, result: CallResult,
-                         proc: asyncio.subprocess.Process) -> None:
-        if not self.cut:
-            await super()._run_turns(turns, rtp, listener, result, proc)
-            return
-        loop = asyncio.get_running_loop()
-        await self._wait_agent_done(listener, 0.0, proc)  # the greeting
-        turn = turns[0]
-        sent_start = loop.time() - listener.t0
-        if turn.audio is not None:
-            rtp.play(turn.audio)
-            await rtp.wait_idle()
-        sent_end = loop.time() - listener.t0
-        timing = TurnTiming(turn.text, round(sent_start, 3), round(sent_end, 3))
-        result.turns.append(timing)
-        start = await self._wait_agent_starts(listener, sent_end, proc)
-        if start is None or proc.returncode is not None:
-            return
-        timing.reply_start_s = round(start, 3)
-        wait = start + self.cut_after_s - (loop.time() - listener.t0)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        if proc.returncode is not None:
-            return
-        # Still talking when we hang up? (the answer may have been shorter than the wait)
-        last = listener.last_audible
-        self.cut_mid_answer = last is not None and (loop.time() - listener.t0) - last < 0.5
-        if self.cut == "ari" and self.on_cut is not None:
-            await self.on_cut()
-            try:
-                await asyncio.wait_for(proc.wait(), timeout=10)
-            except asyncio.TimeoutError:
-                pass
+                         proc: asyncio.subprocess.Process, *args: Any, **kw: Any) -> None:
+        self._listener = listener
+        await super()._run_turns(turns, rtp, listener, result, proc, *args, **kw)
+
+    async def _send_hangup(self, call_id: str, sip_port: int) -> None:
+        if self.cut and self._listener is not None and self._listener.last_audible is not None:
+            now = asyncio.get_running_loop().time() - self._listener.t0
+            self.cut_mid_answer = now - self._listener.last_audible < 0.5
+        if self.cut == "ari" and self.on_cut is not None and await self.on_cut():
+            return  # Asterisk hangs the channel up and sends our SIPp its BYE
+        await super()._send_hangup(call_id, sip_port)
 
 
 def plan_turns(kind: str, rng: Any, voices: dict[str, np.ndarray]) -> tuple[list[CallerTurn], list[str], dict[str, Any]]:
@@ -140,7 +120,7 @@ def plan_turns(kind: str, rng: Any, voices: dict[str, np.ndarray]) -> tuple[list
 
     if kind in ("question", "cut_ari", "cut_bye"):
         text = q()
-        return [say(text)], [text], {"listen_s": LISTEN_S if kind == "question" else None}
+        return [say(text)], [text], {"listen_s": LISTEN_S} if kind == "question" else {}
     if kind == "barge_in":
         if rng.random() < 0.5:  # over the greeting
             text = q()
