@@ -60,11 +60,11 @@ def test_short_soak_no_hang_nothing_lost_nothing_left_behind(tmp_path: Path) -> 
     summary = "\n".join(lines)  # the progress lines and the table, shown when an assert fails
     assert json.loads((tmp_path / "soak.json").read_text())["calls"] == report["calls"]
     calls = report["calls"]
+    assert not [f for f in report["failures"] if f.startswith("hang")], summary
     assert calls["placed"] == 10, summary
     assert calls["hangups_mid_answer"] >= 1, summary  # the hang-up that deadlocked the service happened
     hostile = [a for a in report["chaos"] if a["action"] == "upload_hostile_md"]
     assert hostile and "skipped" not in hostile[0], summary
-    assert not [f for f in report["failures"] if f.startswith("hang")], summary
     assert calls["answered"] == calls["placed"], summary
     assert report["final_call"]["answered"] and report["final_call"]["fact_ok"], summary
     records = report["records"]
