@@ -453,7 +453,11 @@ class Soak:
                 return
             if self.share_done() >= pending[0][0]:
                 _, action = pending.pop(0)
-                await self.act(action)
+                try:
+                    await self.act(action)
+                except Exception as exc:  # noqa: BLE001 - a broken step is reported; the run goes on
+                    self.failures.append(f"the chaos step {action} failed: {type(exc).__name__}: {str(exc)[:200]}")
+                    self.gate.set()
             else:
                 await asyncio.sleep(0.5)
 
@@ -468,12 +472,17 @@ class Soak:
             op = await self.admin.upload("soak-hostile.md", hostile_markdown(self.opts.hostile_spaces), self.now())
             entry.update(op.to_json())
         elif action == "upload_zip_bomb":
-            op = await self.admin.upload("soak-bomb.docx", zip_bomb_docx(self.opts.zip_bomb_mb), self.now())
+            bomb = await asyncio.to_thread(zip_bomb_docx, self.opts.zip_bomb_mb)  # not on the callers' loop
+            op = await self.admin.upload("soak-bomb.docx", bomb, self.now())
             entry.update(op.to_json())
         elif action == "reindex":
             entry.update((await self.admin.reindex(self.now())).to_json())
         elif action == "asterisk_kill":
-            await self.kill_asterisk(entry)
+            try:
+                await self.kill_asterisk(entry)
+            except Exception as exc:  # noqa: BLE001 - without Asterisk no call can be answered
+                entry["error"] = str(exc)[-300:]
+                self.abort(f"Asterisk did not come back after its kill: {str(exc)[-300:]}")
         elif action == "service_term":
             await self.restart_service(entry)
         self.progress(f"soak: [{self.now():6.0f} s] {action} done: "

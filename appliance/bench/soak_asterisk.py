@@ -101,13 +101,17 @@ class SoakAsterisk:
         return pid if alive else None
 
     def kill(self, timeout: float = 10.0) -> bool:
-        """SIGKILL Asterisk (a crash, not a shutdown); True once it is gone."""
+        """SIGKILL Asterisk (a crash, not a shutdown); True once it is gone.
+
+        Waits until the process is reaped, not only dead: the script takes a zombie that
+        still says "asterisk" in its comm for a live Asterisk.
+        """
         pid = self.pid()
         if pid is None:
             return False
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _running(pid):
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
             time.sleep(0.05)
         return not _running(pid)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from pathlib import Path
 
 from appliance.config.errors import ConfigError
@@ -48,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
 
     setup_logging("warning")
     quiet_libraries()
+    # The test callers' RTP endpoints warn about Asterisk's first packets (sent before the
+    # caller has read the answer's media address): noise in the soak's progress lines.
+    logging.getLogger("appliance.telephony.rtp").setLevel(logging.ERROR)
     opts = SoakOptions.short() if args.short else SoakOptions()
     if args.duration is not None:
         opts.duration_s = args.duration
