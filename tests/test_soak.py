@@ -33,16 +33,24 @@ def test_hostile_files_are_what_issue_12_describes() -> None:
     assert len(bomb) < 200_000 and inflated > 20 * 1024 * 1024 * 0.99
 
 
-def test_loop_lag_is_read_from_a_histogram_or_left_to_the_probe() -> None:
-    text = ('# TYPE appliance_event_loop_lag_seconds histogram\n'
-            'appliance_event_loop_lag_seconds_bucket{le="0.05"} 90\n'
-            'appliance_event_loop_lag_seconds_bucket{le="0.1"} 97\n'
-            'appliance_event_loop_lag_seconds_bucket{le="+Inf"} 100\n'
-            'appliance_event_loop_lag_seconds_count 100\n'
-            'appliance_event_loop_lag_seconds_sum 3.5\n')
-    assert parse_metrics(text)[0] == ("appliance_event_loop_lag_seconds_bucket", {"le": "0.05"}, 90.0)
-    assert loop_lag_from_metrics([text, text])["stalls_over_100ms"] == 6
-    assert loop_lag_from_metrics(["appliance_calls_started_total 3\n"]) is None
+def _lag_scrape(counts: tuple[int, int, int, int], top: float) -> str:
+    """A /metrics text of the loop-lag histogram (cumulative counts at 0.05, 0.1, 0.25, +Inf)."""
+    lines = [f'appliance_event_loop_lag_seconds_bucket{{le="{le}"}} {n}' for le, n in zip(("0.05", "0.1", "0.25", "+Inf"), counts)]
+    return "\n".join(lines + [f"appliance_event_loop_lag_seconds_count {counts[-1]}",
+                               f"appliance_event_loop_lag_max_seconds {top}", ""])
+
+
+def test_loop_lag_counts_the_run_not_the_start_up() -> None:
+    assert parse_metrics(_lag_scrape((1, 2, 3, 4), 0.5))[0] == ("appliance_event_loop_lag_seconds_bucket", {"le": "0.05"}, 1.0)
+    # Start-up stalled 2.5 s once; during the run 41 samples, 3 between 100 and 250 ms.
+    start, end = _lag_scrape((9, 9, 9, 10), 2.5), _lag_scrape((46, 47, 50, 51), 2.5)
+    lag = loop_lag_from_metrics([(start, end)])
+    assert lag["stalls_over_100ms"] == 3 and lag["startup_max_ms"] == 2500
+    assert lag["max_ms"] is None and lag["max_ms_at_most"] == 250  # the gauge did not move: the bucket bounds it
+    # A stall during the run raises the gauge: exact.
+    lag = loop_lag_from_metrics([(start, _lag_scrape((46, 47, 49, 51), 4.0))])
+    assert lag["max_ms"] == 4000 and lag["stalls_over_100ms"] == 3
+    assert loop_lag_from_metrics([("", "appliance_calls_started_total 3\n")]) is None
 
 
 @pytest.mark.slow

@@ -177,6 +177,9 @@ class ServiceLife:
     end: dict[str, Any] = field(default_factory=dict)
     calls_at_end: int = 0
     term_exit_s: float | None = None
+    #: /metrics once the life takes calls, and at its end: the loop lag of the run is the
+    #: difference (start-up, with its model loading, is not a call's problem).
+    metrics_start: str = ""
     metrics: str = ""
 
     def note_call_ended(self, calls_ended: int) -> None:
@@ -277,7 +280,8 @@ class Soak:
             await asyncio.sleep(0.5)
         pid = self.pid()
         assert pid is not None
-        self.lives.append(ServiceLife(pid, self.now(), proc_figures(pid), self.ended))
+        self.lives.append(ServiceLife(pid, self.now(), proc_figures(pid), self.ended,
+                                      metrics_start=await fetch_metrics(self.web_url)))
         self.progress(f"soak: service up (pid {pid}, {self.svc.started_s:.0f} s to start)")
 
     def close_life(self) -> None:
