@@ -13,9 +13,13 @@ class Passage:
 
     text: str
     source: str
+    #: The dense (cosine) similarity of question and passage.
     score: float
     title: str = ""
     tags: tuple[str, ...] = ()
+    #: Whether the store judged the passage to bear on the question (see knowledge.rerank);
+    #: None when the store does not judge, and ``score`` against a threshold decides.
+    relevant: bool | None = None
 
 
 @dataclass
