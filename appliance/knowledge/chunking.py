@@ -42,7 +42,7 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 _BULLET_CHARS = "-*+•·▪◦‣–—"
 _CURRENCY = re.compile(
     r"[€$£¥₽]\s?\d|\d\s?[€$£¥₽]|\d[\d,.']*\s?(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|francs?|sek|nok|dkk|kr|pln|czk|"
-    r"rub|roubles?|rubles?|jpy|yen|cad|aud|inr|rupees?)\b|\b(?:eur|usd|gbp|chf)\s?\d",
+    r"rub|roubles?|rubles?|jpy|yen|cad|aud|inr|rupees?)\b|\b(?:eur|usd|gbp|chf)\)?:?\s?\d",
     re.IGNORECASE,
 )
 
@@ -136,16 +136,22 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
 
     A heading is short, has no sentence punctuation, leader or price, starts with a capital
     or digit, comes after a break (a blank line, the end of a sentence, a heading or a
-    row; not in the middle of a wrapped paragraph) and has content right after it.
+    row; not in the middle of a wrapped paragraph) and has content right after it.  A
+    question on a line of its own with its answer below ("Do you deliver abroad?") is an
+    FAQ entry's heading.
     """
     line = line.strip()
-    if not line or not after_break or not followed or len(line) > 60 or len(line.split()) > 8:
+    if not line or not after_break or not followed or "|" in line or _strip_bullet(line)[1]:
         return ""
-    if line[-1] in ".!?,;" or _LEADER.search(line) or "|" in line or _strip_bullet(line)[1]:
+    if line[-1] == "?" and len(line) <= 150 and (line[0].isupper() or line[0].isdigit()):
+        return clean_line(line)
+    if len(line) > 60 or len(line.split()) > 8:
+        return ""
+    if line[-1] in ".!,;" or _LEADER.search(line):
         return ""
     if not (line[0].isupper() or line[0].isdigit()) or not any(c.isalpha() for c in line):
         return ""
-    if has_currency(line) or _GAP.search(line):
+    if has_currency(line) or _GAP.search(line) or (_LEADING_CODE.match(line) and line[-1].isdigit()):
         return ""
     return clean_line(line.rstrip(":"))
 
@@ -175,8 +181,14 @@ def _is_table_line(line: str) -> bool:
     return s.count("|") >= 1 and (s.startswith("|") or s.count("|") >= 2)
 
 
-def _render_row(cells: list[str], header: list[str]) -> str:
-    """"UTM-50: capacity 50 kN, price 18,900 EUR." from a row and its column headers."""
+_UNIT_IN_HEADER = re.compile(r"(.*?)\s*[(\[]\s*([^()\[\]]{1,12})\s*[)\]]\s*$")
+_CURRENCY_NAMES = {"€": "euros", "eur": "euros", "euro": "euros", "euros": "euros", "$": "dollars", "usd": "dollars",
+                   "£": "pounds", "gbp": "pounds", "chf": "Swiss francs"}
+
+
+def _render_row(cells: list[str], header: list[str], currency: str = "") -> str:
+    """"UTM-50: capacity 50 kN, price 18,900 euros." from a row and its column headers; a
+    unit in a header ("Price (EUR)", "Weight [kg]") goes after the figure, as it is said."""
     cells = [clean_line(c) for c in cells]
     header = [clean_line(h) for h in header]
     pairs = [(header[k] if k < len(header) else "", c) for k, c in enumerate(cells)]
@@ -186,12 +198,23 @@ def _render_row(cells: list[str], header: list[str]) -> str:
     first = pairs[0][1]
     rest = []
     for h, c in pairs[1:]:
+        unit = ""
+        m = _UNIT_IN_HEADER.match(h)
+        if m and m.group(1) and c[:1].isdigit():
+            h, unit = m.group(1), _CURRENCY_NAMES.get(m.group(2).lower(), m.group(2))
+        elif currency and _PRICE_HEADER.search(h) and c[:1].isdigit() and not has_currency(c):
+            unit = currency
+        if unit and not c.lower().endswith(unit.lower()):
+            c = f"{c} {unit}"
         if h and h.lower() != c.lower():
             label = h[0].lower() + h[1:] if len(h) > 1 and h[1:2].islower() else h
             rest.append(f"{label} {c}")
         else:
             rest.append(c)
     return _sentence(f"{first}: {', '.join(rest)}" if rest else first)
+
+
+_PRICE_HEADER = re.compile(r"\b(price|cost|fee|rate|tariff)s?\b", re.IGNORECASE)
 
 
 def _leader_row(line: str, gaps: bool = True) -> tuple[str, str] | None:
@@ -228,11 +251,77 @@ def _row_of(lines: list[str], i: int) -> tuple[str, str] | None:
     return row if any(_leader_row(lines[j]) is not None for j in near) else None
 
 
+_FIGURE_ROW = re.compile(r"(.*[^\s,;:])\s+((?:[€$£]\s?)?\d[\d,.']*(?:\s?(?:eur|euros?|usd|gbp|chf|€|\$|£))?)",
+                         re.IGNORECASE)
+_LEADING_CODE = re.compile(r"[A-Za-z]{1,6}-?\d")
+
+
+def _figure_row(line: str) -> tuple[str, str] | None:
+    """(name, figure) of a line that ends in a figure with no leader ("AT-8 Tipping trailer,
+    8 t 18,750", as PDF text gives a table row), else None.  Only runs of them are rows."""
+    s = line.strip()
+    if not s or len(s) > 120 or s[-1] in ".!?:;":
+        return None
+    m = _FIGURE_ROW.fullmatch(s)
+    if m is None or not any(c.isalpha() for c in m.group(1)):
+        return None
+    return m.group(1).strip(), m.group(2).strip()
+
+
+def _figure_rows(lines: list[str]) -> dict[int, tuple[str, str]]:
+    """Line index -> (name, figure) for runs of two or more figure rows, half of them at
+    least led by a product code (a table the text extraction flattened), or all priced
+    ("Kerbside delivery 95 euros")."""
+    rows: dict[int, tuple[str, str]] = {}
+    i, n = 0, len(lines)
+    while i < n:
+        j = i
+        run: list[tuple[int, tuple[str, str]]] = []
+        while j < n:
+            row = _figure_row(lines[j])
+            if row is None:
+                break
+            run.append((j, row))
+            j += 1
+        coded = sum(bool(_LEADING_CODE.match(r[0])) for _, r in run)
+        if len(run) >= 2 and (2 * coded >= len(run) or all(has_currency(r[1]) for _, r in run)):
+            rows.update(run)
+        i = max(j, i + 1)
+    return rows
+
+
+def _is_column_header(line: str) -> bool:
+    """"Model Description Price" over a flattened table: capitalised words, no figures."""
+    words = line.split()
+    return len(words) >= 2 and not any(c.isdigit() for c in line) and all(w[0].isupper() for w in words) \
+        and line[-1] not in ".!?:;"
+
+
+def _column_label(header: str) -> str:
+    """"Price (EUR)" -> "price (EUR)"; "Model Description Price" (a flattened header) -> "price"."""
+    label = clean_line(header)
+    if "|" not in header and not _GAP.search(header) and len(label.split()) > 1:
+        label = label.split()[-1]
+    return label[0].lower() + label[1:] if len(label) > 1 and label[1:2].islower() else label
+
+
 # -- sections ---------------------------------------------------------------------------
 
 
-def _units(body: list[str], separator: str) -> Iterator[tuple[str, str]]:
-    """("text" | "row", text) in order: rows one by one, prose paragraph by paragraph."""
+_CURRENCY_NOTE = re.compile(
+    r"\bprices?\b[^.\n]{0,40}?\b(?:in|:)\s*(euros?|eur|€|(?:us )?dollars|usd|\$|pounds(?: sterling)?|gbp|£|"
+    r"swiss francs|chf)(?![\w])", re.IGNORECASE)
+
+
+def _priced(row: str, currency: str) -> str:
+    """A price-list row with the currency its list states once at the top ("All prices in
+    euros") when the row itself has none: a row read alone must not lose it."""
+    return f"{row} {currency}" if currency and not has_currency(row) else row
+
+
+def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """("text" | "row", text) in order: rows one by one, prose paragraph by paragraph.
+    ``state["currency"]`` carries a price list's currency note to the rows after it."""
     para: list[str] = []
 
     def flush() -> Iterator[tuple[str, str]]:
@@ -243,12 +332,26 @@ def _units(body: list[str], separator: str) -> Iterator[tuple[str, str]]:
 
     i, n = 0, len(body)
     leader_header: tuple[str, str] | None = None
+    figures = _figure_rows(body)
     while i < n:
         raw = body[i]
         stripped = raw.strip()
         if not stripped or stripped.startswith("```"):
             yield from flush()
             i += 1
+            continue
+        if i in figures or (i + 1 in figures and _is_column_header(stripped)):
+            # A flattened table: "Model Description Price" then "AT-8 Tipping trailer 18,750".
+            yield from flush()
+            label = ""
+            if i not in figures:
+                label = _column_label(stripped)
+                i += 1
+            while i in figures:
+                name, value = figures[i]
+                value = _priced(clean_line(value), "" if has_currency(label) else state.get("currency", ""))
+                yield "row", _sentence(f"{clean_line(name)}: {label + ' ' if label else ''}{value}")
+                i += 1
             continue
         # A Markdown (or pipe-delimited) table: every row its own chunk, with the header.
         if _is_table_line(raw) and i + 1 < n and (_is_table_rule(body[i + 1]) or _is_table_line(body[i + 1])):
@@ -257,7 +360,7 @@ def _units(body: list[str], separator: str) -> Iterator[tuple[str, str]]:
             i += 2 if _is_table_rule(body[i + 1]) else 1
             while i < n and _is_table_line(body[i]):
                 if not _is_table_rule(body[i]):
-                    row = _render_row(_table_cells(body[i]), header)
+                    row = _render_row(_table_cells(body[i]), header, state.get("currency", ""))
                     if row:
                         yield "row", row
                 i += 1
@@ -272,12 +375,9 @@ def _units(body: list[str], separator: str) -> Iterator[tuple[str, str]]:
                 i += 1
                 continue
             yield from flush()
-            label = ""
-            if leader_header is not None:
-                label = clean_line(leader_header[1])
-                label = label[0].lower() + label[1:] if len(label) > 1 and label[1:2].islower() else label
-            row = f"{clean_line(name)}: {label + ' ' if label else ''}{clean_line(value)}"
-            yield "row", _sentence(row)
+            label = _column_label(leader_header[1]) if leader_header is not None else ""
+            value = _priced(clean_line(value), "" if has_currency(label) else state.get("currency", ""))
+            yield "row", _sentence(f"{clean_line(name)}: {label + ' ' if label else ''}{value}")
             i += 1
             continue
         text, bullet = _strip_bullet(raw)
@@ -288,6 +388,9 @@ def _units(body: list[str], separator: str) -> Iterator[tuple[str, str]]:
             i += 1
             continue
         line = clean_line(raw, separator)
+        note = _CURRENCY_NOTE.search(line)
+        if note:
+            state["currency"] = _CURRENCY_NAMES.get(note.group(1).lower(), note.group(1))
         para.append(_sentence(line) if bullet else line)
         i += 1
     yield from flush()
@@ -344,6 +447,7 @@ class _Outline:
         body: list[str] = []
         heading = self.heading
         lines = block.split("\n")
+        figures = _figure_rows(lines) if self.kind != "markdown" else {}
         in_code = False
         after_break = True
         for i, line in enumerate(lines):
@@ -354,16 +458,19 @@ class _Outline:
             if not in_code and stripped:
                 if self.kind == "markdown":
                     found = _markdown_heading(line)
-                else:
+                elif not (i + 1 in figures and _is_column_header(stripped)):
                     followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
                     text = _plain_heading(line, after_break, followed)
-                    found = ((2 if self.seen_text or self.path else 1), text) if text else None
+                    # A document's first heading is its title; an FAQ question never has sub-headings.
+                    level = 6 if stripped.endswith("?") else 2 if self.seen_text or self.path else 1
+                    found = (level, text) if text else None
             if found is None:
                 body.append(line)
                 if stripped:
                     self.seen_text = True
                 after_break = (not stripped or stripped[-1] in ".!?:" or _leader_row(line, gaps=False) is not None
-                               or _strip_bullet(line)[1] or _GAP.search(stripped) is not None)
+                               or _strip_bullet(line)[1] or _GAP.search(stripped) is not None
+                               or _figure_row(stripped) is not None)
                 continue
             out.append((heading, body))
             body = []
@@ -392,19 +499,27 @@ def chunk_text(text: str, *, kind: str = "markdown", chunk_chars: int = 800, sep
 
     chunks: list[Chunk] = []
     outline = _Outline(kind)
+    state: dict[str, str] = {}
     for block in blocks:
         if not block.strip():
             continue
         for heading, body in outline.sections(block):
+            # Under a section heading, paragraphs are packed together (they share its topic);
+            # with no heading below the title, a paragraph is the only topic there is
+            # ("Opening hours: ..." must not be diluted by the company's history).
+            packed = " > " in heading
             prose: list[str] = []
-            for unit, content in _units(body, separator):
+
+            def flush() -> list[Chunk]:
+                groups = (["\n\n".join(prose)] if packed else list(prose)) if prose else []
+                prose.clear()
+                return [Chunk(p, heading) for g in groups for p in _split_long(g, chunk_chars) if p.strip()]
+
+            for unit, content in _units(body, separator, state):
                 if unit == "row":
-                    if prose:
-                        chunks += [Chunk(p, heading) for p in _split_long("\n\n".join(prose), chunk_chars)]
-                        prose = []
+                    chunks += flush()
                     chunks += [Chunk(p, heading, "row") for p in _split_long(content, chunk_chars)]
                 else:
                     prose.append(content)
-            if prose:
-                chunks += [Chunk(p, heading) for p in _split_long("\n\n".join(prose), chunk_chars)]
+            chunks += flush()
     return chunks

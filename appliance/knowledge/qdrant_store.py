@@ -374,6 +374,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
         prefer_tags: Sequence[str] = (),
         tag_boost: float = 0.05,
         method: str = "hybrid",
+        context: str = "",
     ) -> list[Passage]:
         """Best passages first.  ``tags`` filters; ``prefer_tags`` ranks those tags higher.
 
@@ -383,6 +384,10 @@ class QdrantKnowledgeStore(KnowledgeStore):
         Each Passage's ``score`` is the plain cosine similarity; ``relevant`` says whether it
         bears on the question, judged from all of that evidence.
 
+        ``context`` is the question before, for a follow-up ("And what does it cost?"): its
+        words and product codes help find the passage, but the kind of figure asked for is
+        the new question's.
+
         ``method`` is for measuring what each stage brings: "dense" (embedding only),
         "fused" (dense + BM25 fused, not reranked) or "hybrid" (all of it, the default).
         """
@@ -391,14 +396,16 @@ class QdrantKnowledgeStore(KnowledgeStore):
         query = (query or "").strip()
         if not query:
             return []
-        dense = self.embedder.embed_one(query)
+        context = (context or "").strip()
+        whole = f"{context} {query}" if context else query
+        dense = self.embedder.embed_one(whole)
         flt = None
         if tags:
             wanted = [normalise_tag(t) for t in tags]
             flt = models.Filter(must=[models.FieldCondition(key="tag", match=models.MatchAny(any=wanted))])
         with self._lock:
             stats = self._term_stats()
-            sparse = query_vector(query, stats)
+            sparse = query_vector(whole, stats)
             prefetch = [models.Prefetch(query=dense, using=DENSE, filter=flt, limit=CANDIDATES)]
             if sparse.indices and method != "dense":
                 prefetch.append(models.Prefetch(
@@ -416,7 +423,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
             cosine = _dot(dense, vec.get(DENSE) or [])
             candidates.append(Candidate(text=pl.get("text", ""), heading=pl.get("heading", ""), cosine=cosine,
                                         terms=frozenset(lex.indices if lex is not None else ()), payload=pl))
-        judged = rerank(Question.parse(query, stats), candidates, self.min_score)
+        judged = rerank(Question.parse(query, stats, context), candidates, self.min_score)
         if method != "hybrid":  # the fused (or dense) order, each still judged
             order = {id(c): k for k, c in enumerate(candidates)}
             judged.sort(key=lambda j: order[id(j.candidate)])

@@ -33,10 +33,17 @@ from appliance.knowledge.lexical import TermStats, codes, query_terms, term_id, 
 W_COVERAGE = 0.30
 W_CODE_MATCH = 0.25
 W_CODE_MISMATCH = 0.30
-W_ATTRIBUTE = 0.12
+W_ATTRIBUTE = 0.20
 W_HEADING = 0.10
 #: How much full coverage of the question's rare words lowers the cosine a passage needs.
 COVERAGE_RELIEF = 0.25
+#: How much a question whose words the knowledge base has never seen ("Do you make solar
+#: pumps?") raises it, in proportion to their share of the question's weight.  Words that
+#: ask for a kind of figure ("phone", "heavy", "afternoon") do not count: the knowledge base
+#: says "telephone", "weighs", "16:30" instead, and the figure itself is the evidence.
+UNKNOWN_PENALTY = 0.30
+#: How much stating the kind of figure asked for lowers it.
+ATTRIBUTE_RELIEF = 0.10
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -50,12 +57,14 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      _rx(_NUM + r"(kg|kilo(gram)?s?|g|grams?|lbs?|pounds|t|tonnes?|tons?)\b")),
     ("price", _rx(r"\b(price\w*|cost\w*|how much (is|are|do|does|would|will|for)|expensive|cheap\w*|pay|fee\w*|"
                   r"charge\w*|rate\w*|quote\w*|tariff\w*)\b"), None),  # has_currency
-    ("delivery", _rx(r"\b(deliver\w*|ship\w*|dispatch\w*|arriv\w*|lead time|how (long|soon|quickly|fast))\b"),
+    ("delivery", _rx(r"\b(deliver\w*|ship\w*|dispatch\w*|arriv\w*|lead time|how (soon|quickly))\b"),
      _rx(r"\b(\d+|one|two|three|four|five|six|seven|eight|ten)\s?(to|-|–)?\s?\d*\s?(working |business )?"
          r"(days?|weeks?|months?|hours?)\b|same day|next day")),
     ("warranty", _rx(r"\b(warrant\w*|guarantee\w*)\b"),
      _rx(r"\b\d+\s?-?\s?(years?|months?)\b|\b(one|two|three|four|five|ten)\s(years?|months?)\b")),
-    ("hours", _rx(r"\b(open\w*|clos(e|ed|ing)|hours?|when can i (call|visit|come)|time)\b"),
+    ("hours", _rx(r"\b(open\w*|clos(e|ed|ing)|hours?|when can i (call|visit|come|reach)|get hold|morning|afternoon|"
+                  r"evening|night|weekends?|weekdays?|(mon|tues|wednes|thurs|fri|satur|sun)days?|holidays?|"
+                  r"january|february|march|april|may|june|july|august|september|october|november|december)\b"),
      _rx(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|"
          r"sunday|weekdays?|weekends?)\b")),
     ("capacity", _rx(r"\b(capacit\w*|load|hold|how (many|much) can|volume|seat\w*|max\w*|size)\b"),
@@ -63,7 +72,8 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
          r"tonnes?|kg|pallets?|rooms?)\b")),
     ("dimensions", _rx(r"\b(dimension\w*|size|wide|width|tall|height|high|long|length|deep|depth|big)\b"),
      _rx(_NUM + r"(mm|cm|m|metres?|meters?|in|inch(es)?|ft|feet)\b")),
-    ("phone", _rx(r"\b(phone|call|number|telephone|hotline|ring)\b"), _rx(r"\+?\d[\d ()-]{6,}\d")),
+    ("phone", _rx(r"\b(phone|call|telephone|hotline|ring|(which|what|your) number|reach (you|us|someone|somebody))\b"),
+     _rx(r"\+?\d[\d ()-]{6,}\d")),
     ("email", _rx(r"\b(e-?mail|mail|write)\b"), _rx(r"\S@\S")),
     ("address", _rx(r"\b(address|where|located|location|find you|visit)\b"),
      _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|\d{4,5}|(based|located|headquartered) in)\b")),
@@ -76,6 +86,11 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
 )
 
 
+def attribute_words(question: str) -> set[str]:
+    """The question's words that ask for a kind of figure ("How heavy", "phone number")."""
+    return {t for _, asked, _ in ATTRIBUTES for m in asked.finditer(question) for t in tokens(m.group(0))}
+
+
 def asked_attributes(question: str) -> tuple[str, ...]:
     """The kinds of figure the question asks for ("How heavy is ..." -> ("weight",))."""
     found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
@@ -84,10 +99,16 @@ def asked_attributes(question: str) -> tuple[str, ...]:
     return found
 
 
-def states_attribute(attribute: str, text: str) -> bool:
-    """True if the text states a figure of that kind ("54,000 euros" states a price)."""
+_PRICE_WORDS = _rx(r"\b(prices?|pricing|costs?|fees?|tariffs?|rates?)\b")
+_YES_NO = _rx(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|may)\b")
+
+
+def states_attribute(attribute: str, text: str, heading: str = "", kind: str = "text") -> bool:
+    """True if the text states a figure of that kind ("54,000 euros" states a price; so does
+    "12,400" in a row of a price list, whose currency is said once at its top)."""
     if attribute == "price":
-        return has_currency(text)
+        return has_currency(text) or (kind == "row" and bool(_PRICE_WORDS.search(f"{heading} {text}"))
+                                      and any(c.isdigit() for c in text))
     for name, _, stated in ATTRIBUTES:
         if name == attribute:
             return bool(stated and stated.search(text))
@@ -105,13 +126,32 @@ class Question:
     #: Codes asked about that no stored passage has.
     unknown_codes: frozenset[str]
     attributes: tuple[str, ...]
+    #: The share of the question's weight in words no passage has (codes aside).
+    unknown_share: float = 0.0
+    #: "Do you ...?", "Is there ...?": the answer may be a plain yes or no, with no figure.
+    yes_no: bool = False
+    #: The terms of the codes asked about ("zx9000", "zx", "9000").
+    code_terms: frozenset[int] = frozenset()
+    #: The terms that ask for a kind of figure ("phone", "number"): a passage stating such a
+    #: figure has what they ask, in whatever words ("Telephone 01632 883020").
+    attribute_terms: frozenset[int] = frozenset()
 
     @classmethod
-    def parse(cls, text: str, stats: TermStats) -> Question:
-        terms = query_terms(text)
-        asked = frozenset(codes(text))
+    def parse(cls, text: str, stats: TermStats, context: str = "") -> Question:
+        """The question; ``context`` (the question before, for a follow-up: "And how much is
+        it?") adds its words and codes, but what is asked now is asked by ``text`` alone."""
+        whole = f"{context} {text}" if context else text
+        terms = query_terms(whole)
+        asked = frozenset(codes(whole))
         unknown = frozenset(c for c in asked if stats.df.get(term_id(c), 0) == 0)
-        return cls(text, {i: stats.idf(i) for i in terms}, asked, unknown, asked_attributes(text))
+        idf = {i: stats.idf(i) for i in terms}
+        total = sum(idf.values())
+        code_terms = frozenset({term_id(t) for c in asked for t in tokens(c)} | {term_id(c) for c in asked})
+        attribute_terms = frozenset(term_id(t) for t in attribute_words(text))
+        known = code_terms | attribute_terms
+        unseen = sum(w for i, w in idf.items() if stats.df.get(i, 0) == 0 and i not in known)
+        return cls(whole, idf, asked, unknown, asked_attributes(text), unseen / total if total else 0.0,
+                   bool(_YES_NO.search(text)), code_terms, attribute_terms)
 
 
 @dataclass(frozen=True)
@@ -149,16 +189,21 @@ def coverage(question: Question, terms: Iterable[int]) -> float:
 
 def subject_codes(heading: str, text: str, kind: str = "text") -> set[str]:
     """The codes a passage is about: in its own heading, or leading its text (a row's name
-    before the colon, a paragraph's first sentence), not merely mentioned further on
-    ("Tine set TS-28: fits RT-300" is about the TS-28)."""
-    own = heading.rsplit(" > ", 1)[-1]
-    lead = text.split(":", 1)[0] if kind == "row" else re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    return codes(own) | codes(lead[:160])
+    before the colon, each paragraph's or line's first words), not merely mentioned
+    further on ("Tine set TS-28: fits RT-300" is about the TS-28)."""
+    found = codes(heading.rsplit(" > ", 1)[-1])
+    lines = [text] if kind == "row" else text.split("\n")
+    for line in lines:
+        lead = line.split(":", 1)[0] if ":" in line[:80] else re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0]
+        found |= codes(lead[:80])
+    return found
 
 
 def judge(question: Question, c: Candidate, min_score: float) -> Judged:
     """Score and relevance of one candidate (see the module docstring)."""
-    cov = coverage(question, c.terms)
+    kind = str(c.payload.get("kind", "text"))
+    attribute = any(states_attribute(a, c.text, c.heading, kind) for a in question.attributes)
+    cov = coverage(question, c.terms | question.attribute_terms if attribute else c.terms)
     code = ""
     code_weight = 0.0
     if question.codes:
@@ -167,14 +212,19 @@ def judge(question: Question, c: Candidate, min_score: float) -> Judged:
         if question.codes & subject:
             code, code_weight = "match", W_CODE_MATCH
         elif question.codes & named:
-            # Named, but the passage is about another product (an accessory that fits it).
-            code, code_weight = "match", 0.0 if subject else W_CODE_MATCH * 0.6
+            # Named, but not what the passage is about (an accessory that fits it, a list).
+            code = "match"
+            code_weight = 0.0 if subject else W_CODE_MATCH * (0.6 if named <= question.codes else 0.3)
         elif named:
             code, code_weight = "mismatch", -W_CODE_MISMATCH
-    attribute = any(states_attribute(a, c.text) for a in question.attributes)
-    head = coverage(question, {term_id(t) for t in tokens(c.heading)}) if c.heading else 0.0
-    score = c.cosine + W_COVERAGE * cov + code_weight + (W_ATTRIBUTE if attribute else 0.0) + W_HEADING * head
-    relevant = c.cosine + COVERAGE_RELIEF * cov >= min_score
+    # (codes in the heading count once, above: an FAQ "What tractor for the AT-14?" is no
+    # more about the AT-14's price than the price list's AT-14 row)
+    head = coverage(question, {term_id(t) for t in tokens(c.heading)} - question.code_terms) if c.heading else 0.0
+    score = (c.cosine + W_COVERAGE * cov + code_weight + W_HEADING * head
+             + (W_ATTRIBUTE * (0.5 if question.yes_no else 1.0) if attribute else 0.0))
+    evidence = (c.cosine + COVERAGE_RELIEF * cov + (ATTRIBUTE_RELIEF if attribute else 0.0)
+                - UNKNOWN_PENALTY * question.unknown_share)
+    relevant = evidence >= min_score
     if code == "mismatch" or (question.unknown_codes and code != "match"):
         relevant = False  # another product's passage, or a product the knowledge base never names
     return Judged(c, score, relevant, cov, code, attribute, head)
