@@ -113,7 +113,7 @@ class LlamaAgent(Agent):
         # short question ("how long is the warranty?") must not, or it inherits the last topic.
         follow_up = bool(_PRONOUN.search(question))
         if history and (follow_up or not passages or not self._relevant(passages[0])):
-            again = self.store.search(f"{history[-1].caller} {question}", top_k=self.top_k, **kwargs)
+            again = self.store.search(question, top_k=self.top_k, context=history[-1].caller, **kwargs)
             if again and (not passages or follow_up or again[0].score > passages[0].score):
                 return again, True
         return passages, False

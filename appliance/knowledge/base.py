@@ -42,8 +42,10 @@ class KnowledgeStore(ABC):
         """Read every supported document under folder; replace only what changed."""
 
     @abstractmethod
-    def search(self, query: str, top_k: int = 3, tags: tuple[str, ...] | None = None) -> list[Passage]:
-        """The best passages for the query, best first, with scores and sources."""
+    def search(self, query: str, top_k: int = 3, tags: tuple[str, ...] | None = None,
+               context: str = "") -> list[Passage]:
+        """The best passages for the query, best first, with scores and sources.  ``context``
+        is the question before it, for a follow-up ("And how much is it?")."""
 
     def passages(self) -> list[Passage]:
         """Every stored passage, for work done ahead of questions (the agent's prompt states).

@@ -37,7 +37,7 @@ _EM_STAR = re.compile(r"(?<![\w*])\*([^*\s][^*\n]*)\*(?![\w*])")
 _EM_UNDER = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _CODE_SPAN = re.compile(r"`([^`\n]*)`")
 #: Runs of layout symbols ("=====", "<<->>", "-->", "***", "~~~") that are never words.
-_SYMBOL_RUN = re.compile(r"[=*#~^<>|_]{2,}|-{3,}|(?<=\s)[=*#~^<>|](?=\s)")
+_SYMBOL_RUN = re.compile(r"[=*#~^<>|_]{2,}|-{3,}|(?<=\s)[=*#~^<>](?=\s)|[\[\]]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BULLET_CHARS = "-*+•·▪◦‣–—"
 _CURRENCY = re.compile(
@@ -84,6 +84,9 @@ def clean_line(line: str, separator: str = "<<->>") -> str:
     s = line.strip()
     while s.startswith(">"):  # block quotes
         s = s[1:].lstrip()
+    if s.startswith("#"):  # a heading marker where headings are not parsed (plain text)
+        rest = s.lstrip("#")
+        s = rest.lstrip() if not rest or rest[0] in " \t" else s
     s, _ = _strip_bullet(s)
     s = _LINK.sub(r"\1", s)
     s = _AUTOLINK.sub(r"\1", s)
@@ -97,7 +100,7 @@ def clean_line(line: str, separator: str = "<<->>") -> str:
     s = s.replace("|", ", ")
     s = _SPACES.sub(" ", s).strip()
     # What the replacements leave at the edges and around colons.
-    s = s.replace(" :", ":").replace("::", ":").replace(": ,", ":").replace(", ,", ",")
+    s = s.replace(" :", ":").replace(" ,", ",").replace("::", ":").replace(":,", ":").replace(",,", ",")
     return s.strip(" ,;:") if s.endswith((",", ";", ":")) and len(s) > 1 else s.strip(" ,")
 
 

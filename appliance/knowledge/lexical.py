@@ -88,7 +88,7 @@ def tokens(text: str) -> list[str]:
             for p in parts:
                 out += _word_terms(p)
         else:
-            if raw.isdigit() and prefix:
+            if raw[0].isdigit() and prefix:
                 out.append(prefix + raw)  # "ZX 9000" as a recogniser writes a code
             out += _word_terms(raw)
         prefix = raw if original.isalpha() and original.isupper() and 2 <= len(original) <= 5 else ""

@@ -72,12 +72,12 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
          r"tonnes?|kg|pallets?|rooms?)\b")),
     ("dimensions", _rx(r"\b(dimension\w*|size|wide|width|tall|height|high|long|length|deep|depth|big)\b"),
      _rx(_NUM + r"(mm|cm|m|metres?|meters?|in|inch(es)?|ft|feet)\b")),
-    ("phone", _rx(r"\b(phone|call|telephone|hotline|ring|(which|what|your) number|reach (you|us|someone|somebody))\b"),
+    ("phone", _rx(r"\b((tele)?phone( number)?|call|hotline|ring|(which|what|your) number|reach (you|us|someone|somebody))\b"),
      _rx(r"\+?\d[\d ()-]{6,}\d")),
     ("email", _rx(r"\b(e-?mail|mail|write)\b"), _rx(r"\S@\S")),
     ("address", _rx(r"\b(address|where|located|location|find you|visit)\b"),
      _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|\d{4,5}|(based|located|headquartered) in)\b")),
-    ("year", _rx(r"\b(founded|established|since|how old|history|start\w*|when)\b"), _rx(r"\b(1[89]|20)\d{2}\b")),
+    ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year)\b"), _rx(r"\b(1[89]|20)\d{2}\b")),
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
      _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
     ("speed", _rx(r"\b(speed|fast|quick|rpm|rate)\b"), _rx(_NUM + r"(mm/min|km/h|kph|mph|rpm|m/s|per (minute|second|hour))")),
@@ -86,9 +86,20 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
 )
 
 
-def attribute_words(question: str) -> set[str]:
-    """The question's words that ask for a kind of figure ("How heavy", "phone number")."""
-    return {t for _, asked, _ in ATTRIBUTES for m in asked.finditer(question) for t in tokens(m.group(0))}
+def attribute_words(question: str) -> dict[str, set[str]]:
+    """The question's words that ask for each kind of figure ("How heavy", "phone number")."""
+    found: dict[str, set[str]] = {}
+    for name, asked, _ in ATTRIBUTES:
+        for m in asked.finditer(question):
+            found.setdefault(name, set()).update(tokens(m.group(0)))
+    return found
+
+
+#: Verbs of any trade ("Do you make ...", "Can I buy ...") that a small knowledge base may
+#: never use: not evidence that a question is about something it does not cover.
+GENERIC = frozenset("make made sell sold buy bought offer provide order need want get use have come go take send "
+                    "bring find see pay help work".split())
+_GENERIC_TERMS = frozenset(term_id(t) for w in GENERIC for t in tokens(w))
 
 
 def asked_attributes(question: str) -> tuple[str, ...]:
@@ -96,6 +107,8 @@ def asked_attributes(question: str) -> tuple[str, ...]:
     found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
     if "weight" in found:  # "how much does it weigh" is not a price question
         found = tuple(a for a in found if a != "price")
+    if {"warranty", "delivery", "hours"} & set(found):  # "how long is the warranty": a duration
+        found = tuple(a for a in found if a != "dimensions")
     return found
 
 
@@ -132,9 +145,9 @@ class Question:
     yes_no: bool = False
     #: The terms of the codes asked about ("zx9000", "zx", "9000").
     code_terms: frozenset[int] = frozenset()
-    #: The terms that ask for a kind of figure ("phone", "number"): a passage stating such a
-    #: figure has what they ask, in whatever words ("Telephone 01632 883020").
-    attribute_terms: frozenset[int] = frozenset()
+    #: The terms that ask for each kind of figure ("phone", "number"): a passage stating such
+    #: a figure has what they ask, in whatever words ("Telephone 01632 883020").
+    attribute_terms: dict[str, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, text: str, stats: TermStats, context: str = "") -> Question:
@@ -144,13 +157,16 @@ class Question:
         terms = query_terms(whole)
         asked = frozenset(codes(whole))
         unknown = frozenset(c for c in asked if stats.df.get(term_id(c), 0) == 0)
-        idf = {i: stats.idf(i) for i in terms}
+        # (generic verbs weigh nothing either way: "Do you sell X?" is a question about X)
+        idf = {i: stats.idf(i) for i in terms if i not in _GENERIC_TERMS}
         total = sum(idf.values())
         code_terms = frozenset({term_id(t) for c in asked for t in tokens(c)} | {term_id(c) for c in asked})
-        attribute_terms = frozenset(term_id(t) for t in attribute_words(text))
-        known = code_terms | attribute_terms
+        attributes = asked_attributes(text)
+        attribute_terms = {a: frozenset(term_id(t) for t in words) for a, words in attribute_words(text).items()
+                           if a in attributes}
+        known = code_terms.union(*attribute_terms.values())
         unseen = sum(w for i, w in idf.items() if stats.df.get(i, 0) == 0 and i not in known)
-        return cls(whole, idf, asked, unknown, asked_attributes(text), unseen / total if total else 0.0,
+        return cls(whole, idf, asked, unknown, attributes, unseen / total if total else 0.0,
                    bool(_YES_NO.search(text)), code_terms, attribute_terms)
 
 
@@ -202,8 +218,9 @@ def subject_codes(heading: str, text: str, kind: str = "text") -> set[str]:
 def judge(question: Question, c: Candidate, min_score: float) -> Judged:
     """Score and relevance of one candidate (see the module docstring)."""
     kind = str(c.payload.get("kind", "text"))
-    attribute = any(states_attribute(a, c.text, c.heading, kind) for a in question.attributes)
-    cov = coverage(question, c.terms | question.attribute_terms if attribute else c.terms)
+    stated = [a for a in question.attributes if states_attribute(a, c.text, c.heading, kind)]
+    attribute = bool(stated)
+    cov = coverage(question, c.terms.union(*(question.attribute_terms.get(a, frozenset()) for a in stated)))
     code = ""
     code_weight = 0.0
     if question.codes:
