@@ -95,10 +95,11 @@ def attribute_words(question: str) -> dict[str, set[str]]:
     return found
 
 
-#: Verbs of any trade ("Do you make ...", "Can I buy ...") that a small knowledge base may
-#: never use: not evidence that a question is about something it does not cover.
+#: Verbs of any trade ("Do you make ...", "Can I buy ...") and words for the business itself
+#: ("When was the company founded?") that a small knowledge base may never use: not evidence
+#: that a question is about something it does not cover.
 GENERIC = frozenset("make made sell sold buy bought offer provide order need want get use have come go take send "
-                    "bring find see pay help work".split())
+                    "bring find see pay help work company firm business".split())
 _GENERIC_TERMS = frozenset(term_id(t) for w in GENERIC for t in tokens(w))
 
 
