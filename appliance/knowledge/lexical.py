@@ -21,6 +21,7 @@ which downloads its model from a hub at run time, so the vectors are computed he
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -105,9 +106,17 @@ def _word_terms(word: str) -> list[str]:
     return [stem(word)]
 
 
-def codes(text: str) -> set[str]:
-    """Product and model codes in a text, normalised: "ZX-9000", "ZX 9000", "zx9000" -> "zx9000"."""
-    return {t for t in tokens(text) if _is_code(t) and t[0].isalpha()}
+@functools.lru_cache(maxsize=8192)
+def codes(text: str) -> frozenset[str]:
+    """Product and model codes in a text, normalised: "ZX-9000", "ZX 9000", "zx9000" -> "zx9000".
+    (Cached: reranking asks it of the same passages question after question.)"""
+    return frozenset(t for t in tokens(text) if _is_code(t) and t[0].isalpha())
+
+
+@functools.lru_cache(maxsize=8192)
+def term_ids(text: str) -> frozenset[int]:
+    """The indices of a text's terms (cached, as ``codes``)."""
+    return frozenset(term_id(t) for t in tokens(text))
 
 
 def term_id(term: str) -> int:

@@ -434,7 +434,10 @@ class QdrantKnowledgeStore(KnowledgeStore):
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return float(sum(x * y for x, y in zip(a, b)))
+    """The cosine of two unit vectors (the embedder's and Qdrant's are normalised)."""
+    import numpy as np
+
+    return float(np.dot(np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32))) if len(b) else 0.0
 
 
 def _passage(pl: dict[str, Any], score: float, relevant: bool | None = None) -> Passage:

@@ -22,12 +22,13 @@ cosine, and a question about something the knowledge base never mentions is decl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from appliance.knowledge.chunking import has_currency
-from appliance.knowledge.lexical import TermStats, codes, query_terms, term_id, tokens
+from appliance.knowledge.lexical import TermStats, codes, query_terms, term_id, term_ids, tokens
 
 #: Score weights (see the module docstring); measured on the evaluation's knowledge bases.
 W_COVERAGE = 0.30
@@ -204,16 +205,17 @@ def coverage(question: Question, terms: Iterable[int]) -> float:
     return sum(w for i, w in question.idf.items() if i in have) / total
 
 
-def subject_codes(heading: str, text: str, kind: str = "text") -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def subject_codes(heading: str, text: str, kind: str = "text") -> frozenset[str]:
     """The codes a passage is about: in its own heading, or leading its text (a row's name
     before the colon, each paragraph's or line's first words), not merely mentioned
     further on ("Tine set TS-28: fits RT-300" is about the TS-28)."""
-    found = codes(heading.rsplit(" > ", 1)[-1])
+    found = set(codes(heading.rsplit(" > ", 1)[-1]))
     lines = [text] if kind == "row" else text.split("\n")
     for line in lines:
         lead = line.split(":", 1)[0] if ":" in line[:80] else re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0]
         found |= codes(lead[:80])
-    return found
+    return frozenset(found)
 
 
 def judge(question: Question, c: Candidate, min_score: float) -> Judged:
@@ -237,7 +239,7 @@ def judge(question: Question, c: Candidate, min_score: float) -> Judged:
             code, code_weight = "mismatch", -W_CODE_MISMATCH
     # (codes in the heading count once, above: an FAQ "What tractor for the AT-14?" is no
     # more about the AT-14's price than the price list's AT-14 row)
-    head = coverage(question, {term_id(t) for t in tokens(c.heading)} - question.code_terms) if c.heading else 0.0
+    head = coverage(question, term_ids(c.heading) - question.code_terms) if c.heading else 0.0
     score = (c.cosine + W_COVERAGE * cov + code_weight + W_HEADING * head
              + (W_ATTRIBUTE * (0.5 if question.yes_no else 1.0) if attribute else 0.0))
     evidence = (c.cosine + COVERAGE_RELIEF * cov + (ATTRIBUTE_RELIEF if attribute else 0.0)
