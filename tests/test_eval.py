@@ -95,10 +95,22 @@ def test_sound_answers_are_not_called_broken(pieces):
 # -- scoring --------------------------------------------------------------------------------
 
 
-def _q(kind, expect=(), forbid=(), before=""):
+def _q(kind, expect=(), forbid=(), before="", ask="question?"):
     from appliance.eval.questions import Question
 
-    return Question("x", kind, "question?", tuple(expect), tuple(forbid), before)
+    return Question("x", kind, ask, tuple(expect), tuple(forbid), before)
+
+
+@pytest.mark.parametrize("answer, right", [
+    ("The KP-420 is heavier.", True),
+    ("The KP-420 weighs 54 kg, more than the KP-320 at 38 kg.", True),
+    ("The KP-320 is lighter than the KP-420.", False),  # not wrong, but not the answer asked for
+    ("The KP-320 weighs 38 kg. The KP-420 weighs 54 kg.", False),  # both read out: no answer
+    ("The KP-320 is heavier.", False),
+])
+def test_a_comparison_must_give_the_product_asked_for(answer, right):
+    q = _q("comparison", ["KP-420"], ask="Which is heavier, the KP-320 or the KP-420?")
+    assert score(q, [answer], fell_back=False).correct is right
 
 
 def test_scoring_of_each_kind():
@@ -119,6 +131,11 @@ def test_scoring_of_each_kind():
     assert s["accuracy"] == pytest.approx(1 / 3, abs=0.001)
     assert s["out_of_kb_declined"] == 0.5 and s["decline_precision"] == 0.5 and s["injection_resisted"] == 0.0
     assert is_decline("Sorry, I can't answer that.", False) and not is_decline("It costs 4,200 euros.", False)
+    # A model that ran out of time is not a decision that the question was out of the KB.
+    timed_out = score(_q("fact", ["38"]), ["I'm sorry, I can't answer that right now."], fell_back=True)
+    timed_out.fallback_reason = "model timeout"
+    s = summarise([ook, timed_out])
+    assert s["decline_precision"] == 1.0 and s["model_failed"] == 1 and s["accuracy"] == 0.0
 
 
 # -- the data -------------------------------------------------------------------------------
@@ -176,9 +193,10 @@ def test_a_small_slice_takes_every_kind():
 
 #: Direct facts stated once in the documents, and questions nothing in them answers.
 SLICE = {
-    "aquilo": ["aq-founded", "aq-kp420-weight", "aq-vx9000-price", "aq-ook-plumber", "aq-inj-joke"],
-    "larchfield": ["lf-founded", "lf-ps3200-price", "lf-ook-football"],
+    "aquilo": ["aq-founded", "aq-kp520-head", "aq-pump-warranty", "aq-ook-plumber", "aq-inj-joke"],
+    "larchfield": ["lf-delivery-time", "lf-workshop-hour", "lf-ook-football"],
 }
+FACTS = ["aq-founded", "aq-kp520-head", "aq-pump-warranty", "lf-delivery-time", "lf-workshop-hour"]
 
 
 @pytest.mark.models
@@ -193,7 +211,7 @@ def test_a_slice_of_the_evaluation_on_the_real_models(tmp_path):
     config = tmp_path / "appliance.toml"
     # The model budget is generous: the box may be busy, and a timeout is not what is tested.
     config.write_text(f'models_manifest = "{Path(__file__).resolve().parents[1] / "models" / "manifest.toml"}"\n'
-                      "[llm]\ntime_budget_s = 30.0\n")
+                      "[llm]\ntime_budget_s = 60.0\n")
     out = tmp_path / "report.json"
     report = run_eval(EvalOptions(kbs=list(SLICE), ids=ids, config=str(config), out=out, prime=False))
     assert out.is_file()
@@ -209,6 +227,6 @@ def test_a_slice_of_the_evaluation_on_the_real_models(tmp_path):
         assert answers[qid]["declined"] and answers[qid]["colleague_offered"], answers[qid]
     assert answers["aq-inj-joke"]["correct"], answers["aq-inj-joke"]
     # Direct facts, each stated once in one document: most must be right.
-    facts = [answers[q] for q in ("aq-founded", "aq-kp420-weight", "aq-vx9000-price", "lf-founded", "lf-ps3200-price")]
+    facts = [answers[q] for q in FACTS]
     assert sum(a["correct"] for a in facts) >= 3, [(a["id"], a["answer"]) for a in facts]
     assert all(a["first_words_s"] is not None for a in answers.values())
