@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="JSON report (default bench/eval/latest.json)")
     p.add_argument("--no-prime", dest="prime", action="store_false",
                    help="skip saving every passage's prompt state first (quicker start; slower first words)")
+    p.add_argument("--rescore", type=Path, default=None, metavar="REPORT",
+                   help="score a saved report's answers again against the questions as they are now (no models)")
     p.add_argument("--config", default=argparse.SUPPRESS, help="config file (models, prompts, retrieval settings)")
     p.set_defaults(func=run)
 
@@ -32,6 +34,19 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--limit must be at least 1")
     setup_logging("warning")
     quiet_libraries()
+    if args.rescore is not None:
+        import json
+
+        from appliance.eval.runner import rescore
+
+        try:
+            report = rescore(json.loads(args.rescore.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ConfigError(f"{args.rescore}: not a readable eval report ({exc})") from None
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(report["table"])
+        return 0
     opts = EvalOptions(kbs=args.kb, limit=args.limit, ids=args.ids, config=getattr(args, "config", None),
                        out=args.json, prime=args.prime)
     report = run_eval(opts, progress=lambda line: print(line, flush=True))

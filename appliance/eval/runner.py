@@ -137,6 +137,31 @@ class _Asker:
         return s
 
 
+def rescore(report: dict[str, Any], eval_dir: Path = EVAL_DIR) -> dict[str, Any]:
+    """The verdicts and summaries of a saved report again, against the questions files as
+    they are now (after an expectation was corrected); the answers are not asked again."""
+    all_rows: list[Scored] = []
+    summaries: dict[str, dict[str, Any]] = {}
+    for kb, data in report["kbs"].items():
+        questions = {q.id: q for q in load_questions(eval_dir / "questions" / f"{kb}.toml", kb).questions}
+        rows = []
+        for old in data["answers"]:
+            q = questions.get(old["id"])
+            if q is None:
+                continue
+            s = score(q, old["pieces"], fell_back=old.get("mode") == "fallback")
+            for key in ("before_answer", "mode", "fallback_reason", "first_words_s", "total_s", "retrieval_s",
+                        "tokens", "sources"):
+                setattr(s, key, old.get(key))
+            rows.append(s)
+        summaries[kb] = summarise(rows)
+        data["summary"], data["answers"] = summaries[kb], [r.as_dict() for r in rows]
+        all_rows += rows
+    summaries["all"] = report["all"] = summarise(all_rows)
+    report["table"] = table(summaries)
+    return report
+
+
 def run_eval(opts: EvalOptions, progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     """Run the evaluation; returns the report (also written to ``opts.out`` if set)."""
     from appliance.agent import create_agent

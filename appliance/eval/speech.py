@@ -52,8 +52,8 @@ def _first_word(text: str) -> str:
 
 
 def _last_word(text: str) -> str:
-    words = _WORD.findall(text)
-    return words[-1].lower() if words else ""
+    words = text.split()
+    return words[-1].strip(".,;:!?\"')").lower() if words else ""
 
 
 def _starts_capitalised_sentence(piece: str) -> bool:
