@@ -86,7 +86,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
         self._remote = bool(url)
         if url:
             try:
-                self.client = QdrantClient(url=url, timeout=10)
+                self.client = _Writes(QdrantClient(url=url, timeout=10), self._forget_stats)
                 self.client.get_collections()
             except Exception as exc:
                 raise StoreUnavailableError(f"Qdrant server {url} is not reachable: {_first_line(exc)}") from None
@@ -95,7 +95,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
                 raise ConfigError("knowledge store: a data folder or knowledge.qdrant_url is needed")
             Path(path).mkdir(parents=True, exist_ok=True)
             try:
-                self.client = QdrantClient(path=str(path))
+                self.client = _Writes(QdrantClient(path=str(path)), self._forget_stats)
             except RuntimeError as exc:
                 if "already accessed" in str(exc):
                     raise StoreBusyError(
@@ -193,7 +193,6 @@ class QdrantKnowledgeStore(KnowledgeStore):
     def _delete_doc(self, doc_id: str) -> None:
         from qdrant_client import models
 
-        self._stats = None
         self.client.delete(
             self.collection,
             points_selector=models.FilterSelector(
@@ -315,6 +314,13 @@ class QdrantKnowledgeStore(KnowledgeStore):
         return heading if heading.lower().startswith(title.lower()) else f"{title} > {heading}"
 
     def _store_doc(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str, chunks: list) -> None:
+        points = self._points(doc_id, root, source, doc_hash, tag, title, chunks)
+        self._delete_doc(doc_id)
+        self.client.upsert(self.collection, points=points)
+
+    def _points(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str,
+                chunks: list) -> list[Any]:
+        """The document's points: each chunk's embedding and BM25 terms, and its payload."""
         from qdrant_client import models
 
         # Title and heading path go with every chunk into both vectors: "Specifications"
@@ -343,8 +349,9 @@ class QdrantKnowledgeStore(KnowledgeStore):
                     },
                 )
             )
-        self._delete_doc(doc_id)
-        self.client.upsert(self.collection, points=points)
+        return points
+
+    def _forget_stats(self) -> None:
         self._stats = None
 
     def _term_stats(self) -> TermStats:
@@ -431,6 +438,32 @@ class QdrantKnowledgeStore(KnowledgeStore):
         if prefer:
             judged.sort(key=lambda j: -(j.score + (tag_boost if j.candidate.payload.get("tag") in prefer else 0.0)))
         return [_passage(j.candidate.payload, j.candidate.cosine, j.relevant) for j in judged[:top_k]]
+
+
+class _Writes:
+    """The Qdrant client, telling the store of every write: the term statistics (IDF) are
+    counted from what is stored, and whatever writes (an ingest, an upload swapped in, a
+    delete) must make them stale, however the write is reached."""
+
+    _WRITES = frozenset({"upsert", "delete", "delete_collection", "create_collection", "recreate_collection",
+                         "overwrite_payload", "set_payload", "update_vectors", "batch_update_points"})
+
+    def __init__(self, client: Any, on_write: Any) -> None:
+        self._client = client
+        self._on_write = on_write
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name not in self._WRITES:
+            return attr
+
+        def write(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self._on_write()
+
+        return write
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
