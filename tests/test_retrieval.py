@@ -204,3 +204,23 @@ def test_a_store_of_the_old_layout_is_rebuilt_from_its_folders(embedder, tmp_pat
         assert s.search("How much does the UTM-100 cost?", top_k=1)[0].text == "UTM-100 (100 kN capacity): 27,500 euros."
     finally:
         s.close()
+
+
+def test_a_product_added_later_is_found(embedder, tmp_path):
+    """The term statistics follow the store: a code no document named is declined, and found
+    once a document names it."""
+    from appliance.knowledge.qdrant_store import QdrantKnowledgeStore
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.md").write_text("# Mowers\n\nThe KM-40 weighs 24 kg.\n", encoding="utf-8")
+    s = QdrantKnowledgeStore(embedder, path=tmp_path / "qdrant")
+    try:
+        s.ingest(kb)
+        assert not any(p.relevant for p in s.search("How heavy is the QX-5?", top_k=3))
+        (kb / "b.md").write_text("# Blowers\n\nThe QX-5 weighs 3 kg.\n", encoding="utf-8")
+        s.ingest(kb)
+        best = s.search("How heavy is the QX-5?", top_k=3)[0]
+        assert best.relevant and best.text == "The QX-5 weighs 3 kg."
+    finally:
+        s.close()
