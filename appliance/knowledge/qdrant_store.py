@@ -82,6 +82,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
         self.min_score = min_score
         self._lock = threading.RLock()
         self._stats: TermStats | None = None  # document frequencies, rebuilt after writes
+        self._stats_at = 0.0
         self.location = url or str(path)
         self._remote = bool(url)
         if url:
@@ -356,8 +357,12 @@ class QdrantKnowledgeStore(KnowledgeStore):
 
     def _term_stats(self) -> TermStats:
         """Document frequencies of every stored passage's terms (for IDF), counted from the
-        stored lexical vectors after each change."""
+        stored lexical vectors after each change (this process's writes; on a Qdrant server,
+        which other processes may write to, also once a minute)."""
+        if self._remote and time.monotonic() - self._stats_at > 60:
+            self._stats = None
         if self._stats is None:
+            self._stats_at = time.monotonic()
             stats = TermStats()
             offset = None
             while True:
