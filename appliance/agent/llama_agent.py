@@ -9,7 +9,9 @@ instead of ~150.
 
 For each question (lazily, in the thread that iterates ``AnswerStream.sentences``):
 
-1. retrieve top-k passages; none at or above ``min_score`` -> the fallback phrase;
+1. retrieve top-k passages; none relevant (the store's judgement from dense, lexical and
+   product-code evidence, see knowledge.rerank; else a cosine at or above ``min_score``)
+   -> the fallback phrase;
 2. complete "Context: <passage> / Question: "..." / Answer:" and cut the stream into sentences
    (up to ``max_sentences``; just one while another caller's answer is being written);
 3. speak a sentence only if it is grounded (its numbers and most of its words are in the
@@ -110,11 +112,16 @@ class LlamaAgent(Agent):
         # A follow-up ("and how much does it weigh?") leans on the previous question; a new
         # short question ("how long is the warranty?") must not, or it inherits the last topic.
         follow_up = bool(_PRONOUN.search(question))
-        if history and (follow_up or not passages or passages[0].score < self.min_score):
-            again = self.store.search(f"{history[-1].caller} {question}", top_k=self.top_k, **kwargs)
+        if history and (follow_up or not passages or not self._relevant(passages[0])):
+            again = self.store.search(question, top_k=self.top_k, context=history[-1].caller, **kwargs)
             if again and (not passages or follow_up or again[0].score > passages[0].score):
                 return again, True
         return passages, False
+
+    def _relevant(self, p: Passage) -> bool:
+        """Whether a passage bears on the question: the store's judgement when it gives one
+        (it weighs rare words and product codes, not the cosine alone), else the cosine."""
+        return p.relevant if p.relevant is not None else p.score >= self.min_score
 
     @staticmethod
     def _passage_line(p: Passage) -> str:
@@ -223,7 +230,7 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, "retrieval failed", error=True)
             return
         stream.retrieval_s = time.monotonic() - t0
-        relevant = [p for p in passages if p.score >= self.min_score]
+        relevant = [p for p in passages if self._relevant(p)]
         stream.sources = relevant
         if not relevant:
             yield from self._fallback(stream, "nothing relevant in the knowledge base")

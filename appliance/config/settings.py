@@ -155,7 +155,10 @@ class KnowledgeSettings:
     qdrant_url: str = ""
     collection: str = "knowledge"
     top_k: int = field(default=3, metadata=_range(1, 20))
-    #: Chunks scoring below this are not relevant; with none left the agent falls back.
+    #: The cosine similarity a passage needs to be relevant when it has none of the question's
+    #: rare words; the more of them it has, the less it needs (knowledge.rerank).  A product
+    #: code asked about that the passage lacks (or no document names) makes it irrelevant.
+    #: With no relevant passage the agent says the fallback phrase.
     min_score: float = field(default=0.30, metadata=_range(0.0, 1.0))
     chunk_chars: int = field(default=800, metadata=_range(100, 8000))
     separator: str = "<<->>"

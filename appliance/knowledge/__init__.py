@@ -57,4 +57,5 @@ def create_knowledge_store(settings: Settings, manifest: Any = None, embedder: A
         collection=k.collection,
         chunk_chars=k.chunk_chars,
         separator=k.separator,
+        min_score=k.min_score,
     )

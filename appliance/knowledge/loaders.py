@@ -168,30 +168,37 @@ def _load_docx(path: Path) -> LoadedDocument:
     except Exception as exc:
         raise DocumentError(f"corrupt DOCX: {type(exc).__name__}") from None
     lines: list[str] = []
-    for para in document.paragraphs:
-        text = para.text.strip()
-        if not text:
-            lines.append("")
+    # Paragraphs and tables in document order; a table as a Markdown table, so the chunker
+    # makes each row a passage with its column headers.
+    blocks = document.iter_inner_content() if hasattr(document, "iter_inner_content") else document.paragraphs
+    for block in blocks:
+        if not hasattr(block, "rows"):
+            lines.append(_docx_paragraph(block))
             continue
-        style = (para.style.name if para.style is not None else "") or ""
-        m = re.match(r"Heading\s*(\d)", style)
-        if m:
-            lines.append("#" * int(m.group(1)) + " " + text)
-        elif style == "Title":
-            lines.append("# " + text)
-        else:
-            lines.append(text)
-    for table in document.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells]
-            lines.append(": ".join(c for c in cells if c))
-        lines.append("")
+        rows = [[" ".join(c.text.split()).replace("|", "/") for c in row.cells] for row in block.rows]
+        rows = [r for r in rows if any(r)]
+        if rows:
+            lines += ["", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+            lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+            lines.append("")
     text = "\n".join(lines)
     if not text.strip():
         raise DocumentError("DOCX has no text")
     meta, body = split_front_matter(text)
     title = meta.get("title", "") or (document.core_properties.title or "")
     return LoadedDocument(text=body, title=title, tag=_meta_tag(meta), kind="markdown")
+
+
+def _docx_paragraph(para) -> str:  # noqa: ANN001 - a python-docx Paragraph
+    """A paragraph as a Markdown line: Word's heading styles become # headings."""
+    text = para.text.strip()
+    if not text:
+        return ""
+    style = (para.style.name if para.style is not None else "") or ""
+    m = re.match(r"Heading\s*(\d)", style)
+    if m:
+        return "#" * int(m.group(1)) + " " + text
+    return "# " + text if style == "Title" else text
 
 
 def load_document(path: Path) -> LoadedDocument:

@@ -7,6 +7,13 @@ document title and heading path, and the chunk text.  Re-ingesting a folder comp
 unchanged documents are skipped without being read, changed ones have their points replaced,
 and documents of that folder that are gone are deleted.
 
+Each point has two vectors: ``dense`` (the sentence embedding of heading path + text) and
+``lexical`` (BM25 term weights of the same text, :mod:`appliance.knowledge.lexical`).
+A search runs both and fuses them in Qdrant (reciprocal rank fusion); the fused candidates
+are then reranked and judged relevant or not by :mod:`appliance.knowledge.rerank`.  A store
+written by an older release (one unnamed dense vector) is rebuilt on opening, re-reading the
+folders it was ingested from.
+
 Embedded Qdrant allows one client per folder at a time; the process that owns the store
 (the service) keeps it open, and a second one gets :class:`StoreBusyError` with one line.
 """
@@ -15,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import threading
 import time
 import uuid
@@ -27,17 +33,21 @@ from appliance.config.errors import ApplianceError, ConfigError, InputError
 from appliance.knowledge.base import IngestReport, KnowledgeStore, Passage
 from appliance.knowledge.chunking import chunk_text
 from appliance.knowledge.embedder import SentenceEmbedder
+from appliance.knowledge.lexical import TermStats, document_vector, query_vector
+from appliance.knowledge.rerank import Candidate, Question, rerank
 from appliance.knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError, _looks_binary, load_document, normalise_tag
 from appliance.logs import log_event
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TAG = "general"
-_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?", re.IGNORECASE)
-_STOP = frozenset(
-    "a an the and or of to in on for with by at from is are was be do does did can could you your we our "
-    "i me my it its this that what which who how much many when where there any about please tell".split()
-)
+#: The named vectors of a point: the passage's embedding and its BM25 terms (knowledge.lexical).
+DENSE = "dense"
+LEXICAL = "lexical"
+#: Part of every document's hash: a new chunker or index layout re-reads every document.
+INDEX_VERSION = "hybrid-1"
+#: Candidates each retriever gives to the fusion, and the fusion to the reranker.
+CANDIDATES = 32
 
 
 class StoreBusyError(ApplianceError):
@@ -46,10 +56,6 @@ class StoreBusyError(ApplianceError):
 
 class StoreUnavailableError(ApplianceError):
     """The Qdrant server cannot be reached."""
-
-
-def _content_words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP}
 
 
 class QdrantKnowledgeStore(KnowledgeStore):
@@ -64,7 +70,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
         collection: str = "knowledge",
         chunk_chars: int = 800,
         separator: str = "<<->>",
-        lexical_weight: float = 0.15,
+        min_score: float = 0.30,
     ) -> None:
         from qdrant_client import QdrantClient
 
@@ -72,13 +78,16 @@ class QdrantKnowledgeStore(KnowledgeStore):
         self.collection = collection
         self.chunk_chars = chunk_chars
         self.separator = separator
-        self.lexical_weight = lexical_weight
+        #: The cosine a passage with none of the question's rare words needs to be relevant.
+        self.min_score = min_score
         self._lock = threading.RLock()
+        self._stats: TermStats | None = None  # document frequencies, rebuilt after writes
+        self._stats_at = 0.0
         self.location = url or str(path)
         self._remote = bool(url)
         if url:
             try:
-                self.client = QdrantClient(url=url, timeout=10)
+                self.client = _Writes(QdrantClient(url=url, timeout=10), self._forget_stats)
                 self.client.get_collections()
             except Exception as exc:
                 raise StoreUnavailableError(f"Qdrant server {url} is not reachable: {_first_line(exc)}") from None
@@ -87,7 +96,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
                 raise ConfigError("knowledge store: a data folder or knowledge.qdrant_url is needed")
             Path(path).mkdir(parents=True, exist_ok=True)
             try:
-                self.client = QdrantClient(path=str(path))
+                self.client = _Writes(QdrantClient(path=str(path)), self._forget_stats)
             except RuntimeError as exc:
                 if "already accessed" in str(exc):
                     raise StoreBusyError(
@@ -102,19 +111,27 @@ class QdrantKnowledgeStore(KnowledgeStore):
     def _ensure_collection(self) -> None:
         from qdrant_client import models
 
+        rebuild: list[str] = []
         if self.client.collection_exists(self.collection):
-            info = self.client.get_collection(self.collection)
-            vectors = info.config.params.vectors
-            size = getattr(vectors, "size", None)
-            if size is not None and size != self.embedder.dimension:
-                raise ConfigError(
-                    f"knowledge collection {self.collection!r} holds {size}-dim vectors but the embedding model "
-                    f"gives {self.embedder.dimension}; choose another knowledge.collection or delete the store"
-                )
-            return
+            params = self.client.get_collection(self.collection).config.params
+            vectors, sparse = params.vectors, params.sparse_vectors or {}
+            if isinstance(vectors, dict) and DENSE in vectors and LEXICAL in sparse:
+                size = vectors[DENSE].size
+                if size != self.embedder.dimension:
+                    raise ConfigError(
+                        f"knowledge collection {self.collection!r} holds {size}-dim vectors but the embedding model "
+                        f"gives {self.embedder.dimension}; choose another knowledge.collection or delete the store"
+                    )
+                return
+            # An older layout (one unnamed dense vector, no lexical one): rebuild it, then
+            # re-read the folders its documents came from.
+            rebuild = sorted({pl.get("root", "") for pl in self._payloads(["root"])} - {""})
+            self.client.delete_collection(self.collection)
+            log_event(log, "kb.rebuilding", collection=self.collection, folders=len(rebuild))
         self.client.create_collection(
             self.collection,
-            vectors_config=models.VectorParams(size=self.embedder.dimension, distance=models.Distance.COSINE),
+            vectors_config={DENSE: models.VectorParams(size=self.embedder.dimension, distance=models.Distance.COSINE)},
+            sparse_vectors_config={LEXICAL: models.SparseVectorParams()},
         )
         if self._remote:  # embedded Qdrant ignores payload indexes (and warns)
             for field_name in ("doc_id", "root", "tag"):
@@ -122,6 +139,11 @@ class QdrantKnowledgeStore(KnowledgeStore):
                     self.client.create_payload_index(self.collection, field_name, models.PayloadSchemaType.KEYWORD)
                 except Exception:  # pragma: no cover - older servers
                     pass
+        for root in rebuild:
+            try:
+                self.ingest(Path(root))
+            except (InputError, OSError) as exc:
+                log_event(log, "kb.rebuild_skipped", level=logging.WARNING, folder=root, error=str(exc)[:200])
 
     def close(self) -> None:
         try:
@@ -183,7 +205,8 @@ class QdrantKnowledgeStore(KnowledgeStore):
 
     def _doc_hash(self, data: bytes, tag: str) -> str:
         h = hashlib.sha256(data)
-        h.update(f"|tag={tag}|chunk={self.chunk_chars}|sep={self.separator}|model={self.embedder.model_id}".encode())
+        h.update(f"|tag={tag}|chunk={self.chunk_chars}|sep={self.separator}|model={self.embedder.model_id}"
+                 f"|index={INDEX_VERSION}".encode())
         return h.hexdigest()
 
     @staticmethod
@@ -284,21 +307,35 @@ class QdrantKnowledgeStore(KnowledgeStore):
         )
         return report
 
+    @staticmethod
+    def _context(title: str, heading: str) -> str:
+        """The heading path with the document title in front (once)."""
+        if not heading:
+            return title
+        return heading if heading.lower().startswith(title.lower()) else f"{title} > {heading}"
+
     def _store_doc(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str, chunks: list) -> None:
+        points = self._points(doc_id, root, source, doc_hash, tag, title, chunks)
+        self._delete_doc(doc_id)
+        self.client.upsert(self.collection, points=points)
+
+    def _points(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str,
+                chunks: list) -> list[Any]:
+        """The document's points: each chunk's embedding and BM25 terms, and its payload."""
         from qdrant_client import models
 
-        texts = []
-        for c in chunks:
-            context = c.heading if c.heading.lower().startswith(title.lower()) else f"{title} > {c.heading}" if c.heading else title
-            texts.append(f"{context}\n{c.text}")
+        # Title and heading path go with every chunk into both vectors: "Specifications"
+        # alone does not say which product it is about.
+        headings = [self._context(title, c.heading) for c in chunks]
+        texts = [f"{h}\n{c.text}" for h, c in zip(headings, chunks)]
         vectors = self.embedder.embed(texts)
         points = []
-        for i, (c, vec) in enumerate(zip(chunks, vectors)):
-            heading = c.heading if c.heading.lower().startswith(title.lower()) else f"{title} > {c.heading}" if c.heading else title
+        for i, (c, heading, text, vec) in enumerate(zip(chunks, headings, texts, vectors)):
+            sparse = document_vector(text)
             points.append(
                 models.PointStruct(
                     id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{doc_id}#{i}")),
-                    vector=vec,
+                    vector={DENSE: vec, LEXICAL: models.SparseVector(indices=sparse.indices, values=sparse.values)},
                     payload={
                         "doc_id": doc_id,
                         "root": root,
@@ -308,12 +345,36 @@ class QdrantKnowledgeStore(KnowledgeStore):
                         "title": title,
                         "heading": heading,
                         "chunk": i,
+                        "kind": getattr(c, "kind", "text"),
                         "text": c.text,
                     },
                 )
             )
-        self._delete_doc(doc_id)
-        self.client.upsert(self.collection, points=points)
+        return points
+
+    def _forget_stats(self) -> None:
+        self._stats = None
+
+    def _term_stats(self) -> TermStats:
+        """Document frequencies of every stored passage's terms (for IDF), counted from the
+        stored lexical vectors after each change (this process's writes; on a Qdrant server,
+        which other processes may write to, also once a minute)."""
+        if self._remote and time.monotonic() - self._stats_at > 60:
+            self._stats = None
+        if self._stats is None:
+            self._stats_at = time.monotonic()
+            stats = TermStats()
+            offset = None
+            while True:
+                points, offset = self.client.scroll(
+                    self.collection, limit=512, offset=offset, with_payload=False, with_vectors=[LEXICAL])
+                for p in points:
+                    vec = (p.vector or {}).get(LEXICAL) if isinstance(p.vector, dict) else None
+                    stats.add(vec.indices if vec is not None else ())
+                if offset is None:
+                    break
+            self._stats = stats
+        return self._stats
 
     # -- search ------------------------------------------------------------------------
 
@@ -324,53 +385,107 @@ class QdrantKnowledgeStore(KnowledgeStore):
         tags: tuple[str, ...] | None = None,
         prefer_tags: Sequence[str] = (),
         tag_boost: float = 0.05,
+        method: str = "hybrid",
+        context: str = "",
     ) -> list[Passage]:
         """Best passages first.  ``tags`` filters; ``prefer_tags`` ranks those tags higher.
 
-        Ranking is the cosine similarity of query and chunk plus a small bonus for the
-        query's content words and numbers found in the chunk (model names like "UTM-100"
-        and figures are what a small embedding model blurs most) and for preferred tags;
-        each Passage's ``score`` is the plain cosine similarity.
+        Dense and lexical (BM25) candidates are fused by Qdrant (reciprocal rank fusion),
+        then reranked by what names the answer: the product code asked about, the question's
+        rare words, the kind of figure asked for, the section heading (knowledge.rerank).
+        Each Passage's ``score`` is the plain cosine similarity; ``relevant`` says whether it
+        bears on the question, judged from all of that evidence.
+
+        ``context`` is the question before, for a follow-up ("And what does it cost?"): its
+        words and product codes help find the passage, but the kind of figure asked for is
+        the new question's.
+
+        ``method`` is for measuring what each stage brings: "dense" (embedding only),
+        "fused" (dense + BM25 fused, not reranked) or "hybrid" (all of it, the default).
         """
         from qdrant_client import models
 
         query = (query or "").strip()
         if not query:
             return []
-        vector = self.embedder.embed_one(query)
+        context = (context or "").strip()
+        whole = f"{context} {query}" if context else query
+        dense = self.embedder.embed_one(whole)
         flt = None
         if tags:
             wanted = [normalise_tag(t) for t in tags]
             flt = models.Filter(must=[models.FieldCondition(key="tag", match=models.MatchAny(any=wanted))])
         with self._lock:
+            stats = self._term_stats()
+            sparse = query_vector(whole, stats)
+            prefetch = [models.Prefetch(query=dense, using=DENSE, filter=flt, limit=CANDIDATES)]
+            if sparse.indices and method != "dense":
+                prefetch.append(models.Prefetch(
+                    query=models.SparseVector(indices=sparse.indices, values=sparse.values),
+                    using=LEXICAL, filter=flt, limit=CANDIDATES))
             hits = self.client.query_points(
-                self.collection, query=vector, query_filter=flt, limit=max(top_k * 4, 12), with_payload=True
+                self.collection, prefetch=prefetch, query=models.FusionQuery(fusion=models.Fusion.RRF),
+                limit=CANDIDATES, with_payload=True, with_vectors=True,
             ).points
-        q_words = _content_words(query)
-        prefer = {normalise_tag(t) for t in prefer_tags}
-        ranked = []
+        candidates = []
         for h in hits:
             pl = h.payload or {}
-            cosine = float(h.score)
-            rank = cosine
-            if q_words and self.lexical_weight:
-                c_words = _content_words(pl.get("heading", "") + " " + pl.get("text", ""))
-                rank += self.lexical_weight * len(q_words & c_words) / len(q_words)
-            if pl.get("tag") in prefer:
-                rank += tag_boost
-            ranked.append((rank, cosine, pl))
-        ranked.sort(key=lambda x: -x[0])
-        # Passage.score stays the plain cosine, so knowledge.min_score keeps one meaning.
-        return [_passage(pl, cosine) for _, cosine, pl in ranked[:top_k]]
+            vec = h.vector if isinstance(h.vector, dict) else {}
+            lex = vec.get(LEXICAL)
+            cosine = _dot(dense, vec.get(DENSE) or [])
+            candidates.append(Candidate(text=pl.get("text", ""), heading=pl.get("heading", ""), cosine=cosine,
+                                        terms=frozenset(lex.indices if lex is not None else ()), payload=pl))
+        judged = rerank(Question.parse(query, stats, context), candidates, self.min_score)
+        if method != "hybrid":  # the fused (or dense) order, each still judged
+            order = {id(c): k for k, c in enumerate(candidates)}
+            judged.sort(key=lambda j: order[id(j.candidate)])
+        prefer = {normalise_tag(t) for t in prefer_tags}
+        if prefer:
+            judged.sort(key=lambda j: -(j.score + (tag_boost if j.candidate.payload.get("tag") in prefer else 0.0)))
+        return [_passage(j.candidate.payload, j.candidate.cosine, j.relevant) for j in judged[:top_k]]
 
 
-def _passage(pl: dict[str, Any], score: float) -> Passage:
+class _Writes:
+    """The Qdrant client, telling the store of every write: the term statistics (IDF) are
+    counted from what is stored, and whatever writes (an ingest, an upload swapped in, a
+    delete) must make them stale, however the write is reached."""
+
+    _WRITES = frozenset({"upsert", "delete", "delete_collection", "create_collection", "recreate_collection",
+                         "overwrite_payload", "set_payload", "update_vectors", "batch_update_points"})
+
+    def __init__(self, client: Any, on_write: Any) -> None:
+        self._client = client
+        self._on_write = on_write
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name not in self._WRITES:
+            return attr
+
+        def write(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            finally:
+                self._on_write()
+
+        return write
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    """The cosine of two unit vectors (the embedder's and Qdrant's are normalised)."""
+    import numpy as np
+
+    return float(np.dot(np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32))) if len(b) else 0.0
+
+
+def _passage(pl: dict[str, Any], score: float, relevant: bool | None = None) -> Passage:
     return Passage(
         text=pl.get("text", ""),
         source=pl.get("source", ""),
         score=round(score, 4),
         title=pl.get("heading", "") or pl.get("title", ""),
         tags=(pl.get("tag", ""),),
+        relevant=relevant,
     )
 
 
