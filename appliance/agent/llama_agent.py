@@ -119,11 +119,12 @@ class LlamaAgent(Agent):
     @staticmethod
     def _passage_line(p: Passage) -> str:
         title = p.title.split(" > ")[-1] if p.title else ""
-        return one_line(f"{title}: {p.text}" if title else p.text)
+        text = one_line(f"{title}: {p.text}" if title else p.text)
+        return text.replace("<|", "< |").replace("|>", "| >")  # a document cannot end the chat turn
 
     def context_head(self, passage: Passage) -> str:
         """The prompt up to the end of its first passage: the part whose state is saved."""
-        return f"{self.prefix}Context: {self._passage_line(passage)}"
+        return f"{self.prefix}{self.prompts.context_open}Context: {self._passage_line(passage)}"
 
     def build_prompt(self, question: str, passages: Sequence[Passage],
                      history: Sequence[Turn] = ()) -> tuple[str, str]:
@@ -143,7 +144,7 @@ class LlamaAgent(Agent):
         while True:
             head = self.context_head(chosen[0])
             more = "".join(f" {self._passage_line(p)}" for p in chosen[1:])
-            prompt = f"{head}{more}\n{earlier}Question: {quote_caller(question)}\nAnswer:"
+            prompt = f"{head}{more}\n{earlier}Question: {quote_caller(question)}{self.prompts.answer_open}"
             if self.model.count_tokens(prompt) <= budget:
                 return head, prompt
             if len(chosen) > 1:
@@ -255,7 +256,7 @@ class LlamaAgent(Agent):
                 temperature=self.temperature,
                 top_p=0.9,
                 repeat_penalty=1.1,
-                stop=self.STOP,
+                stop=self.prompts.stop,
                 deadline=t0 + self.time_budget_s,
             )
             timed_out = False
