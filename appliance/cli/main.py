@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "appliance.cli.kb_cmd", "appliance.cli.ask_cmd",
     "appliance.web.cli",
     "appliance.cli.bench_cmd",
+    "appliance.cli.eval_cmd",
     "appliance.cli.demo_cmd",
 ]
 
