@@ -212,6 +212,28 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str]) -> bool:
     return possible
 
 
+_JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last holds hold".split())
+_FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|[A-Za-z]+(?:\s(?:a|per)\s[a-z]+)?))?")
+
+
+def finish_opening(opening: str, sentence: str, question: str) -> str:
+    """The rest of opening words already said, taken from a checked ``sentence``: the one
+    figure of the attribute asked, with its unit ("The UTM-300 costs" + "54,000 euros."),
+    so the caller hears one whole sentence; "" when that cannot be done cleanly."""
+    words = opening.split()
+    asked = asked_attribute(question)
+    if not words or words[-1].lower() not in _JOINABLE or not asked:
+        return ""
+    found = []
+    for m in _FIGURE_WITH_UNIT.finditer(_PRODUCT.sub(" ", sentence)):
+        kinds = figure_kinds(m.group(0)).get(re.sub(r"[.,]", "", _NUMBER.search(m.group(0)).group(0)), set())
+        if asked in kinds:
+            found.append(m.group(0).strip())
+    if len(set(found)) != 1:
+        return ""
+    return f"{found[0]}."
+
+
 def is_yes_no(question: str) -> bool:
     """A question answered by yes or no ("Can I extend the warranty?", "Do you ship to Norway?")."""
     words = _WORD.findall(question.lower().replace("’", "'"))

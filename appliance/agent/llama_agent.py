@@ -43,6 +43,7 @@ from appliance.agent.grounding import (
     content_words,
     extractive_answer,
     figures_match_product,
+    finish_opening,
     focus,
     is_bare_yes_no,
     is_grounded,
@@ -357,8 +358,9 @@ class LlamaAgent(Agent):
             # them joined to the knowledge base's own sentence, never a broken sentence or a
             # fallback phrase.
             stream.mode = "extractive"
-            stream.fallback_reason = f"repaired after opening words ({verdict})"
-            yield f"{self.prompts.repair} {backup}".strip()
+            stream.fallback_reason = f"repaired after opening words ({verdict or 'unfinished'})"
+            rest = finish_opening(lead, backup, question)
+            yield rest if rest else f"{self.prompts.repair} {backup}".strip()
             return
         if verdict in ("timeout", "error"):
             yield from self._fallback(stream, f"model {verdict}", error=True)
