@@ -120,7 +120,7 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset("kg kgs kilo kilos kilogram kilograms g gram grams t tonne tonnes ton tons lb lbs".split()),
     ),
     "duration": (
-        frozenset("warranty guarantee delivery deliver ship shipping shipped lead take takes took last lasts".split()),
+        frozenset("take takes took last lasts".split()),
         frozenset("day days week weeks month months year years hour hours h minute minutes min working".split()),
     ),
     "capacity": (
@@ -136,6 +136,8 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset("w kw v volt volts amp amps kwh".split()),
     ),
 }
+#: Topics whose figure is a duration unless the question asks for another attribute.
+_DURATION_TOPICS = frozenset("warranty guarantee delivery deliver ship shipping shipped lead".split())
 _UNIT_AFTER = re.compile(r"\s?([€$£¥]|[a-z]+)", re.IGNORECASE)
 _CURRENCY_BEFORE = re.compile(r"([€$£¥]|\b(?:eur|usd|gbp|chf))\s?$", re.IGNORECASE)
 _YES_NO_START = frozenset(
@@ -151,10 +153,12 @@ def asked_attribute(question: str) -> str:
     found = [name for name, (cues, _) in ATTRIBUTES.items()
              if raw & cues or {w for w in words} & {_stem(c) for c in cues}]
     low = question.lower()
-    if not found and re.search(r"\bhow much\b", low):
-        found = ["price"]  # "how much is the XR-9?"
+    if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$", low):
+        found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
     if "how long" in low and "duration" not in found and not {"size"} & set(found):
         found.append("duration")
+    if not found and raw & _DURATION_TOPICS:
+        found = ["duration"]  # "what is the warranty?" (but "what does the warranty cost?" is a price)
     if "weight" in found and "price" in found and re.search(r"\bhow much does .* weigh", low):
         found.remove("price")
     return found[0] if len(found) == 1 else ""
@@ -182,7 +186,7 @@ def figure_kinds(text: str) -> dict[str, set[str]]:
     return out
 
 
-def attribute_fits(sentence: str, question: str, pieces: Sequence[str]) -> bool:
+def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: str = "") -> bool:
     """The sentence's figures can answer the attribute asked, as the knowledge base states them.
 
     A figure's attribute is what its unit in the sentence says, else what the knowledge base
@@ -195,7 +199,8 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str]) -> bool:
     said = figure_kinds(sentence)
     if not said:
         return True
-    products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(sentence)}
+    products = ({m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
+                or {m.lower() for m in _PRODUCT.findall(sentence)})
     relevant = [p for p in pieces if not products or any(prod in p.lower() for prod in products)] or list(pieces)
     stated: dict[str, set[str]] = {}
     for piece in relevant:
@@ -338,19 +343,22 @@ def speakable(text: str) -> str:
     return t[:1].upper() + t[1:]
 
 
-def extractive_answer(question: str, passages: Sequence[Passage], max_sentences: int = 2, max_chars: int = 240) -> str:
+def extractive_answer(question: str, passages: Sequence[Passage], max_sentences: int = 2, max_chars: int = 240,
+                      about: str = "") -> str:
     """The sentence(s) of the retrieved passages that answer the question best, cleaned for speech.
 
     Each sentence (or list line, or table row) of the passages scores by the words it shares
     with the question, and most by naming the product asked about (in itself or its passage's
     heading) and holding a figure of the attribute asked; one naming another product only, or
     a figure of another attribute, loses.  The best passage breaks ties.  A sentence is only
-    taken if its figures pass the product and attribute checks.
+    taken if its figures pass the product and attribute checks.  ``about`` is the earlier
+    question a follow-up leans on ("and what does it cost?"): the product it names counts.
     """
     if not passages:
         return ""
     q = expand_question(question)
-    asked_products = {m.lower() for m in _PRODUCT.findall(question)}
+    asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
+    named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
     asked = asked_attribute(question)
     pieces = product_pieces(passages)
     scored = []
@@ -371,13 +379,15 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
                 score += 2.0 if asked in kinds else (-1.5 if kinds else 0.0)
+            if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
+                score -= 2.0  # a heading or a bare name says nothing
             score -= 0.4 * rank
             scored.append((score, -rank, -i, rank, i, s))
     scored.sort(reverse=True)
     chosen = []
     for entry in scored:
         s = entry[5]
-        if not figures_match_product(s, question, pieces) or not attribute_fits(s, question, pieces):
+        if not figures_match_product(s, named_q, pieces) or not attribute_fits(s, question, pieces, about):
             continue
         chosen = [entry]
         break
@@ -388,7 +398,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
         for entry in scored:
             if entry is best or entry[3] != best[3] or entry[0] < max(1.0, best[0] * 0.75):
                 continue
-            if len(best[5]) + len(entry[5]) < max_chars and figures_match_product(entry[5], question, pieces):
+            if len(best[5]) + len(entry[5]) < max_chars and figures_match_product(entry[5], named_q, pieces):
                 chosen.append(entry)
             break
     chosen.sort(key=lambda x: (x[3], x[4]))

@@ -248,7 +248,9 @@ class LlamaAgent(Agent):
         # What is said if the model's answer fails its checks: the passages' own best sentence.
         # Opening words are only said early when there is one, so that what follows them is
         # always a whole sentence (the model's, or this one after the repair words).
-        backup = extractive_answer(question, relevant) if relevant[0].score >= self.extractive_min_score else ""
+        about = history[-1].caller if leans_on_history and history else ""  # a follow-up's subject
+        backup = (extractive_answer(question, relevant, about=about)
+                  if relevant[0].score >= self.extractive_min_score else "")
         yes_no = is_yes_no(question)
         bare = False  # the sentences said so far are a bare "Yes, you can." without the fact
         in_prompt = in_prompt[:1] + [
@@ -317,7 +319,7 @@ class LlamaAgent(Agent):
                 for piece, is_lead in candidates():
                     whole = f"{lead} {piece}" if lead else piece  # the sentence, judged whole
                     verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces,
-                                                             kb_pieces=kb_pieces)
+                                                             kb_pieces=kb_pieces, about=about)
                     if verdict:
                         log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
                         break
@@ -379,7 +381,8 @@ class LlamaAgent(Agent):
         yield text
 
     def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int,
-               pieces: list[str] | None = None, opening: bool = False, kb_pieces: list[str] | None = None) -> str:
+               pieces: list[str] | None = None, opening: bool = False, kb_pieces: list[str] | None = None,
+               about: str = "") -> str:
         """"" if the sentence (or a sentence's ``opening`` words) may be spoken, else why not.
 
         Opening words have few content words ("The UTM-300 costs": one of two is not in a
@@ -392,7 +395,7 @@ class LlamaAgent(Agent):
             return "ungrounded"
         if pieces is not None and not figures_match_product(sentence, question, pieces):
             return "wrong_product"
-        if not attribute_fits(sentence, question, kb_pieces if kb_pieces is not None else pieces or [context]):
+        if not attribute_fits(sentence, question, kb_pieces if kb_pieces is not None else pieces or [context], about):
             return "wrong_attribute"  # a weight said as the price
         return ""
 
