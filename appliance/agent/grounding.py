@@ -221,6 +221,13 @@ _JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last hold
 _FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|[A-Za-z]+(?:\s(?:a|per)\s[a-z]+)?))?")
 
 
+def states_asked_figure(sentence: str, question: str) -> bool:
+    """The sentence holds a figure of the attribute the question asks for ("54,000 euros" for a
+    price question): an extractive answer good enough to follow opening words."""
+    asked = asked_attribute(question)
+    return bool(asked) and any(asked in kinds for kinds in figure_kinds(sentence).values())
+
+
 def finish_opening(opening: str, sentence: str, question: str) -> str:
     """The rest of opening words already said, taken from a checked ``sentence``: the one
     figure of the attribute asked, with its unit ("The UTM-300 costs" + "54,000 euros."),

@@ -49,6 +49,7 @@ from appliance.agent.grounding import (
     is_grounded,
     is_yes_no,
     product_pieces,
+    states_asked_figure,
 )
 from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
@@ -251,6 +252,9 @@ class LlamaAgent(Agent):
         about = history[-1].caller if leans_on_history and history else ""  # a follow-up's subject
         backup = (extractive_answer(question, relevant, about=about)
                   if relevant[0].score >= self.extractive_min_score else "")
+        # ... and only when that sentence states the figure asked for (a price for a price
+        # question): after opening words, an unrelated sentence would be no answer at all.
+        early_ok = bool(backup) and states_asked_figure(backup, question)
         yes_no = is_yes_no(question)
         bare = False  # the sentences said so far are a bare "Yes, you can." without the fact
         in_prompt = in_prompt[:1] + [
@@ -286,7 +290,7 @@ class LlamaAgent(Agent):
                 """(text, is_lead): the first sentence's checked opening words as soon as
                 they are written, then sentences as the tokens complete them."""
                 nonlocal timed_out
-                lead_taken = not self.lead_words or not backup
+                lead_taken = not self.lead_words or not early_ok
                 pieces_in = iter(completion)
                 while True:
                     try:
