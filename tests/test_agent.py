@@ -320,6 +320,19 @@ def test_opening_words_then_a_wrong_figure_give_the_right_figure(agent, monkeypa
 
 
 @pytest.mark.models
+def test_a_bare_yes_gets_the_fact_that_shows_it(agent, monkeypatch):
+    """The model answers a yes/no question with "Yes, you can." and stops: the caller also
+    hears the knowledge base's sentence that holds the fact (how long), not the bare yes."""
+    def scripted(*args, **kwargs):
+        yield from ["Yes", ",", " you", " can", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("Can I extend the warranty?")
+    said = " ".join(stream.sentences)
+    assert said.startswith("Yes, you can.") and "5 years" in said and "ServicePlus" in said, said
+
+
+@pytest.mark.models
 def test_answers_start_with_their_opening_words(agent):
     stream = agent.answer("What is the price of the UTM-300?")
     pieces = list(stream.sentences)

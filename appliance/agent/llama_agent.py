@@ -353,7 +353,7 @@ class LlamaAgent(Agent):
             verdict = "error"
         if stream.cancel.is_set():
             return
-        if spoken and bare and backup and not is_bare_yes_no(backup, question):
+        if spoken and bare and backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question):
             # "Yes, you can." and nothing more: the caller also hears the fact that shows it.
             yield backup
             return
@@ -395,6 +395,8 @@ class LlamaAgent(Agent):
         """
         if _is_refusal(sentence, no_answer):
             return "refused"
+        if sentence.rstrip().endswith("?"):
+            return "question"  # the model asking (or echoing the caller's question) is no answer
         if not is_grounded(sentence, context, question, min_overlap=0.5 if opening else 0.6):
             return "ungrounded"
         if pieces is not None and not figures_match_product(sentence, question, pieces):
@@ -405,6 +407,13 @@ class LlamaAgent(Agent):
 
 
 _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only answer", "cannot answer", "can't answer")
+
+
+def _bears_on(sentence: str, question: str) -> bool:
+    """The sentence shares at least half of the question's content words (a fact that shows a
+    yes, not just a sentence about the same product)."""
+    asked = content_words(question)
+    return len(asked & content_words(sentence)) >= max(1, (len(asked) + 1) // 2)
 
 
 def _is_refusal(sentence: str, no_answer: str) -> bool:
