@@ -642,7 +642,7 @@ async def test_prompts_are_validated_saved_and_applied(console) -> None:
     resp = await client.post("/prompts", data={"csrf_token": token, "text": "greeting = \"x\"\n[[[broken"})
     html = await resp.text()
     assert resp.status == 400 and "Not saved" in html and "[[[broken" in html
-    new = current.replace("Hello, you have reached", "Good day, this is")
+    new = current.replace("Hello, thank you for calling", "Good day, this is")
     resp = await client.post("/prompts", data={"csrf_token": token, "text": new})
     assert resp.status == 200 and "New calls use these prompts" in await resp.text()
     assert target.read_text() == new and ctx.engines.reloaded == [target]

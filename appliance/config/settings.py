@@ -126,8 +126,12 @@ class TtsSettings:
 
 @dataclass
 class LlmSettings:
-    """llama.cpp generation budget."""
+    """Which language model answers, and its llama.cpp generation budget."""
 
+    #: The model manifest's role (table) the agent loads: "llm" (the default model), or an
+    #: alternative the manifest lists, e.g. "llm_qwen_1_5b" (install it first:
+    #: `appliance models install llm_qwen_1_5b`).  The role's prompt_format says its template.
+    role: str = "llm"
     threads: int = field(default=2, metadata=_range(1, 64))
     context: int = field(default=2048, metadata=_range(256, 131072))
     max_tokens: int = field(default=96, metadata=_range(8, 4096))
@@ -175,6 +179,19 @@ class AgentSettings:
     #: The first sentence's opening words are spoken once this many are written and checked,
     #: while the model writes the rest (0: whole sentences only).
     lead_words: int = field(default=3, metadata=_range(0, 20))
+
+
+@dataclass
+class CompanySettings:
+    """Who the appliance answers for.  Empty: taken from the knowledge base (the title of its
+    company page, the name its documents introduce), so a new knowledge base brings its own."""
+
+    #: The company's name as callers should hear it ("Acme Bakery").
+    name: str = ""
+    #: What it is, said after the name in the greeting ("a family bakery in Leeds").
+    trade: str = ""
+    #: The whole greeting ({company} and {trade} are filled in); empty: the prompts file's.
+    greeting: str = ""
 
 
 @dataclass
@@ -282,6 +299,7 @@ class Settings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
     agent: AgentSettings = field(default_factory=AgentSettings)
+    company: CompanySettings = field(default_factory=CompanySettings)
     call: CallSettings = field(default_factory=CallSettings)
     web: WebSettings = field(default_factory=WebSettings)
     leads: LeadSettings = field(default_factory=LeadSettings)
