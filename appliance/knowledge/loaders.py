@@ -12,6 +12,11 @@ A document may start with a front-matter block that sets its tag (group) and tit
     ---
 
 or, shorter, with plain ``tag: tech`` / ``title: ...`` lines before the first blank line.
+
+Uploaded files are untrusted: every scan here is linear in the input (no backtracking
+regex over a whole line), and :class:`ReadLimits` caps what a file may unpack to and how
+much text it may yield.  The service never calls these loaders itself: it runs them in a
+child process with memory and time limits (:mod:`appliance.knowledge.parsing`).
 """
 
 from __future__ import annotations
@@ -25,12 +30,30 @@ PDF_SUFFIXES = {".pdf"}
 DOCX_SUFFIXES = {".docx"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
 
-_FRONT_KEYS = ("tag", "tags", "title", "group", "collection")
-_FRONT_LINE = re.compile(r"^\s*(" + "|".join(_FRONT_KEYS) + r")\s*:\s*(.+?)\s*$", re.IGNORECASE)
+_FRONT_KEYS = frozenset(("tag", "tags", "title", "group", "collection"))
 
 
 class DocumentError(Exception):
     """A file that cannot be read as a document; the message is the reason shown to the user."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one document may cost to read; exceeding one is a DocumentError naming the setting."""
+
+    #: Most characters of text a document may yield (knowledge.max_document_chars).
+    max_chars: int = 2_000_000
+    #: Most bytes a .docx's parts may unpack to, by the sizes its zip declares
+    #: (knowledge.max_unpacked_mb); checked before anything is unpacked.
+    max_unpacked_bytes: int = 32 * 1024 * 1024
+
+
+DEFAULT_LIMITS = ReadLimits()
+
+
+def _too_much_text(limits: ReadLimits) -> DocumentError:
+    return DocumentError(f"it holds more than {limits.max_chars:,} characters of text "
+                         f"(limit: knowledge.max_document_chars); split it into smaller documents")
 
 
 @dataclass
@@ -53,15 +76,51 @@ def _looks_binary(data: bytes) -> bool:
     return ctrl / len(head) > 0.05
 
 
+def _cyrillic_likely(data: bytes) -> bool:
+    """Whether 8-bit text that is not UTF-8 is Russian (cp1251) rather than Western European (cp1252).
+
+    Letters in a Western European text are mostly ASCII with a few accented ones (German:
+    ~2 %; French, Spanish: ~3-5 %); a Russian text's letters are nearly all above 0x7F.  Both
+    code pages decode almost any byte, and a German umlaut decoded as cp1251 is a Cyrillic
+    letter too, so counting letters per script cannot tell them apart; this share can.
+    """
+    ascii_letters = sum(1 for b in data if 65 <= b <= 90 or 97 <= b <= 122)
+    cyrillic = sum(1 for ch in data.decode("cp1251", errors="ignore") if "\u0400" <= ch <= "\u04ff")
+    return cyrillic > ascii_letters
+
+
 def _decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM); else cp1252 or cp1251, whichever the letters say."""
     if _looks_binary(data):
         raise DocumentError("binary file, not text")
-    for enc in ("utf-8-sig", "cp1251", "latin-1"):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    order = ("cp1251", "cp1252") if _cyrillic_likely(data) else ("cp1252", "cp1251")
+    for enc in (*order, "latin-1"):
         try:
             return data.decode(enc)
         except UnicodeDecodeError:
             continue
     raise DocumentError("cannot decode text")  # pragma: no cover - latin-1 always decodes
+
+
+def _front_line(line: str) -> tuple[str, str] | None:
+    """("tag", "tech") for a line ``tag: tech``; None for any other line.  Linear: no regex."""
+    key, colon, value = line.partition(":")
+    key, value = key.strip().lower(), value.strip()
+    if not colon or key not in _FRONT_KEYS or not value:
+        return None
+    return key, value
+
+
+def _markdown_title(body: str) -> str:
+    """The text of the first ``# Title`` line (one ``#`` then whitespace)."""
+    for line in body.splitlines():
+        if len(line) > 1 and line[0] == "#" and line[1].isspace() and line[1:].strip():
+            return line[1:].strip()
+    return ""
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -72,18 +131,18 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         for i in range(1, min(len(lines), 40)):
             if lines[i].strip() in ("---", "..."):
                 for line in lines[1:i]:
-                    m = _FRONT_LINE.match(line)
-                    if m:
-                        meta[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+                    kv = _front_line(line)
+                    if kv:
+                        meta[kv[0]] = kv[1].strip("\"'")
                 return meta, "\n".join(lines[i + 1 :])
         return meta, text
     # Bare "key: value" lines at the very top, up to the first line that is not one.
     i = 0
     while i < len(lines) and i < 10:
-        m = _FRONT_LINE.match(lines[i])
-        if not m:
+        kv = _front_line(lines[i])
+        if not kv:
             break
-        meta[m.group(1).lower()] = m.group(2).strip().strip("\"'")
+        meta[kv[0]] = kv[1].strip("\"'")
         i += 1
     if meta:
         return meta, "\n".join(lines[i:])
@@ -102,22 +161,25 @@ def normalise_tag(tag: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", tag.strip().lower()).strip("-")
 
 
-def _load_text(path: Path) -> LoadedDocument:
+def _load_text(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument:
     try:
+        if path.stat().st_size > 4 * limits.max_chars:  # UTF-8 takes at most 4 bytes a character
+            raise _too_much_text(limits)
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read: {exc.strerror}") from None
     text = _decode_text(data)
+    if len(text) > limits.max_chars:
+        raise _too_much_text(limits)
     meta, body = split_front_matter(text)
     kind = "markdown" if path.suffix.lower() in (".md", ".markdown") else "plain"
     title = meta.get("title", "")
     if not title and kind == "markdown":
-        m = re.search(r"^#\s+(.+)$", body, re.MULTILINE)
-        title = m.group(1).strip() if m else ""
+        title = _markdown_title(body)
     return LoadedDocument(text=body, title=title, tag=_meta_tag(meta), kind=kind)
 
 
-def _load_pdf(path: Path) -> LoadedDocument:
+def _load_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument:
     import logging
 
     from pypdf import PdfReader
@@ -135,7 +197,12 @@ def _load_pdf(path: Path) -> LoadedDocument:
                 reader.decrypt("")
             except Exception:
                 raise DocumentError("encrypted PDF") from None
-        pages = [(page.extract_text() or "") for page in reader.pages]
+        pages, chars = [], 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > limits.max_chars:
+                raise _too_much_text(limits)
     except DocumentError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
@@ -154,13 +221,32 @@ def _load_pdf(path: Path) -> LoadedDocument:
     return LoadedDocument(text=body, title=title, tag=_meta_tag(meta), kind="plain")
 
 
-def _load_docx(path: Path) -> LoadedDocument:
+def _check_unpacked_size(path: Path, limits: ReadLimits) -> None:
+    """Refuse a .docx whose parts unpack to more than the limit, before unpacking anything.
+
+    The sizes are the ones the zip declares; Python's zipfile stops reading a member at its
+    declared size, so a zip that lies cannot unpack more than it declares.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = sum(max(0, info.file_size) for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError(f"corrupt DOCX: {type(exc).__name__}") from None
+    if total > limits.max_unpacked_bytes:
+        raise DocumentError(f"it unpacks to {total / 2**20:.0f} MB, over the {limits.max_unpacked_bytes / 2**20:g} MB "
+                            "limit (knowledge.max_unpacked_mb)")
+
+
+def _load_docx(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument:
     import zipfile
 
     try:
         import docx
     except ImportError:  # pragma: no cover
         raise DocumentError("python-docx is not installed") from None
+    _check_unpacked_size(path, limits)
     try:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -168,8 +254,12 @@ def _load_docx(path: Path) -> LoadedDocument:
     except Exception as exc:
         raise DocumentError(f"corrupt DOCX: {type(exc).__name__}") from None
     lines: list[str] = []
+    chars = 0
     for para in document.paragraphs:
         text = para.text.strip()
+        chars += len(text) + 1
+        if chars > limits.max_chars:
+            raise _too_much_text(limits)
         if not text:
             lines.append("")
             continue
@@ -185,6 +275,9 @@ def _load_docx(path: Path) -> LoadedDocument:
         for row in table.rows:
             cells = [c.text.strip() for c in row.cells]
             lines.append(": ".join(c for c in cells if c))
+            chars += len(lines[-1]) + 1
+            if chars > limits.max_chars:
+                raise _too_much_text(limits)
         lines.append("")
     text = "\n".join(lines)
     if not text.strip():
@@ -194,13 +287,16 @@ def _load_docx(path: Path) -> LoadedDocument:
     return LoadedDocument(text=body, title=title, tag=_meta_tag(meta), kind="markdown")
 
 
-def load_document(path: Path) -> LoadedDocument:
-    """Read one file; DocumentError with a short reason if it is not a usable document."""
+def load_document(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument:
+    """Read one file; DocumentError with a short reason if it is not a usable document.
+
+    Runs in the parsing child (see :mod:`appliance.knowledge.parsing`); tests call it directly.
+    """
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        return _load_text(path)
+        return _load_text(path, limits)
     if suffix in PDF_SUFFIXES:
-        return _load_pdf(path)
+        return _load_pdf(path, limits)
     if suffix in DOCX_SUFFIXES:
-        return _load_docx(path)
+        return _load_docx(path, limits)
     raise DocumentError(f"unsupported file type {suffix or '(none)'} (use .md, .txt, .pdf, .docx)")
