@@ -144,7 +144,7 @@ def test_docx_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
     assert bomb.stat().st_size < 500_000
     before = rss_mb()
     with DocumentParser(ParseLimits(read=ReadLimits(max_unpacked_bytes=32 * 2**20))) as parser:
-        with pytest.raises(DocumentError, match=r"unpacks to 4[01] MB, over the 32 MB limit \(knowledge.max_unpacked_mb\)"):
+        with pytest.raises(DocumentError, match=r"its XML unpacks to 4[01] MB, over the 32 MB limit \(knowledge.max_unpacked_mb\)"):
             parser.parse(bomb)
     assert rss_mb() - before < 50
 
@@ -283,7 +283,7 @@ async def test_docx_bomb_upload_gets_the_limit_and_the_service_does_not_grow(kb_
     async with LoopWatch() as watch:
         job = await upload(client, ctx.h, "manual.docx", bomb)
     assert job["state"] == "failed"
-    assert job["message"] == "manual.docx was not added: it unpacks to 41 MB, over the 32 MB limit (knowledge.max_unpacked_mb)"
+    assert job["message"] == "manual.docx was not added: its XML unpacks to 41 MB, over the 16 MB limit (knowledge.max_unpacked_mb)"
     assert watch.max_gap < 1.0, f"the loop stalled for {watch.max_gap:.2f} s"
     assert rss_mb() - before < 200
     assert not (ctx.settings.data_path / "kb_uploads" / "manual.docx").exists()
@@ -377,3 +377,25 @@ def test_data_files_are_not_world_readable(tmp_path: Path) -> None:
     made = [p for p in (tmp_path / "data").rglob("*")]
     assert any(p.is_file() for p in made)
     assert [(str(p), oct(p.stat().st_mode & 0o777)) for p in made if p.stat().st_mode & 0o007] == []
+
+
+@pytest.mark.models
+def test_a_reindex_that_cannot_read_a_changed_file_keeps_its_indexed_version(embedder, tmp_path: Path) -> None:
+    from appliance.knowledge.qdrant_store import QdrantKnowledgeStore
+
+    store = QdrantKnowledgeStore(embedder, path=tmp_path / "qdrant")
+    try:
+        kb = tmp_path / "kb"
+        kb.mkdir()
+        (kb / "x.md").write_bytes(GOOD)
+        (kb / "y.md").write_bytes(b"# Hours\n\nThe office opens at nine.\n")
+        store.ingest(kb)
+        (kb / "x.md").write_bytes(b"\x00\x01\x02\x03" * 500)
+        report = store.ingest(kb)
+        assert report.skipped == {"x.md": "binary file, not text; the indexed version is kept"} and not report.removed
+        assert "seven years" in store.search("How long is the ZX-5 warranty?", 1)[0].text
+        (kb / "x.md").unlink()
+        assert store.ingest(kb).removed == ["x.md"]
+        assert {d["source"] for d in store.documents()} == {"y.md"}
+    finally:
+        store.close()

@@ -148,7 +148,8 @@ class LlmSettings:
 class KnowledgeSettings:
     """The knowledge base: where it comes from and how it is searched."""
 
-    #: Folder of documents ingested at provisioning (relative to the config file).
+    #: Folder of documents ingested at provisioning (relative to the config file).  It must
+    #: exist (the service stops at start otherwise; see knowledge_source); empty is fine.
     source_dir: str = "kb/sample"
     #: Empty: embedded on-disk Qdrant in the data dir. Set: a Qdrant server or cluster.
     qdrant_url: str = ""
@@ -164,8 +165,8 @@ class KnowledgeSettings:
     parse_memory_mb: int = field(default=1024, metadata=_range(256, 65536))
     #: ...characters of text one document may hold...
     max_document_chars: int = field(default=2_000_000, metadata=_range(1000, 100_000_000))
-    #: ...and what a .docx may unpack to (its zip's declared sizes, checked before unpacking).
-    max_unpacked_mb: float = field(default=32.0, metadata=_range(1, 4096))
+    #: ...and what a .docx's XML may unpack to (its zip's declared sizes, checked before unpacking).
+    max_unpacked_mb: float = field(default=16.0, metadata=_range(1, 4096))
 
 
 @dataclass

@@ -286,6 +286,9 @@ class QdrantKnowledgeStore(KnowledgeStore):
                     prepared = self._prepare(parser, path, doc_id, root, rel, doc_hash, forced, folder_tag, step)
                 except DocumentError as exc:
                     report.skipped[rel] = str(exc)
+                    if old:  # a new version that cannot be read does not take the old one with it
+                        seen.add(doc_id)
+                        report.skipped[rel] += "; the indexed version is kept"
                     continue
                 readable += 1
                 seen.add(doc_id)
