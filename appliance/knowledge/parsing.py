@@ -35,6 +35,7 @@ from typing import Any
 
 from appliance.knowledge.chunking import Chunk
 from appliance.knowledge.loaders import DEFAULT_LIMITS, DocumentError, ReadLimits
+from appliance.logs import log_event
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class DocumentParser:
         deadline = time.monotonic() + self.limits.timeout_s
         cap = 16 * self.limits.read.max_chars + (1 << 20)  # the chunks as JSON, generously
         buf = bytearray()
-        fd = proc.stdout.fileno()
+        fd = proc.stdout.fileno()  # bufsize=0: os.read sees every byte, no Python buffer between
         while b"\n" not in buf:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -184,7 +185,7 @@ class DocumentParser:
         proc = self._proc
         code = proc.wait() if proc is not None else None
         self._stop()
-        log.warning("event=kb.parser_died code=%s", code)
+        log_event(log, "kb.parser_died", level=logging.WARNING, code=code)
         if code == -signal.SIGXCPU:
             return DocumentError(f"reading it took more than {self.limits.timeout_s:g} s of CPU "
                                  "(limit: knowledge.parse_timeout_s)")

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from appliance.logs import log_event
+
 log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = (".md", ".txt", ".pdf", ".docx")
@@ -219,6 +221,7 @@ class KnowledgeJobs:
                         staged, doc_path=target, root=self.uploads, tag=tag,
                         progress=lambda f: setattr(job, "progress", min(0.95, 0.05 + 0.9 * f)))
                 except DocumentError as exc:
+                    log_event(log, "kb.upload_refused", level=logging.WARNING, file=name, reason=str(exc))
                     raise KbInputError(f"{name} was not added: {exc}") from None
                 os.replace(staged, target)  # same folder tree: atomic
             finally:
