@@ -88,20 +88,25 @@ class Engines:
     @classmethod
     def load(cls, settings: Settings) -> Engines:
         from appliance.agent import create_agent
-        from appliance.knowledge import create_knowledge_store
+        from appliance.config.errors import InputError
+        from appliance.knowledge import create_knowledge_store, knowledge_source
         from appliance.speech_in.factory import create_recognizer
         from appliance.speech_out.factory import create_synthesizer
 
         t0 = time.monotonic()
+        source = knowledge_source(settings)  # a missing folder stops the service now, with the key
         manifest = load_manifest(settings.manifest_path)
         manifest.verify_all(full=False)
         synthesizer = create_synthesizer(settings, manifest)
         store = create_knowledge_store(settings, manifest)
-        source = settings.resolve(settings.knowledge.source_dir)
-        if store.count() == 0 and source.is_dir():
+        if store.count() == 0:
             # A fresh box: ingest the configured knowledge base once, so calls can be answered.
-            report = store.ingest(source)
-            log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added), chunks=report.chunks)
+            try:
+                report = store.ingest(source)
+                log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added),
+                          chunks=report.chunks)
+            except InputError as exc:  # an empty folder: documents come from the console
+                log_event(log, "knowledge.empty", level=logging.WARNING, folder=str(source), reason=str(exc))
         agent = create_agent(settings, manifest, store)
         prompts = agent.prompts  # in the model's format, with the company's name filled in
         vocabulary = vocabulary_from_folder(source, lead=prompts.asr_prompt)

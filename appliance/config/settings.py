@@ -153,7 +153,8 @@ class LlmSettings:
 class KnowledgeSettings:
     """The knowledge base: where it comes from and how it is searched."""
 
-    #: Folder of documents ingested at provisioning (relative to the config file).
+    #: Folder of documents ingested at provisioning (relative to the config file).  It must
+    #: exist (the service stops at start otherwise; see knowledge_source); empty is fine.
     source_dir: str = "kb/sample"
     #: Empty: embedded on-disk Qdrant in the data dir. Set: a Qdrant server or cluster.
     qdrant_url: str = ""
@@ -166,6 +167,14 @@ class KnowledgeSettings:
     min_score: float = field(default=0.30, metadata=_range(0.0, 1.0))
     chunk_chars: int = field(default=800, metadata=_range(100, 8000))
     separator: str = "<<->>"
+    #: Every document is read in a child process under these limits (an upload that passes
+    #: one is refused, and the uploader told which): wall-clock and CPU seconds, memory...
+    parse_timeout_s: float = field(default=60.0, metadata=_range(1, 3600))
+    parse_memory_mb: int = field(default=1024, metadata=_range(256, 65536))
+    #: ...characters of text one document may hold...
+    max_document_chars: int = field(default=2_000_000, metadata=_range(1000, 100_000_000))
+    #: ...and what a .docx's XML may unpack to (its zip's declared sizes, checked before unpacking).
+    max_unpacked_mb: float = field(default=16.0, metadata=_range(1, 4096))
 
 
 @dataclass

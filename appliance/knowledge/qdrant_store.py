@@ -16,6 +16,11 @@ folders it was ingested from.
 
 Embedded Qdrant allows one client per folder at a time; the process that owns the store
 (the service) keeps it open, and a second one gets :class:`StoreBusyError` with one line.
+
+Documents are read and chunked in a child process (:mod:`appliance.knowledge.parsing`) and
+embedded outside the store's lock, in batches that give way to callers' queries; the lock
+is held only while a document's new points are written and its stale ones deleted, so a
+caller's search never waits for an ingest.
 """
 
 from __future__ import annotations
@@ -25,17 +30,18 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from appliance.config.errors import ApplianceError, ConfigError, InputError
 from appliance.knowledge.base import IngestReport, KnowledgeStore, Passage
-from appliance.knowledge.chunking import chunk_text
 from appliance.knowledge.embedder import SentenceEmbedder
 from appliance.knowledge.lexical import TermStats, document_vector, query_vector
+from appliance.knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError, _looks_binary, normalise_tag
+from appliance.knowledge.parsing import DocumentParser, ParseLimits
 from appliance.knowledge.rerank import Candidate, Question, rerank
-from appliance.knowledge.loaders import SUPPORTED_SUFFIXES, DocumentError, _looks_binary, load_document, normalise_tag
 from appliance.logs import log_event
 
 log = logging.getLogger(__name__)
@@ -58,6 +64,16 @@ class StoreUnavailableError(ApplianceError):
     """The Qdrant server cannot be reached."""
 
 
+@dataclass
+class PreparedDocument:
+    """A document read and embedded, not yet in the store: :meth:`QdrantKnowledgeStore.commit` swaps it in."""
+
+    doc_id: str
+    doc_hash: str
+    tag: str
+    points: list[Any]
+
+
 class QdrantKnowledgeStore(KnowledgeStore):
     """KnowledgeStore on qdrant-client; one instance per process (it holds the on-disk lock)."""
 
@@ -71,6 +87,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
         chunk_chars: int = 800,
         separator: str = "<<->>",
         min_score: float = 0.30,
+        parse_limits: ParseLimits | None = None,
     ) -> None:
         from qdrant_client import QdrantClient
 
@@ -80,7 +97,9 @@ class QdrantKnowledgeStore(KnowledgeStore):
         self.separator = separator
         #: The cosine a passage with none of the question's rare words needs to be relevant.
         self.min_score = min_score
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # held only for a read or a write, never for a whole ingest
+        self._ingest_lock = threading.Lock()  # one ingest at a time; searches never take it
+        self.parse_limits = parse_limits or ParseLimits()
         self._stats: TermStats | None = None  # document frequencies, rebuilt after writes
         self._stats_at = 0.0
         self.location = url or str(path)
@@ -203,8 +222,11 @@ class QdrantKnowledgeStore(KnowledgeStore):
 
     # -- ingest ------------------------------------------------------------------------
 
-    def _doc_hash(self, data: bytes, tag: str) -> str:
-        h = hashlib.sha256(data)
+    def _doc_hash(self, path: Path, tag: str) -> str:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                h.update(block)
         h.update(f"|tag={tag}|chunk={self.chunk_chars}|sep={self.separator}|model={self.embedder.model_id}"
                  f"|index={INDEX_VERSION}".encode())
         return h.hexdigest()
@@ -220,11 +242,23 @@ class QdrantKnowledgeStore(KnowledgeStore):
                 files.append(p)
         return files
 
-    def ingest(self, folder: Path, tag: str | None = None) -> IngestReport:
+    def _parser(self) -> DocumentParser:
+        return DocumentParser(self.parse_limits, chunk_chars=self.chunk_chars, separator=self.separator)
+
+    def ingest(
+        self,
+        folder: Path,
+        tag: str | None = None,
+        *,
+        file_tags: Mapping[str, str] | None = None,
+        progress: Callable[[float], None] | None = None,
+    ) -> IngestReport:
         """Ingest every supported document under folder.
 
-        The tag (group) of a document is ``tag`` when given, else its front matter's
-        ``tag:``, else the name of its top-level sub-folder, else "general".
+        The tag (group) of a document is ``file_tags[its path relative to folder]`` or ``tag``
+        when given, else its front matter's ``tag:``, else the name of its top-level
+        sub-folder, else "general".  ``progress`` is told the fraction done (files, and
+        batches within a file) from this thread, outside every lock.
         """
         folder = Path(folder).expanduser()
         if not folder.exists():
@@ -235,16 +269,17 @@ class QdrantKnowledgeStore(KnowledgeStore):
         files = self._files(folder)
         if not files:
             raise InputError(f"knowledge folder {folder} is empty (put .md, .txt, .pdf or .docx files in it)")
-        forced = normalise_tag(tag) if tag else ""
         report = IngestReport()
         root = str(folder)
         t0 = time.monotonic()
-        with self._lock:
-            existing = self._documents()
+        with self._ingest_lock, self._parser() as parser:
+            with self._lock:
+                existing = self._documents()
             seen: set[str] = set()
             readable = 0
-            for path in files:
+            for n, path in enumerate(files):
                 rel = str(path.relative_to(folder))
+                step = (lambda f, n=n: progress((n + f) / len(files))) if progress else None  # type: ignore[misc]
                 if path.suffix.lower() not in SUPPORTED_SUFFIXES:
                     try:
                         head = path.open("rb").read(4096)
@@ -253,17 +288,17 @@ class QdrantKnowledgeStore(KnowledgeStore):
                     kind = "binary file" if _looks_binary(head) else "unsupported file type"
                     report.skipped[rel] = f"{kind} {path.suffix or '(no extension)'} (use .md, .txt, .pdf, .docx)"
                     continue
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    report.skipped[rel] = f"cannot read: {exc.strerror}"
-                    continue
                 doc_id = str(path)
                 sub = path.relative_to(folder).parts
                 folder_tag = normalise_tag(sub[0]) if len(sub) > 1 else ""
+                forced = normalise_tag((file_tags or {}).get(rel) or tag or "")
                 # The tag decides the hash, but the front matter is only known after reading:
                 # hash with the forced/folder tag, and let the front matter override inside.
-                doc_hash = self._doc_hash(data, forced or folder_tag)
+                try:
+                    doc_hash = self._doc_hash(path, forced or folder_tag)
+                except OSError as exc:
+                    report.skipped[rel] = f"cannot read: {exc.strerror}"
+                    continue
                 old = existing.get(doc_id)
                 if old and old.get("doc_hash") == doc_hash:
                     seen.add(doc_id)
@@ -271,28 +306,28 @@ class QdrantKnowledgeStore(KnowledgeStore):
                     report.unchanged.append(rel)
                     continue
                 try:
-                    doc = load_document(path)
+                    prepared = self._prepare(parser, path, doc_id, root, rel, doc_hash, forced, folder_tag, step)
                 except DocumentError as exc:
                     report.skipped[rel] = str(exc)
-                    continue
-                chunks = chunk_text(doc.text, kind=doc.kind, chunk_chars=self.chunk_chars, separator=self.separator)
-                if not chunks:
-                    report.skipped[rel] = "no text"
+                    if old:  # a new version that cannot be read does not take the old one with it
+                        seen.add(doc_id)
+                        report.skipped[rel] += "; the indexed version is kept"
                     continue
                 readable += 1
                 seen.add(doc_id)
-                doc_tag = forced or doc.tag or folder_tag or DEFAULT_TAG
-                title = doc.title or path.stem.replace("_", " ").replace("-", " ")
-                self._store_doc(doc_id, root, rel, doc_hash, doc_tag, title, chunks)
-                report.chunks += len(chunks)
+                self.commit(prepared)
+                report.chunks += len(prepared.points)
                 (report.updated if old else report.added).append(rel)
+                if step:
+                    step(1.0)
             if readable == 0:
                 reasons = "; ".join(f"{k}: {v}" for k, v in list(report.skipped.items())[:5])
                 raise InputError(f"no readable documents in {folder} ({reasons})")
-            for doc_id, info in existing.items():
-                if info.get("root") == root and doc_id not in seen:
-                    self._delete_doc(doc_id)
-                    report.removed.append(info.get("source", doc_id))
+            with self._lock:
+                for doc_id, info in existing.items():
+                    if info.get("root") == root and doc_id not in seen:
+                        self._delete_doc(doc_id)
+                        report.removed.append(info.get("source", doc_id))
         log_event(
             log,
             "kb.ingested",
@@ -314,21 +349,55 @@ class QdrantKnowledgeStore(KnowledgeStore):
             return title
         return heading if heading.lower().startswith(title.lower()) else f"{title} > {heading}"
 
-    def _store_doc(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str, chunks: list) -> None:
-        points = self._points(doc_id, root, source, doc_hash, tag, title, chunks)
-        self._delete_doc(doc_id)
-        self.client.upsert(self.collection, points=points)
+    def prepare_file(
+        self, path: Path, *, doc_path: Path, root: Path, tag: str = "", progress: Callable[[float], None] | None = None
+    ) -> PreparedDocument:
+        """Read (in the parsing child) and embed ``path`` as the document ``doc_path`` of folder
+        ``root``, without touching the store; DocumentError if it cannot be used.  An upload
+        is prepared from its staging copy, then its file and its points replace the old ones."""
+        root = Path(root).resolve()
+        doc_path = Path(doc_path)
+        rel = str(doc_path.relative_to(root))
+        forced = normalise_tag(tag or "")
+        sub = doc_path.relative_to(root).parts
+        folder_tag = normalise_tag(sub[0]) if len(sub) > 1 else ""
+        try:
+            doc_hash = self._doc_hash(Path(path), forced or folder_tag)
+        except OSError as exc:
+            raise DocumentError(f"cannot read: {exc.strerror}") from None
+        with self._parser() as parser:
+            return self._prepare(parser, Path(path), str(doc_path), str(root), rel, doc_hash, forced, folder_tag,
+                                 progress)
 
-    def _points(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str,
-                chunks: list) -> list[Any]:
-        """The document's points: each chunk's embedding and BM25 terms, and its payload."""
+    def _prepare(self, parser: DocumentParser, path: Path, doc_id: str, root: str, rel: str, doc_hash: str,
+                 forced: str, folder_tag: str, progress: Callable[[float], None] | None) -> PreparedDocument:
+        doc = parser.parse(path)
+        if not doc.chunks:
+            raise DocumentError("no text")
+        doc_tag = forced or normalise_tag(doc.tag) or folder_tag or DEFAULT_TAG
+        title = doc.title or Path(rel).stem.replace("_", " ").replace("-", " ")
+        points = self._points(doc_id, root, rel, doc_hash, doc_tag, title, doc.chunks, progress)
+        return PreparedDocument(doc_id, doc_hash, doc_tag, points)
+
+    def commit(self, prepared: PreparedDocument) -> None:
+        """Swap a prepared document's points in for its old ones: the only step under the lock."""
+        self._swap(prepared.doc_id, prepared.doc_hash, prepared.points)
+
+    def _points(self, doc_id: str, root: str, source: str, doc_hash: str, tag: str, title: str, chunks: list,
+                progress: Callable[[float], None] | None = None) -> list[Any]:
+        """The document's points, embedded here, outside the lock, a batch at a time: between
+        batches the embedder serves any caller's query first."""
         from qdrant_client import models
 
         # Title and heading path go with every chunk into both vectors: "Specifications"
         # alone does not say which product it is about.
         headings = [self._context(title, c.heading) for c in chunks]
         texts = [f"{h}\n{c.text}" for h, c in zip(headings, chunks)]
-        vectors = self.embedder.embed(texts)
+        vectors: list[list[float]] = []
+        for i in range(0, len(texts), 16):
+            vectors += self.embedder.embed(texts[i : i + 16], background=True)
+            if progress:
+                progress(0.99 * len(vectors) / len(texts))
         points = []
         for i, (c, heading, text, vec) in enumerate(zip(chunks, headings, texts, vectors)):
             sparse = document_vector(text)
@@ -351,6 +420,21 @@ class QdrantKnowledgeStore(KnowledgeStore):
                 )
             )
         return points
+
+    def _swap(self, doc_id: str, doc_hash: str, points: list[Any]) -> None:
+        """New points first (same ids as the old ones where they overlap), then the old
+        version's leftovers: at no moment is the document missing from a search."""
+        from qdrant_client import models
+
+        with self._lock:
+            self.client.upsert(self.collection, points=points)
+            self.client.delete(
+                self.collection,
+                points_selector=models.FilterSelector(filter=models.Filter(
+                    must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))],
+                    must_not=[models.FieldCondition(key="doc_hash", match=models.MatchValue(value=doc_hash))],
+                )),
+            )
 
     def _forget_stats(self) -> None:
         self._stats = None
