@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from appliance.config.errors import ApplianceError
@@ -22,6 +23,7 @@ COMMAND_MODULES = [
     "appliance.web.cli",
     "appliance.cli.bench_cmd",
     "appliance.cli.soak_cmd",
+    "appliance.cli.eval_cmd",
     "appliance.cli.demo_cmd",
 ]
 
@@ -35,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Files the appliance writes (uploads, call records, recordings, the store) are the
+#: service's data: group-readable at most, never world-readable (0640 files, 0750 folders).
+UMASK = 0o027
+
+
 def main(argv: list[str] | None = None) -> int:
+    os.umask(UMASK)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
