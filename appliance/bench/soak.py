@@ -271,7 +271,7 @@ class Soak:
         ``event=ari.connected`` line does.
         """
         assert self.svc is not None
-        offset = self.svc.log_size()
+        offset, t = self.svc.log_size(), time.monotonic()
         await self.svc.start(timeout)
         deadline = time.monotonic() + timeout
         while "event=ari.connected" not in self.svc.log_slice(offset):
@@ -282,7 +282,7 @@ class Soak:
         assert pid is not None
         self.lives.append(ServiceLife(pid, self.now(), proc_figures(pid), self.ended,
                                       metrics_start=await fetch_metrics(self.web_url)))
-        self.progress(f"soak: service up (pid {pid}, {self.svc.started_s:.0f} s to start)")
+        self.progress(f"soak: service up (pid {pid}, {time.monotonic() - t:.0f} s to start)")
 
     def close_life(self) -> None:
         if self.lives and not self.lives[-1].end:
