@@ -44,7 +44,6 @@ from appliance.knowledge.vocabulary import product_codes
 from appliance.logs import log_event
 from appliance.web import metrics
 from appliance.speech_in.base import EventTee, Transcript, VadEvent
-from appliance.speech_in.turn import EndOfTurnDetector
 from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
 from appliance.telephony.stasis_app import CallLeg
 
@@ -61,12 +60,8 @@ OPENING_GAP_FRAMES = 3
 #: How long a caller dictating a number may pause between digit groups, past the full
 #: end-of-turn silence (``vad.end_silence_ms``) that ends each dictated stretch.
 CONTACT_PAUSE_S = 1.0
-#: The turn model's threshold while a number is dictated: a probability never reached, so
-#: only the full silence ends the turn.  The short pauses between digit groups would
-#: otherwise cut the number into ~1 s clips that Whisper hears badly (a group dropped, or
-#: one group's last digit heard again at the start of the next); over the whole number at
-#: once it has the context ("My number is 0176 248-3915.").
-DICTATION_TURN_THRESHOLD = 1.01
+#: How often the watchdog looks at the call (reprompts, the call's time limit).
+WATCHDOG_TICK_S = 0.25
 
 
 class State(enum.Enum):
@@ -144,8 +139,6 @@ class ConversationSession:
         # transcript covers exactly the turn the detector ended); we read its events too.
         self.vad = EventTee(engines.new_vad())
         self.asr = engines.new_recognizer(vad=self.vad)
-        #: The turn model's own threshold, kept while a number is dictated (see _dictation).
-        self._turn_threshold: float | None = None
         self._asr_segments_itself = getattr(self.asr, "vad", None) is self.vad
         self._listen_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{self.call_id}")
         self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue()
@@ -228,17 +221,23 @@ class ConversationSession:
             # The clean-up runs to its end even if we are cancelled again meanwhile (the
             # Stasis app cancels a handler that outlives its call): a record left half
             # written would stay "in progress" for good.
-            stopping = self.loop.create_task(self._stop_tasks(), name=f"stop-{self.call_id}")
+            stopping = self.loop.create_task(self._wind_down(), name=f"stop-{self.call_id}")
             cancelled = False
             while not stopping.done():
                 try:
                     await asyncio.shield(stopping)
                 except asyncio.CancelledError:
                     cancelled = True
-            self._listen_exec.shutdown(wait=False, cancel_futures=True)
-            self._finish_record()
             if cancelled:
                 raise asyncio.CancelledError
+
+    async def _wind_down(self) -> None:
+        """Every task stopped, then the call recorded (its WAVs written off the loop)."""
+        try:
+            await self._stop_tasks()
+        finally:
+            self._listen_exec.shutdown(wait=False, cancel_futures=True)
+            await self._finish_record()
 
     async def _stop_tasks(self) -> None:
         """Cancel every task of this call and wait for each to finish its clean-up.
@@ -257,7 +256,7 @@ class ConversationSession:
                 log_event(log, "session.tasks_stuck", level=logging.ERROR, call_id=self.call_id,
                           tasks=sorted(t.get_name() for t in pending))
 
-    def _finish_record(self) -> None:
+    async def _finish_record(self) -> None:
         reason = self.leg.end_reason
         if self.leg.transferred_to:
             self.outcome = "transferred"
@@ -265,7 +264,11 @@ class ConversationSession:
             self.outcome = "abandoned"
         recordings = ("", "")
         if self.settings.call.record_audio:
-            recordings = self._write_recordings()
+            try:  # seconds of numpy and disk work: never on the loop that paces every call's RTP
+                recordings = await self.loop.run_in_executor(self.engines.workers, self._write_recordings)
+            except Exception as exc:  # noqa: BLE001 - a lost recording must not lose the record
+                log_event(log, "session.recording_failed", level=logging.ERROR, call_id=self.call_id,
+                          error=f"{type(exc).__name__}: {exc}")
         if self.records:
             self.records.end_call(self.call_id, self.outcome, reason, recordings)
         metrics.call_ended(self.outcome)
@@ -318,13 +321,13 @@ class ConversationSession:
             while not self._frames.empty():
                 frames.append(self._frames.get_nowait())
             pcm = np.concatenate([f.pcm for f in frames])
-            self.asr.early_transcripts = self._may_answer_early()  # type: ignore[attr-defined]
-            self._dictation(self._lead is not None and self._lead.step == "contact")
+            self.asr.early_transcripts = self._may_answer_early()
+            # While the caller dictates a number, only the full silence ends their turn.
+            self.vad.set_dictation(self._lead is not None and self._lead.step == "contact")
             try:
                 events, transcripts = await self.loop.run_in_executor(self._listen_exec, self._process, pcm)
             except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call
-                log.exception("event=session.asr_failed call_id=%s", self.call_id)
-                await self._failure("asr_error", str(exc))
+                await self._recover("asr_error", exc)
                 continue
             for event in events:
                 self._on_vad(event)
@@ -338,19 +341,7 @@ class ConversationSession:
                     else:
                         self._on_tentative(transcript)
                 except Exception as exc:  # noqa: BLE001 - a failed turn (TTS, transfer) costs the turn, not the call
-                    log.exception("event=session.turn_failed call_id=%s", self.call_id)
-                    self._ending = False  # a transfer that failed leaves the call with us
-                    await self._failure("turn_error", f"{type(exc).__name__}: {exc}")
-
-    def _dictation(self, on: bool) -> None:
-        """While the caller dictates a number, only the full silence ends their turn."""
-        detector = getattr(self.vad, "inner", None)
-        if not isinstance(detector, EndOfTurnDetector):
-            return  # plain silence endpointing: nothing to switch
-        if on and self._turn_threshold is None:
-            self._turn_threshold, detector.threshold = detector.threshold, DICTATION_TURN_THRESHOLD
-        elif not on and self._turn_threshold is not None:
-            detector.threshold, self._turn_threshold = self._turn_threshold, None
+                    await self._recover("turn_error", exc)
 
     def _on_vad(self, event: VadEvent) -> None:
         at = (self._stream_t0 or self.loop.time()) + event.at_s
@@ -390,7 +381,7 @@ class ConversationSession:
         heard_until = (self._stream_t0 or self.loop.time()) + self.vad.time_s
         # Still voiced and loud *now*: the VAD stays "in speech" through its end-of-turn
         # hangover, so time since onset alone would let a finished "uh-huh" interrupt.
-        voiced_now = getattr(self.vad, "last_prob", 1.0) >= self.settings.vad.threshold
+        voiced_now = self.vad.last_prob >= self.settings.vad.threshold
         loud_now = bool(self._recent_rms) and float(np.mean(list(self._recent_rms)[-5:])) >= BARGE_IN_MIN_RMS
         if voiced_now and loud_now and heard_until - start >= self.settings.call.barge_in_min_speech_ms / 1000:
             self._barge_candidate = None
@@ -552,8 +543,16 @@ class ConversationSession:
     async def _reply_inner(self, question: str, clock: TurnClock, cancel: threading.Event,
                            held: HeldReply | None) -> None:
         sentences: queue.Queue[str | None] = queue.Queue()
-        answer = await self.loop.run_in_executor(self.engines.workers, self.engines.agent.answer, question,
-                                                 tuple(self.history[-self.settings.agent.history_turns:]))
+        setup = self.loop.run_in_executor(self.engines.workers, self.engines.agent.answer, question,
+                                          tuple(self.history[-self.settings.agent.history_turns:]))
+        try:
+            answer = await asyncio.shield(setup)  # a cancel here must not lose the answer being made
+        except asyncio.CancelledError:
+            # Hung up (or stopped) while the answer was being set up: the stream it returns
+            # must free its model slot at once rather than wait to be read.
+            cancel.set()
+            setup.add_done_callback(_abandon_answer)
+            raise
         self._answer = answer
         if cancel.is_set():
             answer.cancel.set()  # cancelled while the answer was being set up: free its model slot now
@@ -681,7 +680,10 @@ class ConversationSession:
         await asyncio.sleep(self.settings.call.max_dead_air_s)
         if clock.first_audio_chunk is None and not cancel.is_set():
             self._event("hold_on")
-            self._play(self.engines.phrase_audio(self.engines.phrases.hold_on), cancel)
+            pcm = await self.loop.run_in_executor(self.engines.workers, self.engines.phrase_audio,
+                                                  self.engines.phrases.hold_on)
+            if clock.first_audio_chunk is None:
+                self._play(pcm, cancel)
 
     def _record_turn(self, kind: str, caller_text: str, agent_text: str, clock: TurnClock | None,
                      answer: AnswerStream | None = None, interrupted: bool = False) -> None:
@@ -789,11 +791,17 @@ class ConversationSession:
         self._ending = True
         self._cancel_reply("transfer")
         self._event("transfer", reason=reason)
-        await self._say(self.engines.phrases.transfer, kind="transfer", caller_text=caller_text)
-        self._set_state(State.TRANSFERRING)
+        try:
+            await self._say(self.engines.phrases.transfer, kind="transfer", caller_text=caller_text)
+            self._set_state(State.TRANSFERRING)
+            d = self.settings.dialplan
+            await self.leg.transfer(d.operator_context, d.operator_extension, d.operator_priority)
+        except Exception:
+            self._ending = False  # the caller is still with us
+            if not self.call_over:
+                self._set_state(State.LISTENING)
+            raise
         self.outcome = "transferred"
-        d = self.settings.dialplan
-        await self.leg.transfer(d.operator_context, d.operator_extension, d.operator_priority)
 
     async def _end_call(self, reason: str) -> None:
         self._ending = True
@@ -810,40 +818,66 @@ class ConversationSession:
         else:
             await self._say(self.engines.phrases.apology, kind="fallback")
 
+    async def _recover(self, kind: str, exc: Exception) -> None:
+        """A part of the call failed: the caller hears the apology (the operator after two in
+        a row), never silence.  If even that fails, the call is ended rather than left mute."""
+        log.error("event=session.%s call_id=%s", kind, self.call_id, exc_info=exc)
+        self._ending = False  # a transfer that failed leaves the call with us
+        if self.call_over:
+            return
+        try:
+            await self._failure(kind, f"{type(exc).__name__}: {exc}")
+        except Exception as again:  # noqa: BLE001 - nothing can be said: end the call, do not go mute
+            log_event(log, "session.recovery_failed", level=logging.ERROR, call_id=self.call_id,
+                      error=f"{type(again).__name__}: {again}")
+            self.outcome = "error"
+            await self._end_call("error")
+
     async def _dtmf_loop(self) -> None:
         while True:
             digit = await self.leg.dtmf.get()
             self._event("dtmf", digit=digit)
             if digit == "0":
                 self.leg.rtp.clear()
-                await self._transfer("dtmf_0", "DTMF 0")
+                self._cancel_reply("dtmf_0")
+                try:
+                    await self._transfer("dtmf_0", "DTMF 0")
+                except Exception as exc:  # noqa: BLE001 - costs the request, not the call
+                    await self._recover("dtmf_error", exc)
 
     async def _watchdog(self) -> None:
         """Reprompt after silence, hang up after too many, and enforce the call's length."""
-        cfg = self.settings.call
         while True:
-            await asyncio.sleep(0.25)
-            now = self.loop.time()
-            if self._ending:
-                continue
-            if now - self._started > cfg.max_call_s:
-                self._cancel_reply("time_limit")
-                self.leg.rtp.clear()
-                await self._say(self.engines.phrases.time_limit, kind="farewell")
-                await self._end_call("time_limit")
-                continue
-            quiet = (self.state is State.LISTENING and not self._in_speech and not self._speaking()
-                     and now - self._last_activity > cfg.reprompt_after_s)
-            if not quiet:
-                continue
-            self._reprompts += 1
-            if self._reprompts > cfg.max_reprompts:
-                self.outcome = "abandoned"
-                await self._say(self.engines.phrases.goodbye_silence, kind="farewell")
-                await self._end_call("silence")
-            else:
-                self._event("reprompt", count=self._reprompts)
-                await self._say(self.engines.phrases.reprompt, kind="reprompt")
+            await asyncio.sleep(WATCHDOG_TICK_S)
+            try:
+                await self._watch()
+            except Exception as exc:  # noqa: BLE001 - a failed reprompt costs it, not the call
+                await self._recover("watchdog_error", exc)
+
+    async def _watch(self) -> None:
+        """One look: past the call's time limit say goodbye; after silence reprompt or leave."""
+        cfg = self.settings.call
+        now = self.loop.time()
+        if self._ending:
+            return
+        if now - self._started > cfg.max_call_s:
+            self._cancel_reply("time_limit")
+            self.leg.rtp.clear()
+            await self._say(self.engines.phrases.time_limit, kind="farewell")
+            await self._end_call("time_limit")
+            return
+        quiet = (self.state is State.LISTENING and not self._in_speech and not self._speaking()
+                 and now - self._last_activity > cfg.reprompt_after_s)
+        if not quiet:
+            return
+        self._reprompts += 1
+        if self._reprompts > cfg.max_reprompts:
+            self.outcome = "abandoned"
+            await self._say(self.engines.phrases.goodbye_silence, kind="farewell")
+            await self._end_call("silence")
+        else:
+            self._event("reprompt", count=self._reprompts)
+            await self._say(self.engines.phrases.reprompt, kind="reprompt")
 
 
 def _words(text: str) -> list[str]:
@@ -860,6 +894,17 @@ def _plain_question(text: str) -> bool:
 def _quiet(chunk: np.ndarray) -> bool:
     """Below -50 dBFS: silence, not speech."""
     return float(np.sqrt(np.mean(chunk.astype(np.float32) ** 2))) < LEAD_IN_RMS
+
+
+def _abandon_answer(setup: asyncio.Future[AnswerStream]) -> None:
+    """An answer nobody will read: cancel it and release what it holds."""
+    if setup.cancelled() or setup.exception() is not None:
+        return
+    answer = setup.result()
+    answer.cancel.set()
+    close = getattr(answer.sentences, "close", None)
+    if close is not None:
+        close()
 
 
 def _ms(seconds: float | None) -> float | None:

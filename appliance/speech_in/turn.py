@@ -140,6 +140,10 @@ class SmartTurn:
 # --- the detector ------------------------------------------------------------------------------
 
 
+#: The turn model's threshold while a number is dictated: a probability never reached.
+DICTATION_TURN_THRESHOLD = 1.01
+
+
 class EndOfTurnDetector(VoiceActivityDetector):
     """A VAD whose ``speech_end`` waits for the turn model (or for the longer silence).
 
@@ -159,6 +163,8 @@ class EndOfTurnDetector(VoiceActivityDetector):
         self.vad = vad
         self.model = model
         self.threshold = threshold
+        #: The model's own threshold, kept while a number is dictated (see set_dictation).
+        self._threshold_before_dictation: float | None = None
         self.max_silence_s = max_silence_ms / 1000
         self.recheck_s = recheck_ms / 1000 if recheck_ms else None
         self.pause_s = pause_ms / 1000
@@ -183,9 +189,20 @@ class EndOfTurnDetector(VoiceActivityDetector):
     def time_s(self) -> float:
         return self.vad.time_s
 
-    @property
+    @property  # type: ignore[override]
     def last_prob(self) -> float:
         return self.vad.last_prob
+
+    def set_dictation(self, on: bool) -> None:
+        """While a number is dictated the model's threshold is one never reached, so only
+        the full silence ends the turn: the short pauses between digit groups would otherwise
+        cut the number into ~1 s clips that Whisper hears badly (a group dropped, or one
+        group's last digit heard again at the start of the next); over the whole number at
+        once it has the context ("My number is 0176 248-3915.")."""
+        if on and self._threshold_before_dictation is None:
+            self._threshold_before_dictation, self.threshold = self.threshold, DICTATION_TURN_THRESHOLD
+        elif not on and self._threshold_before_dictation is not None:
+            self.threshold, self._threshold_before_dictation = self._threshold_before_dictation, None
 
     def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
         x = np.asarray(pcm_8k, dtype=np.int16)

@@ -1,0 +1,253 @@
+"""The call session's turn-taking and failure paths, through the harness (no phone line).
+
+Each test plays a call on a fake line whose clock runs ten times as fast, with a scripted
+caller, agent and voice, and checks what the caller heard and what the call stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from tests.session_harness import LOUD, PHRASES, Call, Scripted, patch_fast
+
+
+@pytest.fixture
+def call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Call:
+    patch_fast(monkeypatch)
+    return Call(tmp_path)
+
+
+async def test_a_question_is_answered_and_the_turn_stored(call: Call) -> None:
+    await call.start()
+    call.agent.script["What does the T100 cost?"] = Scripted(["It costs 100 euros.", "Shipping is free."])
+    await call.say("What does the T100 cost?")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard() == [PHRASES.greeting, "It costs 100 euros.", "Shipping is free."]
+    answers = [t for t in stored["turns"] if t["kind"] == "answer"]
+    assert [(t["caller_text"], t["agent_text"], t["interrupted"]) for t in answers] == [
+        ("What does the T100 cost?", "It costs 100 euros. Shipping is free.", 0)]
+    assert stored["outcome"] == "answered"
+
+
+# -- 1: a failure anywhere costs a turn, never the call ---------------------------------------
+
+async def _take_down_name(call: Call) -> None:
+    await call.say("I would like a quote")
+    await call.listening()
+    await call.say("My name is Anna Berg")
+    await call.listening()
+
+
+async def test_a_read_back_that_fails_gets_the_apology_and_the_call_goes_on(call: Call) -> None:
+    await call.start()
+    await _take_down_name(call)
+    call.synth.fail_on.add("We will contact you at")  # the read-back's synthesis fails
+    await call.say("anna at example dot com")
+    await call.listening()
+    call.synth.fail_on.clear()
+    await call.say("anna at example dot com")  # said again after the apology
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[-2:] == [PHRASES.apology,
+                                 "Thank you, Anna Berg. We will contact you at anna at example dot com. Is that correct?"]
+    assert any(e["kind"] == "turn_error" for e in stored["events"])
+
+
+async def test_a_transfer_that_asterisk_refuses_leaves_the_caller_with_us(call: Call) -> None:
+    await call.start()
+    call.ari.fail_transfer = True
+    await call.say("Can I speak to an operator please")
+    await call.listening()
+    await call.say("What is the T100?")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[-3:] == [PHRASES.transfer, PHRASES.apology, "Answer to What is the T100?"]
+    assert stored["outcome"] != "transferred"
+
+
+async def test_dtmf_0_whose_transfer_fails_is_not_silence(call: Call) -> None:
+    await call.start()
+    call.ari.fail_transfer = True
+    call.leg.dtmf.put_nowait("0")
+    await call.until(lambda: PHRASES.apology in call.heard())
+    await call.listening()
+    await call.say("What is the T100?")
+    await call.listening()
+    await call.finish()
+    assert call.heard()[-3:] == [PHRASES.transfer, PHRASES.apology, "Answer to What is the T100?"]
+
+
+async def test_dtmf_0_transfers_to_the_operator(call: Call) -> None:
+    await call.start()
+    call.leg.dtmf.put_nowait("0")
+    await call.until(lambda: call.leg.ended.is_set())
+    stored = await call.finish()
+    assert call.ari.transfers == [(call.settings.dialplan.operator_context, call.settings.dialplan.operator_extension,
+                                   call.settings.dialplan.operator_priority)]
+    assert call.heard()[-1] == PHRASES.transfer
+    assert stored["outcome"] == "transferred"
+
+
+async def test_a_watchdog_failure_gets_the_apology_then_the_operator(call: Call) -> None:
+    await call.start()
+    call.synth.fail_on.add(PHRASES.reprompt)  # every reprompt fails to synthesise
+    await call.until(lambda: call.leg.ended.is_set(), timeout=5)
+    stored = await call.finish()
+    assert call.heard()[-2:] == [PHRASES.apology, PHRASES.transfer]
+    assert call.ari.transfers and stored["outcome"] == "transferred"
+
+
+async def test_an_answer_that_fails_midway_gets_the_apology(call: Call) -> None:
+    await call.start()
+    call.agent.script["Tell me about the T100"] = Scripted(["The T100 is a scale.", "never said"], fail_after=1)
+    await call.say("Tell me about the T100")
+    await call.until(lambda: PHRASES.apology in call.heard())
+    await call.listening()
+    await call.finish()
+    assert call.heard()[1:] == ["The T100 is a scale.", PHRASES.apology]
+
+
+async def test_a_recogniser_failure_gets_the_apology(call: Call) -> None:
+    await call.start()
+    call.engines.recognizer.fail_next = True
+    await call.step("speech_start")
+    await call.until(lambda: PHRASES.apology in call.heard())
+    await call.listening()
+    await call.say("What is the T100?")
+    await call.listening()
+    await call.finish()
+    assert call.heard()[1:] == [PHRASES.apology, "Answer to What is the T100?"]
+
+
+# -- 2: nothing of a call outlives its hang-up -------------------------------------------------
+
+async def test_hang_up_while_a_number_is_dictated_says_and_stores_nothing_more(call: Call) -> None:
+    await call.start()
+    await _take_down_name(call)
+    await call.say("my number is 0176 248")  # digits: held for the next group
+    await call.hang_up()
+    await asyncio.sleep(0.3)  # past the contact pause
+    stored = await call.finish()
+    assert not any("We will contact you" in t for t in call.synth.codes)
+    assert all(t["at"] <= stored["ended_at"] for t in stored["turns"])
+    assert [t["caller_text"] for t in stored["turns"] if t["kind"] == "lead"][-1] == "My name is Anna Berg"
+
+
+async def test_a_dictated_number_in_groups_is_read_back_whole(call: Call) -> None:
+    await call.start()
+    await _take_down_name(call)
+    await call.say("my number is 0176")
+    assert call.vad.dictation  # only the full silence ends a turn meanwhile
+    await call.say("248 3915")
+    await call.until(lambda: any("We will contact you" in t for t in call.heard()))
+    await call.listening()
+    await call.say("yes")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[-2].endswith("0 1 7, 6 2 4, 8 3 9, 1 5. Is that correct?")
+    assert call.heard()[-1] == PHRASES.lead_done
+    assert [(lead["name"], lead["contact"]) for lead in stored["leads"]] == [("Anna Berg", "01762483915")]
+    assert not call.vad.dictation
+
+
+# -- 3: a reply cancelled while the answer is set up stops generating --------------------------
+
+async def _barge_in(call: Call) -> None:
+    for _ in range(6):
+        await call.step(level=LOUD)
+    await call.step("speech_start", level=LOUD)
+    for _ in range(4):
+        await call.step(level=LOUD)
+
+
+async def test_a_barge_in_while_the_answer_is_set_up_cancels_that_answer(call: Call) -> None:
+    await call.start()
+    release = asyncio.Event()
+    import threading
+    gate = threading.Event()
+    call.agent.script["First question"] = Scripted(["First answer."], release=gate)
+    await call.say("First question")
+    await call.until(lambda: call.agent.in_answer.is_set())
+    await _barge_in(call)
+    gate.set()
+    await call.until(lambda: len(call.agent.streams) == 1)
+    await call.step("speech_end", final="Second question", level=LOUD)
+    await call.listening()
+    await call.finish()
+    assert call.agent.streams[0].cancel.is_set()
+    assert "First answer." not in call.heard()
+    assert call.heard()[-1] == "Answer to Second question"
+    del release
+
+
+async def test_a_hang_up_while_the_answer_is_set_up_cancels_that_answer(call: Call) -> None:
+    import threading
+    gate = threading.Event()
+    await call.start()
+    call.agent.script["A question"] = Scripted(["An answer."], release=gate)
+    await call.say("A question")
+    await call.until(lambda: call.agent.in_answer.is_set())
+    await call.hang_up()
+    gate.set()
+    await call.until(lambda: len(call.agent.streams) == 1)
+    await call.until(lambda: call.agent.streams[0].cancel.is_set())
+    await call.finish()
+    assert "An answer." not in call.heard()
+
+
+# -- 4: no blocking work on the event loop -----------------------------------------------------
+
+async def test_phrases_and_recordings_are_made_off_the_event_loop(call: Call, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from appliance.telephony import sip_caller
+
+    loop_thread = threading.get_ident()
+    threads: list[tuple[str, int]] = []
+    cached = call.synth.cached
+    monkeypatch.setattr(call.synth, "cached", lambda text: threads.append(("phrase", threading.get_ident())) or cached(text))
+    write_wav = sip_caller.write_wav
+    monkeypatch.setattr(sip_caller, "write_wav",
+                        lambda *a, **k: threads.append(("wav", threading.get_ident())) or write_wav(*a, **k))
+    call.settings.call.record_audio = True
+    call.agent.script["Slow question"] = Scripted(["A slow answer."], delay_s=0.4)  # past max_dead_air_s
+    await call.start()
+    await call.say("Slow question")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[1:] == [PHRASES.hold_on, "A slow answer."]
+    assert {kind for kind, _ in threads} == {"phrase", "wav"}
+    assert [kind for kind, thread in threads if thread == loop_thread] == []
+    assert Path(stored["recording_agent"]).stat().st_size > 44
+
+
+# -- 6: failed record writes are logged and counted, and the call goes on -----------------------
+
+async def test_failed_record_writes_are_counted_and_the_call_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    import sqlite3
+
+    from appliance.call.records import CallRecords
+
+    patch_fast(monkeypatch)
+    records = CallRecords(tmp_path / "calls.sqlite3")
+    records.flush()
+    conn = sqlite3.connect(tmp_path / "calls.sqlite3")
+    conn.execute("DROP TABLE turns")
+    conn.commit()
+    conn.close()
+    call = Call(tmp_path, records=records)
+    await call.start()
+    await call.say("What is the T100?")
+    await call.listening()
+    records.flush()
+    failed = records.failed_writes
+    await call.hang_up()
+    records.close()
+    assert call.heard()[-1] == "Answer to What is the T100?"
+    assert failed >= 2  # the greeting's and the answer's turns
+    assert "records.write_failed" in caplog.text
