@@ -72,6 +72,12 @@ class FakeLine:
         self._talkspurt = 0
         self._marker_pending = True
         self._pacer: asyncio.Task[None] | None = None
+        self._queued_total = 0
+        self._taken_total = 0
+        self._sent_callbacks: deque[tuple[int, Callable[[float], None]]] = deque()
+
+    def on_frame_sent(self, callback: Callable[[float], None]) -> None:
+        self._sent_callbacks.append((self._queued_total, callback))
 
     def start(self) -> None:
         self._pacer = asyncio.get_running_loop().create_task(self._pace())
@@ -94,11 +100,15 @@ class FakeLine:
         if pcm.size % FRAME_SAMPLES:
             pcm = np.concatenate([pcm, np.zeros(FRAME_SAMPLES - pcm.size % FRAME_SAMPLES, dtype=np.int16)])
         self._queue.extend(pcm.reshape(-1, FRAME_SAMPLES))
+        self._queued_total += pcm.size // FRAME_SAMPLES
         self._idle.clear()
 
     def clear(self) -> int:
         dropped = len(self._queue)
         self._queue.clear()
+        self._taken_total += dropped
+        while self._sent_callbacks and self._sent_callbacks[0][0] < self._taken_total:
+            self._sent_callbacks.popleft()
         self._marker_pending = True
         self._idle.set()
         return dropped
@@ -126,6 +136,11 @@ class FakeLine:
                 self.last_talkspurt_started = loop.time()
                 self._marker_pending = False
             self.sent.append((loop.time(), self._talkspurt, self._queue.popleft()))
+            index, self._taken_total = self._taken_total, self._taken_total + 1
+            while self._sent_callbacks and self._sent_callbacks[0][0] <= index:
+                wanted, callback = self._sent_callbacks.popleft()
+                if wanted == index:
+                    callback(loop.time())
             if not self._queue:
                 self._idle.set()
 
@@ -153,6 +168,8 @@ class FakeSynth(SpeechSynthesizer):
         self.texts: dict[int, str] = {}
         self.fail_on: set[str] = set()
         self.cache_loads = 0
+        #: Monotonic time each streamed text's first spoken chunk was made.
+        self.first_chunk_at: dict[str, float] = {}
 
     def code(self, text: str) -> int:
         if text not in self.codes:
@@ -167,6 +184,7 @@ class FakeSynth(SpeechSynthesizer):
     def stream(self, text: str) -> Iterator[np.ndarray]:
         self._check(text)
         yield np.zeros(WORD_SAMPLES, dtype=np.int16)  # the voice's lead-in silence
+        self.first_chunk_at.setdefault(text, time.monotonic())
         for _ in text.split():
             yield np.full(WORD_SAMPLES, self.code(text), dtype=np.int16)
 
@@ -449,6 +467,11 @@ class Call:
                 out.append(self.synth.texts.get(code, f"?{code}"))
             last = key
         return out
+
+    def first_sent(self, text: str) -> float:
+        """Loop time the first frame of ``text`` went out."""
+        code = self.synth.codes[text]
+        return next(t for t, _, frame in self.line.sent if int(frame[0]) == code)
 
     def heard_text(self) -> str:
         return " | ".join(self.heard())

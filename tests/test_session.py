@@ -251,3 +251,22 @@ async def test_failed_record_writes_are_counted_and_the_call_goes_on(tmp_path: P
     assert call.heard()[-1] == "Answer to What is the T100?"
     assert failed >= 2  # the greeting's and the answer's turns
     assert "records.write_failed" in caplog.text
+
+
+# -- 7: the first-audio time is when the frame left, not when it was queued ----------------------
+
+async def test_first_rtp_is_measured_behind_audio_already_queued(call: Call) -> None:
+    import dataclasses
+
+    # A long "one moment" still playing when the answer's first audio is ready.
+    call.engines.phrases = dataclasses.replace(PHRASES, hold_on=" ".join(["moment"] * 200))  # 0.8 s on this line
+    call.agent.script["Slow question"] = Scripted(["A slow answer."], delay_s=0.3)
+    await call.start()
+    await call.say("Slow question")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[1:] == [call.engines.phrases.hold_on, "A slow answer."]
+    timings = next(t["timings"] for t in stored["turns"] if t["kind"] == "answer")
+    queued_for_ms = (call.first_sent("A slow answer.") - call.synth.first_chunk_at["A slow answer."]) * 1000
+    assert queued_for_ms > 300  # it waited behind the hold-on
+    assert abs((timings["first_rtp_ms"] - timings["first_audio_chunk_ms"]) - queued_for_ms) < 100

@@ -658,8 +658,9 @@ class ConversationSession:
         if held is not None and not held.decided.result():
             return
         self._set_state(State.SPEAKING)
-        # The pacer sends the first queued frame on its next 20 ms tick.
-        clock.first_rtp = self.loop.time() + 0.02
+        # Measured where it happens: the endpoint says when the answer's first frame left,
+        # after whatever (a "one moment") was still queued ahead of it.
+        self.leg.rtp.on_frame_sent(lambda sent_at: _first_time(clock, sent_at))
 
     def _play(self, chunk: np.ndarray, cancel: threading.Event, held: HeldReply | None = None) -> None:
         if held is not None and not held.decided.done():
@@ -894,6 +895,11 @@ def _plain_question(text: str) -> bool:
 def _quiet(chunk: np.ndarray) -> bool:
     """Below -50 dBFS: silence, not speech."""
     return float(np.sqrt(np.mean(chunk.astype(np.float32) ** 2))) < LEAD_IN_RMS
+
+
+def _first_time(clock: TurnClock, sent_at: float) -> None:
+    if clock.first_rtp is None:
+        clock.first_rtp = sent_at
 
 
 def _abandon_answer(setup: asyncio.Future[AnswerStream]) -> None:
