@@ -52,6 +52,7 @@ WORD_SAMPLES = 2 * FRAME_SAMPLES
 #: A caller frame loud enough to barge in (session.BARGE_IN_MIN_RMS is 500).
 LOUD = 3000
 QUIET = 200
+QUIET_FRAME = QUIET
 
 
 # -- the line ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.session_harness import LOUD, PHRASES, Call, Scripted, patch_fast
+from tests.session_harness import LOUD, PHRASES, QUIET_FRAME, Call, Scripted, patch_fast
 
 
 @pytest.fixture
@@ -270,3 +270,150 @@ async def test_first_rtp_is_measured_behind_audio_already_queued(call: Call) -> 
     queued_for_ms = (call.first_sent("A slow answer.") - call.synth.first_chunk_at["A slow answer."]) * 1000
     assert queued_for_ms > 300  # it waited behind the hold-on
     assert abs((timings["first_rtp_ms"] - timings["first_audio_chunk_ms"]) - queued_for_ms) < 100
+
+
+# -- 5: new prompts from the admin console apply to the calls that start afterwards --------------
+
+async def test_phrases_swapped_mid_call_leave_the_running_call_alone(call: Call) -> None:
+    import dataclasses
+
+    await call.start()
+    call.engines.phrases = dataclasses.replace(PHRASES, reprompt="A new reprompt.")  # what reload_prompts does
+    await call.until(lambda: PHRASES.reprompt in call.heard())
+    await call.finish()
+    assert "A new reprompt." not in call.heard()
+
+
+# -- turn-taking -------------------------------------------------------------------------------
+
+LONG = [f"Sentence number {i} of a long answer about the T100 scale." for i in range(12)]
+
+
+async def test_a_loud_caller_barges_in_and_the_rest_is_never_heard(call: Call) -> None:
+    await call.start()
+    call.agent.script["Tell me everything"] = Scripted(LONG, delay_s=0.01)
+    await call.say("Tell me everything")
+    await call.until(lambda: LONG[1] in call.heard())
+    await _barge_in(call)
+    await call.step("speech_end", final="What is the price?", level=LOUD)
+    await call.listening()
+    stored = await call.finish()
+    heard = call.heard()
+    assert heard[-1] == "Answer to What is the price?"
+    assert LONG[-1] not in heard
+    assert call.agent.streams[0].cancel.is_set()
+    first = next(t for t in stored["turns"] if t["caller_text"] == "Tell me everything")
+    assert first["interrupted"] == 1
+    assert any(e["kind"] == "barge_in" for e in stored["events"])
+
+
+async def test_quiet_speech_while_we_talk_is_echo_not_a_turn(call: Call) -> None:
+    await call.start()
+    call.agent.script["Tell me everything"] = Scripted(LONG[:4], delay_s=0.01)
+    await call.say("Tell me everything")
+    await call.until(lambda: LONG[0] in call.heard())
+    await call.say("Tell me everything", level=200)  # our own words, faint, from the line
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[1:] == LONG[:4]
+    assert not any(e["kind"] == "barge_in" for e in stored["events"])
+    assert call.agent.questions == ["Tell me everything"]
+
+
+async def test_a_backchannel_while_we_talk_does_not_interrupt(call: Call) -> None:
+    await call.start()
+    call.agent.script["Tell me everything"] = Scripted(LONG[:4], delay_s=0.01)
+    await call.say("Tell me everything")
+    await call.until(lambda: LONG[0] in call.heard())
+    for _ in range(6):
+        await call.step(level=LOUD)
+    await call.step("speech_start", level=LOUD)
+    await call.step("speech_end", final="uh-huh", level=QUIET_FRAME)
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[1:] == LONG[:4]
+    assert not any(e["kind"] == "barge_in" for e in stored["events"])
+
+
+async def test_a_short_stop_while_we_talk_interrupts(call: Call) -> None:
+    await call.start()
+    call.agent.script["Tell me everything"] = Scripted(LONG, delay_s=0.01)
+    await call.say("Tell me everything")
+    await call.until(lambda: LONG[0] in call.heard())
+    for _ in range(6):
+        await call.step(level=LOUD)
+    await call.step("speech_start", level=LOUD)
+    await call.step("speech_end", final="Operator please", level=LOUD)
+    await call.until(lambda: call.leg.ended.is_set())
+    await call.finish()
+    assert LONG[-1] not in call.heard()
+    assert call.heard()[-1] == PHRASES.transfer and call.ari.transfers
+
+
+async def test_an_answer_started_at_a_pause_is_played_when_the_turn_ends_there(call: Call) -> None:
+    await call.start()
+    await call.step("speech_start")
+    await call.step()
+    await call.step("pause", tentative="What is the T100?")
+    await call.until(lambda: len(call.agent.streams) == 1)
+    await asyncio.sleep(0.05)
+    assert call.heard() == [PHRASES.greeting]  # held: made, not sent
+    await call.step("speech_end", final="What is the T100?")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[1:] == ["Answer to What is the T100?"]
+    answer = next(t for t in stored["turns"] if t["kind"] == "answer")
+    assert answer["timings"].get("early") is True
+    assert call.agent.questions == ["What is the T100?"]
+
+
+async def test_an_answer_started_at_a_pause_is_dropped_when_the_caller_goes_on(call: Call) -> None:
+    await call.start()
+    await call.step("speech_start")
+    await call.step("pause", tentative="What is the T100")
+    await call.until(lambda: len(call.agent.streams) == 1)
+    await call.step("resume")
+    await call.step("speech_end", final="What is the T100 made of?")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[1:] == ["Answer to What is the T100 made of?"]
+    assert call.agent.streams[0].cancel.is_set()
+    assert [t["caller_text"] for t in stored["turns"] if t["kind"] == "answer"] == ["What is the T100 made of?"]
+
+
+async def test_silence_is_reprompted_then_the_call_ends(call: Call) -> None:
+    await call.start()
+    await call.until(lambda: call.leg.ended.is_set(), timeout=5)
+    stored = await call.finish()
+    assert call.heard() == [PHRASES.greeting, PHRASES.reprompt, PHRASES.reprompt, PHRASES.goodbye_silence]
+    assert stored["outcome"] == "abandoned" and stored["end_reason"] == "agent_hangup"
+
+
+async def test_goodbye_ends_the_call(call: Call) -> None:
+    await call.start()
+    await call.say("That's all, goodbye")
+    await call.until(lambda: call.leg.ended.is_set())
+    await call.finish()
+    assert call.heard()[-1] == PHRASES.farewell
+
+
+async def test_a_question_that_mentions_someone_is_answered_not_transferred(call: Call) -> None:
+    await call.start()
+    await call.say("Does someone service this model?")
+    await call.listening()
+    await call.finish()
+    assert call.heard()[-1] == "Answer to Does someone service this model?"
+    assert call.ari.transfers == []
+
+
+async def test_an_answer_that_offers_a_colleague_transfers_on_yes(call: Call) -> None:
+    await call.start()
+    call.agent.script["What is the meaning of life?"] = Scripted(["I don't know that, shall I put you through?"],
+                                                                 fell_back=True)
+    await call.say("What is the meaning of life?")
+    await call.listening()
+    await call.say("yes")
+    await call.until(lambda: call.leg.ended.is_set())
+    stored = await call.finish()
+    assert call.heard()[-1] == PHRASES.transfer
+    assert stored["outcome"] == "transferred"

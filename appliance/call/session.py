@@ -133,6 +133,9 @@ class ConversationSession:
         self.settings = engines.settings
         self.records = records
         self.call_id = leg.call_id
+        #: This call's phrases, fixed at its start: the admin console may swap in new ones
+        #: (Engines.reload_prompts) while it runs; calls that start afterwards use those.
+        self.phrases = engines.phrases
         self.state = State.GREETING
         self.loop = asyncio.get_running_loop()
         # One end-of-turn detector per call.  Whisper segments utterances with it (so the
@@ -211,7 +214,7 @@ class ConversationSession:
         self._spawn(self._dtmf_loop(), "dtmf")
         self._spawn(self._watchdog(), "watchdog")
         try:
-            await self._say(self.engines.phrases.greeting, kind="greeting")
+            await self._say(self.phrases.greeting, kind="greeting")
             if not self.call_over:
                 self._set_state(State.LISTENING)
             await self.leg.ended.wait()
@@ -388,7 +391,10 @@ class ConversationSession:
             self._barge_in()
 
     def _speaking(self) -> bool:
-        replying = self._reply_task is not None and not self._reply_task.done() and self._held is None
+        # A reply cancelled (barge-in) is not talking any more, even while its threads wind
+        # down: the caller's words that interrupted it are the next turn, not an echo.
+        replying = (self._reply_task is not None and not self._reply_task.done() and self._held is None
+                    and not (self._reply_cancel is not None and self._reply_cancel.is_set()))
         return self.leg.rtp.speaking or replying
 
     def _barge_in_allowed(self) -> bool:
@@ -499,11 +505,11 @@ class ConversationSession:
         elif intents.wants_operator(text):
             await self._transfer("caller_asked", text)
         elif intents.says_goodbye(text):
-            await self._say(self.engines.phrases.farewell, kind="farewell", caller_text=text)
+            await self._say(self.phrases.farewell, kind="farewell", caller_text=text)
             await self._end_call("goodbye")
         elif intents.wants_lead(text):
             self._lead = LeadForm(request=text)
-            await self._say(self.engines.phrases.lead_name, kind="lead", caller_text=text)
+            await self._say(self.phrases.lead_name, kind="lead", caller_text=text)
         else:
             self._start_reply(text, clock)
 
@@ -611,7 +617,11 @@ class ConversationSession:
         hold = self._spawn(self._hold_on_if_slow(clock, cancel, held), "hold-on")
         failed = ""
         try:
-            await asyncio.gather(gen, say)
+            # Both threads end (a failed model still ends the sentence queue), so what was
+            # written before a failure is said before the apology.
+            for result in await asyncio.gather(gen, say, return_exceptions=True):
+                if isinstance(result, BaseException):
+                    raise result
             hold.cancel()
             if held is not None and not await asyncio.shield(held.decided):
                 return  # dropped unheard: not a turn
@@ -682,7 +692,7 @@ class ConversationSession:
         if clock.first_audio_chunk is None and not cancel.is_set():
             self._event("hold_on")
             pcm = await self.loop.run_in_executor(self.engines.workers, self.engines.phrase_audio,
-                                                  self.engines.phrases.hold_on)
+                                                  self.phrases.hold_on)
             if clock.first_audio_chunk is None:
                 self._play(pcm, cancel)
 
@@ -722,7 +732,7 @@ class ConversationSession:
     async def _continue_lead(self, text: str, clock: TurnClock) -> None:
         lead = self._lead
         assert lead is not None
-        phrases = self.engines.phrases
+        phrases = self.phrases
         if lead.step == "name":
             lead.name = intents.extract_name(text)
             lead.step = "contact"
@@ -773,7 +783,7 @@ class ConversationSession:
                 lead.contact, lead.step = contact, "confirm"
                 await self._read_back(lead, text)
             else:
-                await self._say(self.engines.phrases.lead_retry, kind="lead", caller_text=text)
+                await self._say(self.phrases.lead_retry, kind="lead", caller_text=text)
 
     def _products_discussed(self, lead: LeadForm) -> list[str]:
         """Product codes the caller asked about or we answered about in this call."""
@@ -782,7 +792,7 @@ class ConversationSession:
 
     async def _read_back(self, lead: LeadForm, caller_text: str) -> None:
         """Say the name and number back for the caller to confirm."""
-        confirm = self.engines.phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(lead.contact))
+        confirm = self.phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(lead.contact))
         await self._say(confirm, kind="lead", caller_text=caller_text, cached=False)
 
     # -- leaving -------------------------------------------------------------------------
@@ -793,7 +803,7 @@ class ConversationSession:
         self._cancel_reply("transfer")
         self._event("transfer", reason=reason)
         try:
-            await self._say(self.engines.phrases.transfer, kind="transfer", caller_text=caller_text)
+            await self._say(self.phrases.transfer, kind="transfer", caller_text=caller_text)
             self._set_state(State.TRANSFERRING)
             d = self.settings.dialplan
             await self.leg.transfer(d.operator_context, d.operator_extension, d.operator_priority)
@@ -817,7 +827,7 @@ class ConversationSession:
             self.outcome = "error"
             await self._transfer(kind)
         else:
-            await self._say(self.engines.phrases.apology, kind="fallback")
+            await self._say(self.phrases.apology, kind="fallback")
 
     async def _recover(self, kind: str, exc: Exception) -> None:
         """A part of the call failed: the caller hears the apology (the operator after two in
@@ -864,7 +874,7 @@ class ConversationSession:
         if now - self._started > cfg.max_call_s:
             self._cancel_reply("time_limit")
             self.leg.rtp.clear()
-            await self._say(self.engines.phrases.time_limit, kind="farewell")
+            await self._say(self.phrases.time_limit, kind="farewell")
             await self._end_call("time_limit")
             return
         quiet = (self.state is State.LISTENING and not self._in_speech and not self._speaking()
@@ -874,11 +884,11 @@ class ConversationSession:
         self._reprompts += 1
         if self._reprompts > cfg.max_reprompts:
             self.outcome = "abandoned"
-            await self._say(self.engines.phrases.goodbye_silence, kind="farewell")
+            await self._say(self.phrases.goodbye_silence, kind="farewell")
             await self._end_call("silence")
         else:
             self._event("reprompt", count=self._reprompts)
-            await self._say(self.engines.phrases.reprompt, kind="reprompt")
+            await self._say(self.phrases.reprompt, kind="reprompt")
 
 
 def _words(text: str) -> list[str]:
