@@ -246,8 +246,12 @@ class ScriptedRecognizer(SpeechRecognizer):
         self.vad = vad
         self.script = script
         self.fail_next = False
+        #: While cleared, feed() blocks (a recogniser that has fallen behind).
+        self.running = threading.Event()
+        self.running.set()
 
     def feed(self, pcm_8k: np.ndarray) -> list[Transcript]:
+        self.running.wait(5)
         self.vad.process(pcm_8k)
         if self.fail_next:
             self.fail_next = False
@@ -473,6 +477,11 @@ class Call:
         """Loop time the first frame of ``text`` went out."""
         code = self.synth.codes[text]
         return next(t for t, _, frame in self.line.sent if int(frame[0]) == code)
+
+    def frames_of(self, text: str) -> int:
+        """How many frames of ``text`` went out."""
+        code = self.synth.codes.get(text)
+        return sum(1 for _, _, frame in self.line.sent if int(frame[0]) == code)
 
     def heard_text(self) -> str:
         return " | ".join(self.heard())

@@ -417,3 +417,41 @@ async def test_an_answer_that_offers_a_colleague_transfers_on_yes(call: Call) ->
     stored = await call.finish()
     assert call.heard()[-1] == PHRASES.transfer
     assert stored["outcome"] == "transferred"
+
+
+# -- fixed phrases are interruptible; input never waits on output --------------------------------
+
+async def test_the_caller_can_interrupt_a_lead_prompt(call: Call) -> None:
+    import dataclasses
+
+    long_prompt = " ".join(["please"] * 300)  # 1.2 s on this line
+    call.engines.phrases = dataclasses.replace(PHRASES, lead_name=long_prompt)
+    await call.start()
+    await call.say("I would like a quote")
+    await call.until(lambda: long_prompt in call.heard())
+    await _barge_in(call)
+    await call.step("speech_end", final="My name is Anna Berg", level=LOUD)
+    await call.until(lambda: PHRASES.lead_contact in call.heard())
+    await call.listening()
+    stored = await call.finish()
+    assert call.frames_of(long_prompt) < 600  # cut short: 2 frames a word
+    assert call.heard()[-1] == PHRASES.lead_contact
+    assert any(e["kind"] == "barge_in" for e in stored["events"])
+
+
+async def test_caller_audio_waiting_for_a_stalled_recogniser_is_bounded(call: Call,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from appliance.call import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_QUEUED_FRAMES", 10)
+    await call.start()
+    call.engines.recognizer.running.clear()
+    call.frame()
+    await asyncio.sleep(0.05)  # the listen loop is now stuck in the recogniser
+    for _ in range(100):
+        call.frame()
+    assert call.session is not None and call.session._frames.qsize() == 10
+    call.engines.recognizer.running.set()
+    await call.until(lambda: call.session is not None and call.session._frames.empty())
+    await call.finish()
+    assert call.vad.time_s <= 0.02 * 11 + 1e-9  # the first frame, then the last ten

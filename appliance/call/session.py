@@ -38,6 +38,8 @@ import numpy as np
 from appliance.agent.base import AnswerStream, Turn
 from appliance.agent.sentences import ends_sentence
 from appliance.call import intents
+from appliance.call.dialogue import (Action, Answer, Dialogue, HangUp, ReadBack, Say, StoreLead, Transfer,
+                                     WaitForMore)
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
 from appliance.knowledge.vocabulary import product_codes
@@ -60,6 +62,8 @@ OPENING_GAP_FRAMES = 3
 #: How long a caller dictating a number may pause between digit groups, past the full
 #: end-of-turn silence (``vad.end_silence_ms``) that ends each dictated stretch.
 CONTACT_PAUSE_S = 1.0
+#: Caller frames waiting for the recogniser, at most (10 s); past it the oldest are dropped.
+MAX_QUEUED_FRAMES = 500
 #: How often the watchdog looks at the call (reprompts, the call's time limit).
 WATCHDOG_TICK_S = 0.25
 
@@ -100,18 +104,6 @@ class TurnClock:
 
 
 @dataclass
-class LeadForm:
-    """A quote or callback request being taken down."""
-
-    request: str
-    step: str = "name"  # name -> contact -> confirm
-    name: str = ""
-    contact: str = ""
-    #: Digits heard so far while the caller dictates a number in groups.
-    partial: str = ""
-
-
-@dataclass
 class HeldReply:
     """A reply started early on a tentative transcript; its audio waits for the turn to end."""
 
@@ -144,7 +136,7 @@ class ConversationSession:
         self.asr = engines.new_recognizer(vad=self.vad)
         self._asr_segments_itself = getattr(self.asr, "vad", None) is self.vad
         self._listen_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{self.call_id}")
-        self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue()
+        self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue(MAX_QUEUED_FRAMES)
         self._stream_t0: float | None = None  # loop time of the first caller frame (VAD time zero)
         self._recent_rms: deque[float] = deque(maxlen=10)
         self.history: list[Turn] = []
@@ -169,10 +161,12 @@ class ConversationSession:
         self._unanswered = 0
         self._failures = 0
         self._started = self.loop.time()
-        self._lead: LeadForm | None = None
+        #: The lead form and the offered transfer: what the next turn's words mean.
+        self.dialogue = Dialogue()
         self._contact_wait: asyncio.Task[None] | None = None
-        #: Our last answer offered a colleague; a "yes" now means transfer.
-        self._offered_transfer = False
+        #: The turn being carried out (its phrases, transfer...), off the input loop.
+        self._turn_task: asyncio.Task[None] | None = None
+        self._frames_dropped = 0
         self.outcome = "answered"
         self._ending = False
         self._rx_audio: list[np.ndarray] = []
@@ -305,6 +299,13 @@ class ConversationSession:
         if self._stream_t0 is None:
             self._stream_t0 = frame.arrival
         self._recent_rms.append(float(np.sqrt(np.mean(frame.pcm.astype(np.float32) ** 2))))
+        if self._frames.full():
+            # The recogniser fell this far behind: drop the oldest audio rather than grow
+            # without bound (and answer ever later).
+            self._frames.get_nowait()
+            self._frames_dropped += 1
+            if self._frames_dropped == 1:
+                log_event(log, "session.input_overrun", level=logging.WARNING, call_id=self.call_id)
         self._frames.put_nowait(frame)
 
     def _process(self, pcm: np.ndarray) -> tuple[list[VadEvent], list[Transcript]]:
@@ -326,7 +327,7 @@ class ConversationSession:
             pcm = np.concatenate([f.pcm for f in frames])
             self.asr.early_transcripts = self._may_answer_early()
             # While the caller dictates a number, only the full silence ends their turn.
-            self.vad.set_dictation(self._lead is not None and self._lead.step == "contact")
+            self.vad.set_dictation(self.dialogue.dictating)
             try:
                 events, transcripts = await self.loop.run_in_executor(self._listen_exec, self._process, pcm)
             except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call
@@ -340,10 +341,10 @@ class ConversationSession:
             for transcript in transcripts:
                 try:
                     if transcript.is_final:
-                        await self._on_final(transcript)
+                        self._on_final(transcript)
                     else:
                         self._on_tentative(transcript)
-                except Exception as exc:  # noqa: BLE001 - a failed turn (TTS, transfer) costs the turn, not the call
+                except Exception as exc:  # noqa: BLE001 - a failed turn costs the turn, not the call
                     await self._recover("turn_error", exc)
 
     def _on_vad(self, event: VadEvent) -> None:
@@ -428,7 +429,7 @@ class ConversationSession:
         writes ``llm.parallel`` at once; past that an early answer would queue, and a dropped
         one would have cost the others the CPU)."""
         return (self.state is State.LISTENING and not self._ending and not self._speaking()
-                and self._lead is None and not self._offered_transfer and not self._utterance_is_echo
+                and self.dialogue.expects_question and not self._utterance_is_echo
                 and self.engines.replies_in_flight < self.settings.llm.parallel)
 
     def _drop_held(self, reason: str) -> None:
@@ -451,25 +452,27 @@ class ConversationSession:
             self._play(chunk, threading.Event())
         held.chunks.clear()
 
-    async def _on_final(self, transcript: Transcript) -> None:
+    def _on_final(self, transcript: Transcript) -> None:
+        """A turn ended: decide now (echo, back-channel, barge-in) and carry it out in its own
+        task, so that the input loop goes on listening meanwhile (the caller can interrupt
+        a lead prompt, a read-back or a farewell as they can an answer)."""
         try:
-            await self._handle_final(transcript)
+            self._take_turn(transcript)
         finally:
             # The turn ended but did not take the held reply (other words, a back-channel,
             # a request for a person...): it must never be heard.
             self._drop_held("not_taken")
 
-    async def _handle_final(self, transcript: Transcript) -> None:
+    def _take_turn(self, transcript: Transcript) -> None:
         text = transcript.text.strip()
         now = self.loop.time()
         held = self._held
-        if held is not None and (_words(held.text) != _words(text) or self._lead is not None
-                                 or self._offered_transfer):
+        if held is not None and (_words(held.text) != _words(text) or not self.dialogue.expects_question):
             self._drop_held("other_words")
             held = None
         if not text or self.state in (State.TRANSFERRING, State.ENDED) or self._ending:
             return
-        awaiting_yes_no = self._offered_transfer or (self._lead is not None and self._lead.step == "confirm")
+        awaiting_yes_no = self.dialogue.awaiting_yes_no
         if intents.is_backchannel(text) and not (awaiting_yes_no and (intents.is_yes(text) or intents.is_no(text))):
             self._event("backchannel", text=text)
             return
@@ -497,21 +500,46 @@ class ConversationSession:
         self._reprompts = 0
         self.turn_index += 1
         self._event("caller_said", text=text, turn=self.turn_index)
-        offered, self._offered_transfer = self._offered_transfer, False
-        if self._lead is not None:
-            await self._continue_lead(text, clock)
-        elif offered and intents.is_yes(text):
-            await self._transfer("caller_accepted", text)
-        elif intents.wants_operator(text):
-            await self._transfer("caller_asked", text)
-        elif intents.says_goodbye(text):
-            await self._say(self.phrases.farewell, kind="farewell", caller_text=text)
-            await self._end_call("goodbye")
-        elif intents.wants_lead(text):
-            self._lead = LeadForm(request=text)
-            await self._say(self.phrases.lead_name, kind="lead", caller_text=text)
-        else:
-            self._start_reply(text, clock)
+        if self._contact_wait is not None:
+            self._contact_wait.cancel()  # the caller went on dictating
+            self._contact_wait = None
+        actions = self.dialogue.turn(text)
+        previous = self._turn_task
+        self._turn_task = self._spawn(self._carry_out(previous, actions, text, clock), "turn")
+
+    async def _carry_out(self, previous: asyncio.Task[None] | None, actions: list[Action], text: str,
+                         clock: TurnClock) -> None:
+        """Do what the dialogue decided, after the previous turn's actions are done."""
+        if previous is not None and not previous.done():
+            await asyncio.wait({previous})
+        try:
+            for action in actions:
+                if self.call_over:
+                    return
+                await self._act(action, text, clock)
+        except Exception as exc:  # noqa: BLE001 - a failed turn (TTS, transfer) costs the turn, not the call
+            await self._recover("turn_error", exc)
+
+    async def _act(self, action: Action, text: str, clock: TurnClock) -> None:
+        if isinstance(action, Answer):
+            self._start_reply(action.question, clock)
+        elif isinstance(action, Say):
+            await self._say(getattr(self.phrases, action.phrase), kind=action.kind, caller_text=text)
+        elif isinstance(action, ReadBack):
+            confirm = self.phrases.lead_confirm.format(name=action.name,
+                                                       contact=intents.spell_out_contact(action.contact))
+            await self._say(confirm, kind="lead", caller_text=text, cached=False)
+        elif isinstance(action, Transfer):
+            await self._transfer(action.reason, text)
+        elif isinstance(action, HangUp):
+            await self._end_call(action.reason)
+        elif isinstance(action, StoreLead):
+            products = self._products_discussed(action.request)
+            if self.records:
+                self.records.add_lead(self.call_id, action.name, action.contact, products, action.request)
+            self._event("lead_stored", name=action.name, contact=action.contact)
+        elif isinstance(action, WaitForMore):
+            self._contact_wait = self._spawn(self._contact_timeout(), "contact-wait")
 
     def _start_reply(self, question: str, clock: TurnClock, held: HeldReply | None = None) -> None:
         self._cancel_reply("superseded")
@@ -648,7 +676,7 @@ class ConversationSession:
         if spoken and not interrupted:
             self.history.append(Turn(question, text))
         self._unanswered = self._unanswered + 1 if answer.fell_back else 0
-        self._offered_transfer = answer.fell_back and not interrupted
+        self.dialogue.answer_done(answer.fell_back, interrupted)
         self._failures = 0 if not failed else self._failures
         self._record_turn("answer", question, text, clock, answer, interrupted)
         if self.call_over:
@@ -729,71 +757,20 @@ class ConversationSession:
             self._set_state(State.LISTENING)
 
     # -- leads ---------------------------------------------------------------------------
-    async def _continue_lead(self, text: str, clock: TurnClock) -> None:
-        lead = self._lead
-        assert lead is not None
-        phrases = self.phrases
-        if lead.step == "name":
-            lead.name = intents.extract_name(text)
-            lead.step = "contact"
-            await self._say(phrases.lead_contact, kind="lead", caller_text=text)
-        elif lead.step == "contact":
-            if self._contact_wait is not None:
-                self._contact_wait.cancel()
-                self._contact_wait = None
-            text = f"{lead.partial} {text}".strip()
-            contact = intents.extract_contact(text)
-            if "@" not in contact and intents.has_digits(text):
-                # People dictate numbers in groups with pauses: each group is held until the
-                # caller has been quiet for a moment, then the whole number is read back.
-                lead.partial = text
-                self._contact_wait = self._spawn(self._contact_timeout(lead), "contact-wait")
-                return
-            lead.partial = ""
-            if not contact:
-                await self._say(phrases.lead_retry, kind="lead", caller_text=text)
-                return
-            lead.contact = contact
-            lead.step = "confirm"
-            await self._read_back(lead, text)
-        elif lead.step == "confirm":
-            if intents.is_yes(text):
-                products = self._products_discussed(lead)
-                if self.records:
-                    self.records.add_lead(self.call_id, lead.name, lead.contact, products, lead.request)
-                self._event("lead_stored", name=lead.name, contact=lead.contact)
-                self._lead = None
-                await self._say(phrases.lead_done, kind="lead", caller_text=text)
-            else:
-                contact = intents.extract_contact(text)
-                if contact:
-                    lead.contact = contact
-                    await self._read_back(lead, text)
-                else:
-                    lead.step = "contact"
-                    await self._say(phrases.lead_retry, kind="lead", caller_text=text)
-
-    async def _contact_timeout(self, lead: LeadForm) -> None:
+    async def _contact_timeout(self) -> None:
+        """The caller paused after a group of digits: if they stay quiet, the number is whole."""
         await asyncio.sleep(CONTACT_PAUSE_S)
         self._contact_wait = None
-        if self._lead is lead and lead.partial and not self._in_speech:
-            text, lead.partial = lead.partial, ""
-            contact = intents.extract_contact(text)
-            if contact:
-                lead.contact, lead.step = contact, "confirm"
-                await self._read_back(lead, text)
-            else:
-                await self._say(self.phrases.lead_retry, kind="lead", caller_text=text)
+        if self._in_speech:
+            return  # more digits coming; their turn's end decides
+        text, actions = self.dialogue.contact_pause()
+        for action in actions:
+            await self._act(action, text, TurnClock())
 
-    def _products_discussed(self, lead: LeadForm) -> list[str]:
+    def _products_discussed(self, request: str) -> list[str]:
         """Product codes the caller asked about or we answered about in this call."""
-        said = " ".join([lead.request] + [f"{t.caller} {t.agent}" for t in self.history])
+        said = " ".join([request] + [f"{t.caller} {t.agent}" for t in self.history])
         return sorted(set(product_codes(said)))
-
-    async def _read_back(self, lead: LeadForm, caller_text: str) -> None:
-        """Say the name and number back for the caller to confirm."""
-        confirm = self.phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(lead.contact))
-        await self._say(confirm, kind="lead", caller_text=caller_text, cached=False)
 
     # -- leaving -------------------------------------------------------------------------
     async def _transfer(self, reason: str, caller_text: str = "") -> None:
