@@ -42,6 +42,7 @@ from appliance.call.dialogue import (Action, Answer, Dialogue, HangUp, ReadBack,
                                      WaitForMore)
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
+from appliance.call.recorder import CallRecorder, TurnClock
 from appliance.knowledge.vocabulary import product_codes
 from appliance.logs import log_event
 from appliance.web import metrics
@@ -78,32 +79,6 @@ class State(enum.Enum):
 
 
 @dataclass
-class TurnClock:
-    """Loop-clock times of one turn's milestones (seconds); reported relative to speech end."""
-
-    speech_end: float | None = None
-    transcript: float | None = None
-    first_sentence: float | None = None
-    first_audio_chunk: float | None = None
-    first_rtp: float | None = None
-    agent: dict[str, Any] = field(default_factory=dict)
-    #: The answer was started on a pause, before the end of the turn was known.
-    early: bool = False
-
-    def report(self) -> dict[str, Any]:
-        base = self.speech_end if self.speech_end is not None else self.transcript
-        out: dict[str, Any] = {}
-        for name in ("transcript", "first_sentence", "first_audio_chunk", "first_rtp"):
-            value = getattr(self, name)
-            if value is not None and base is not None:
-                out[f"{name}_ms"] = round((value - base) * 1000, 1)
-        out.update({k: v for k, v in self.agent.items() if v is not None})
-        if self.early:
-            out["early"] = True
-        return out
-
-
-@dataclass
 class HeldReply:
     """A reply started early on a tentative transcript; its audio waits for the turn to end."""
 
@@ -123,7 +98,8 @@ class ConversationSession:
         self.leg = leg
         self.engines = engines
         self.settings = engines.settings
-        self.records = records
+        self.recorder = CallRecorder(leg.call_id, records, engines.settings.data_path / "recordings"
+                                     if engines.settings.call.record_audio else None)
         self.call_id = leg.call_id
         #: This call's phrases, fixed at its start: the admin console may swap in new ones
         #: (Engines.reload_prompts) while it runs; calls that start afterwards use those.
@@ -169,8 +145,6 @@ class ConversationSession:
         self._frames_dropped = 0
         self.outcome = "answered"
         self._ending = False
-        self._rx_audio: list[np.ndarray] = []
-        self._tx_audio: list[np.ndarray] = []
         #: Every task this call starts; hang-up cancels and awaits them all, so none is left
         #: pending for the garbage collector to finalise (and run its clean-up) at a random
         #: moment on the event-loop thread.
@@ -198,12 +172,10 @@ class ConversationSession:
     # -- lifecycle ---------------------------------------------------------------------
     async def run(self) -> None:
         """Until the call ends; the Stasis app cancels us when the caller hangs up."""
-        if self.records:
-            self.records.start_call(self.call_id, self.leg.caller.caller_number)
-        metrics.call_started()
+        self.recorder.start(self.leg.caller.caller_number)
         self.leg.rtp.on_audio = self._on_audio
         if self.settings.call.record_audio:
-            self.leg.rtp.taps.append(lambda f: self._rx_audio.append(f.pcm))
+            self.leg.rtp.taps.append(lambda f: self.recorder.heard(f.pcm))
         self._spawn(self._listen_loop(), "listen")
         self._spawn(self._dtmf_loop(), "dtmf")
         self._spawn(self._watchdog(), "watchdog")
@@ -259,30 +231,9 @@ class ConversationSession:
             self.outcome = "transferred"
         elif reason == "caller_hangup" and self.turn_index == 0 and self.outcome == "answered":
             self.outcome = "abandoned"
-        recordings = ("", "")
-        if self.settings.call.record_audio:
-            try:  # seconds of numpy and disk work: never on the loop that paces every call's RTP
-                recordings = await self.loop.run_in_executor(self.engines.workers, self._write_recordings)
-            except Exception as exc:  # noqa: BLE001 - a lost recording must not lose the record
-                log_event(log, "session.recording_failed", level=logging.ERROR, call_id=self.call_id,
-                          error=f"{type(exc).__name__}: {exc}")
-        if self.records:
-            self.records.end_call(self.call_id, self.outcome, reason, recordings)
-        metrics.call_ended(self.outcome)
+        await self.recorder.finish(self.outcome, reason, self.engines.workers)
         log_event(log, "session.end", call_id=self.call_id, outcome=self.outcome, reason=reason,
                   turns=self.turn_index, duration_s=round(self.loop.time() - self._started, 2))
-
-    def _write_recordings(self) -> tuple[str, str]:
-        from appliance.telephony.sip_caller import write_wav
-
-        folder = self.settings.data_path / "recordings"
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for side, chunks in (("caller", self._rx_audio), ("agent", self._tx_audio)):
-            path = folder / f"{self.call_id}-{side}.wav"
-            write_wav(path, np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16))
-            paths.append(str(path))
-        return paths[0], paths[1]
 
     def _set_state(self, state: State) -> None:
         if state is not self.state:
@@ -290,9 +241,7 @@ class ConversationSession:
             self.state = state
 
     def _event(self, kind: str, **detail: Any) -> None:
-        log_event(log, f"session.{kind}", call_id=self.call_id, **detail)
-        if self.records:
-            self.records.add_event(self.call_id, kind, **detail)
+        self.recorder.event(kind, **detail)
 
     # -- audio in ----------------------------------------------------------------------
     def _on_audio(self, frame: ReceivedFrame) -> None:
@@ -534,10 +483,7 @@ class ConversationSession:
         elif isinstance(action, HangUp):
             await self._end_call(action.reason)
         elif isinstance(action, StoreLead):
-            products = self._products_discussed(action.request)
-            if self.records:
-                self.records.add_lead(self.call_id, action.name, action.contact, products, action.request)
-            self._event("lead_stored", name=action.name, contact=action.contact)
+            self.recorder.lead(action.name, action.contact, self._products_discussed(action.request), action.request)
         elif isinstance(action, WaitForMore):
             self._contact_wait = self._spawn(self._contact_timeout(), "contact-wait")
 
@@ -709,8 +655,7 @@ class ConversationSession:
             return
         if not cancel.is_set():
             self.leg.rtp.play(chunk)
-            if self.settings.call.record_audio:
-                self._tx_audio.append(chunk)
+            self.recorder.said(chunk)
 
     async def _hold_on_if_slow(self, clock: TurnClock, cancel: threading.Event, held: HeldReply | None = None) -> None:
         """Dead air is capped: past the limit with nothing to say yet, say "one moment"."""
@@ -726,13 +671,7 @@ class ConversationSession:
 
     def _record_turn(self, kind: str, caller_text: str, agent_text: str, clock: TurnClock | None,
                      answer: AnswerStream | None = None, interrupted: bool = False) -> None:
-        timings = clock.report() if clock else {}
-        metrics.observe_turn(timings, kind=kind, interrupted=interrupted)
-        sources = [{"source": p.source, "title": p.title, "score": round(p.score, 3)} for p in (answer.sources if answer else [])]
-        log_event(log, "session.turn", call_id=self.call_id, turn=self.turn_index, kind=kind, caller=caller_text,
-                  agent=agent_text, interrupted=interrupted, **{k: v for k, v in timings.items() if k.endswith("_ms")})
-        if self.records:
-            self.records.add_turn(self.call_id, self.turn_index, kind, caller_text, agent_text, sources, timings, interrupted)
+        self.recorder.turn(self.turn_index, kind, caller_text, agent_text, clock, answer, interrupted)
 
     async def _say(self, text: str, kind: str, caller_text: str = "", cached: bool = True) -> None:
         """Speak a phrase and wait until it has gone out.
@@ -748,8 +687,7 @@ class ConversationSession:
         if self.call_over:
             return
         self.leg.rtp.play(pcm)
-        if self.settings.call.record_audio:
-            self._tx_audio.append(pcm)
+        self.recorder.said(pcm)
         self._record_turn(kind, caller_text, text, None)
         await self.leg.rtp.wait_idle()
         self._last_activity = self.loop.time()
