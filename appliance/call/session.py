@@ -23,31 +23,26 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import queue
 import re
-import threading
-import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from appliance.agent.base import AnswerStream, Turn
-from appliance.agent.sentences import ends_sentence
 from appliance.call import intents
 from appliance.call.dialogue import (Action, Answer, Dialogue, HangUp, ReadBack, Say, StoreLead, Transfer,
                                      WaitForMore)
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
 from appliance.call.recorder import CallRecorder, TurnClock
+from appliance.call.reply import HeldReply, ReplyJob
 from appliance.knowledge.vocabulary import product_codes
 from appliance.logs import log_event
 from appliance.web import metrics
 from appliance.speech_in.base import EventTee, Transcript, VadEvent
-from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
+from appliance.telephony.rtp import ReceivedFrame
 from appliance.telephony.stasis_app import CallLeg
 
 log = logging.getLogger(__name__)
@@ -55,11 +50,6 @@ log = logging.getLogger(__name__)
 #: Mean RMS (int16) of the caller's last 200 ms needed for speech to count as a barge-in;
 #: quieter "speech" while we talk is most likely our own voice echoed back by the line.
 BARGE_IN_MIN_RMS = 500.0
-#: Piper starts each utterance with ~0.1 s of near-silence; below this RMS (about -50 dBFS)
-#: a reply's leading chunks are dropped, so the answer starts with the first word.
-LEAD_IN_RMS = 100.0
-#: Silent 20 ms frames kept between an answer's opening words and the rest of their sentence.
-OPENING_GAP_FRAMES = 3
 #: How long a caller dictating a number may pause between digit groups, past the full
 #: end-of-turn silence (``vad.end_silence_ms``) that ends each dictated stretch.
 CONTACT_PAUSE_S = 1.0
@@ -76,19 +66,6 @@ class State(enum.Enum):
     SPEAKING = "speaking"
     TRANSFERRING = "transferring"
     ENDED = "ended"
-
-
-@dataclass
-class HeldReply:
-    """A reply started early on a tentative transcript; its audio waits for the turn to end."""
-
-    text: str
-    clock: TurnClock
-    #: Resolved True when the turn ended with these words (play), False when dropped.
-    decided: asyncio.Future[bool]
-    chunks: list[np.ndarray] = field(default_factory=list)
-    #: The first audio chunk is ready (the state change and first-RTP time wait for commit).
-    audio_ready: bool = False
 
 
 class ConversationSession:
@@ -117,11 +94,9 @@ class ConversationSession:
         self._recent_rms: deque[float] = deque(maxlen=10)
         self.history: list[Turn] = []
         self.turn_index = 0
+        #: The current (or last) answer, and the task that runs it.
+        self._job: ReplyJob | None = None
         self._reply_task: asyncio.Task[None] | None = None
-        self._reply_cancel: threading.Event | None = None
-        #: The reply started early on a pause, while it waits for the turn to end.
-        self._held: HeldReply | None = None
-        self._answer: AnswerStream | None = None
         self._speech_end_at: float | None = None
         self._in_speech = False
         #: The current utterance began while we were talking and did not barge in: most
@@ -343,8 +318,9 @@ class ConversationSession:
     def _speaking(self) -> bool:
         # A reply cancelled (barge-in) is not talking any more, even while its threads wind
         # down: the caller's words that interrupted it are the next turn, not an echo.
-        replying = (self._reply_task is not None and not self._reply_task.done() and self._held is None
-                    and not (self._reply_cancel is not None and self._reply_cancel.is_set()))
+        job = self._job
+        replying = (self._reply_task is not None and not self._reply_task.done() and job is not None
+                    and not job.pending and not job.cancel.is_set())
         return self.leg.rtp.speaking or replying
 
     def _barge_in_allowed(self) -> bool:
@@ -370,7 +346,7 @@ class ConversationSession:
         if not text or not self._may_answer_early() or not _plain_question(text):
             return
         clock = TurnClock(speech_end=self._speech_end_at or self.loop.time(), transcript=self.loop.time())
-        self._start_reply(text, clock, held=HeldReply(text, clock, self.loop.create_future()))
+        self._start_reply(text, clock, held=True)
 
     def _may_answer_early(self) -> bool:
         """Whether a pause now may start a held answer: we listen, nothing else is going on
@@ -388,18 +364,12 @@ class ConversationSession:
 
     def _commit_held(self) -> None:
         """The turn ended with the words the held reply was started on: let it be heard."""
-        held, self._held = self._held, None
-        assert held is not None and not held.decided.done()
+        job = self._job
+        assert job is not None and job.pending
         self._set_state(State.THINKING)
-        clock = held.clock
-        clock.early = True
-        clock.speech_end = self._speech_end_at or clock.speech_end
-        held.decided.set_result(True)
-        if held.audio_ready:
-            self._first_audio_out(clock)
-        for chunk in held.chunks:
-            self._play(chunk, threading.Event())
-        held.chunks.clear()
+        job.clock.early = True
+        job.clock.speech_end = self._speech_end_at or job.clock.speech_end
+        job.commit()
 
     def _on_final(self, transcript: Transcript) -> None:
         """A turn ended: decide now (echo, back-channel, barge-in) and carry it out in its own
@@ -487,131 +457,58 @@ class ConversationSession:
         elif isinstance(action, WaitForMore):
             self._contact_wait = self._spawn(self._contact_timeout(), "contact-wait")
 
-    def _start_reply(self, question: str, clock: TurnClock, held: HeldReply | None = None) -> None:
+    @property
+    def _held(self) -> HeldReply | None:
+        """The reply started early on a pause, while it waits for the turn to end."""
+        job = self._job
+        return job.held if job is not None and job.pending else None
+
+    def _start_reply(self, question: str, clock: TurnClock, held: bool = False) -> None:
         self._cancel_reply("superseded")
-        self._held = held
-        if held is None:
+        if not held:
             self._set_state(State.THINKING)
-        cancel = threading.Event()
-        self._reply_cancel = cancel
-        self._reply_task = self._spawn(self._reply(question, clock, cancel, held), "reply")
+        job = ReplyJob(question, clock, self.history[-self.settings.agent.history_turns:],
+                       agent=self.engines.agent, synthesizer=self.engines.synthesizer,
+                       workers=self.engines.workers, out=self, held=held, call_id=self.call_id,
+                       hold_on=lambda: self.engines.phrase_audio(self.phrases.hold_on),
+                       max_dead_air_s=self.settings.call.max_dead_air_s,
+                       sentence_pause_ms=self.settings.tts.sentence_pause_ms)
+        self._job = job
+        self._reply_task = self._spawn(self._reply(job), "reply")
 
     def _cancel_reply(self, reason: str) -> None:
-        held, self._held = self._held, None
-        if held is not None and not held.decided.done():
-            held.decided.set_result(False)  # never to be heard
-        if self._reply_cancel is not None:
-            self._reply_cancel.set()
-        if self._answer is not None:
-            self._answer.cancel.set()
+        if self._job is not None:
+            self._job.stop()
         if self._reply_task is not None and not self._reply_task.done() and reason != "superseded":
             log_event(log, "session.reply_cancelled", call_id=self.call_id, reason=reason)
 
-    async def _reply(self, question: str, clock: TurnClock, cancel: threading.Event,
-                     held: HeldReply | None = None) -> None:
-        """Generate and speak one answer; sentences are synthesised while the next is written.
-
-        A ``held`` reply (started on a pause) keeps its audio until the turn's end commits it
-        and leaves no trace (record, history, state) if it is dropped instead.
-        """
+    async def _reply(self, job: ReplyJob) -> None:
+        """Run one answer; then (heard, interrupted or failed, even when the call ended meanwhile)
+        record it and go on.  A held reply that was dropped leaves no trace."""
         self.engines.replies_in_flight += 1
         try:
-            await self._reply_inner(question, clock, cancel, held)
+            await job.run()
         finally:
             self.engines.replies_in_flight -= 1
+            if job.answer is not None and not job.dropped:
+                await self._reply_done(job.question, job.clock, job.answer, job.spoken, job.interrupted, job.failed)
 
-    async def _reply_inner(self, question: str, clock: TurnClock, cancel: threading.Event,
-                           held: HeldReply | None) -> None:
-        sentences: queue.Queue[str | None] = queue.Queue()
-        setup = self.loop.run_in_executor(self.engines.workers, self.engines.agent.answer, question,
-                                          tuple(self.history[-self.settings.agent.history_turns:]))
-        try:
-            answer = await asyncio.shield(setup)  # a cancel here must not lose the answer being made
-        except asyncio.CancelledError:
-            # Hung up (or stopped) while the answer was being set up: the stream it returns
-            # must free its model slot at once rather than wait to be read.
-            cancel.set()
-            setup.add_done_callback(_abandon_answer)
-            raise
-        self._answer = answer
-        if cancel.is_set():
-            answer.cancel.set()  # cancelled while the answer was being set up: free its model slot now
-        spoken: list[str] = []
+    # -- the reply's output (ReplyOutput) ---------------------------------------------------
+    def play(self, pcm: np.ndarray) -> None:
+        self.leg.rtp.play(pcm)
+        self.recorder.said(pcm)
 
-        def generate() -> None:
-            try:
-                for sentence in answer.sentences:
-                    if cancel.is_set():
-                        break
-                    if clock.first_sentence is None:
-                        clock.first_sentence = time.monotonic()
-                    sentences.put(sentence)
-            finally:
-                close = getattr(answer.sentences, "close", None)
-                if close is not None:
-                    close()  # releases the model for the next caller
-                sentences.put(None)
+    def first_audio(self, clock: TurnClock) -> None:
+        self._set_state(State.SPEAKING)
+        # Measured where it happens: the endpoint says when the answer's first frame left,
+        # after whatever (a "one moment") was still queued ahead of it.
+        self.leg.rtp.on_frame_sent(lambda sent_at: _first_time(clock, sent_at))
 
-        def speak() -> None:
-            pause = np.zeros(int(self.settings.tts.sentence_pause_ms * 8), dtype=np.int16)
-            joined = True  # the next piece goes on from opening words (or starts the answer)
-            while True:
-                sentence = sentences.get()
-                if sentence is None or cancel.is_set():
-                    return
-                # Opening words said before their sentence was finished: the rest follows
-                # with a breath between, not the voice's full trailing and leading silence.
-                opening = not ends_sentence(sentence)
-                trailing: list[np.ndarray] = []
-                for chunk in self.engines.synthesizer.stream(sentence):
-                    if cancel.is_set():
-                        return
-                    if _quiet(chunk):
-                        if joined:
-                            continue  # the voice's lead-in silence: the caller would wait through it
-                        trailing.append(chunk)
-                        continue
-                    joined = False
-                    if clock.first_audio_chunk is None:
-                        clock.first_audio_chunk = time.monotonic()
-                        self.loop.call_soon_threadsafe(self._first_audio_out, clock, held)
-                    for quiet in trailing:
-                        self.loop.call_soon_threadsafe(self._play, quiet, cancel, held)
-                    trailing.clear()
-                    self.loop.call_soon_threadsafe(self._play, chunk, cancel, held)
-                for quiet in trailing[: OPENING_GAP_FRAMES if opening else None]:
-                    self.loop.call_soon_threadsafe(self._play, quiet, cancel, held)
-                if not opening:
-                    self.loop.call_soon_threadsafe(self._play, pause, cancel, held)
-                joined = opening
-                spoken.append(sentence)
+    async def played(self) -> None:
+        await self.leg.rtp.wait_idle()
 
-        gen = self.loop.run_in_executor(self.engines.workers, generate)
-        say = self.loop.run_in_executor(self.engines.workers, speak)
-        hold = self._spawn(self._hold_on_if_slow(clock, cancel, held), "hold-on")
-        failed = ""
-        try:
-            # Both threads end (a failed model still ends the sentence queue), so what was
-            # written before a failure is said before the apology.
-            for result in await asyncio.gather(gen, say, return_exceptions=True):
-                if isinstance(result, BaseException):
-                    raise result
-            hold.cancel()
-            if held is not None and not await asyncio.shield(held.decided):
-                return  # dropped unheard: not a turn
-            if not cancel.is_set():
-                await self.leg.rtp.wait_idle()
-        except Exception as exc:  # noqa: BLE001 - a failed answer costs a turn, not the call
-            log.exception("event=session.reply_failed call_id=%s", self.call_id)
-            cancel.set()
-            failed = f"{type(exc).__name__}: {exc}"
-        finally:
-            hold.cancel()
-            dropped = held is not None and not (held.decided.done() and held.decided.result())
-            if dropped:
-                cancel.set()  # an early answer the turn did not take leaves no record
-            else:
-                await self._reply_done(question, clock, answer, spoken, cancel.is_set(), failed)
+    def event(self, kind: str, **detail: Any) -> None:
+        self._event(kind, **detail)
 
     async def _reply_done(self, question: str, clock: TurnClock, answer: AnswerStream, spoken: list[str],
                           interrupted: bool, failed: str) -> None:
@@ -634,40 +531,6 @@ class ConversationSession:
             self._set_state(State.LISTENING)
             if self._unanswered >= self.settings.call.max_unanswered_turns:
                 await self._transfer("unanswered", question)
-
-    def _first_audio_out(self, clock: TurnClock, held: HeldReply | None = None) -> None:
-        if held is not None and not held.decided.done():
-            held.audio_ready = True  # said once the turn ends with these words
-            return
-        if held is not None and not held.decided.result():
-            return
-        self._set_state(State.SPEAKING)
-        # Measured where it happens: the endpoint says when the answer's first frame left,
-        # after whatever (a "one moment") was still queued ahead of it.
-        self.leg.rtp.on_frame_sent(lambda sent_at: _first_time(clock, sent_at))
-
-    def _play(self, chunk: np.ndarray, cancel: threading.Event, held: HeldReply | None = None) -> None:
-        if held is not None and not held.decided.done():
-            if not cancel.is_set():
-                held.chunks.append(chunk)
-            return
-        if held is not None and not held.decided.result():
-            return
-        if not cancel.is_set():
-            self.leg.rtp.play(chunk)
-            self.recorder.said(chunk)
-
-    async def _hold_on_if_slow(self, clock: TurnClock, cancel: threading.Event, held: HeldReply | None = None) -> None:
-        """Dead air is capped: past the limit with nothing to say yet, say "one moment"."""
-        if held is not None and not await asyncio.shield(held.decided):
-            return
-        await asyncio.sleep(self.settings.call.max_dead_air_s)
-        if clock.first_audio_chunk is None and not cancel.is_set():
-            self._event("hold_on")
-            pcm = await self.loop.run_in_executor(self.engines.workers, self.engines.phrase_audio,
-                                                  self.phrases.hold_on)
-            if clock.first_audio_chunk is None:
-                self._play(pcm, cancel)
 
     def _record_turn(self, kind: str, caller_text: str, agent_text: str, clock: TurnClock | None,
                      answer: AnswerStream | None = None, interrupted: bool = False) -> None:
@@ -817,25 +680,9 @@ def _plain_question(text: str) -> bool:
                 or intents.wants_lead(text))
 
 
-def _quiet(chunk: np.ndarray) -> bool:
-    """Below -50 dBFS: silence, not speech."""
-    return float(np.sqrt(np.mean(chunk.astype(np.float32) ** 2))) < LEAD_IN_RMS
-
-
 def _first_time(clock: TurnClock, sent_at: float) -> None:
     if clock.first_rtp is None:
         clock.first_rtp = sent_at
-
-
-def _abandon_answer(setup: asyncio.Future[AnswerStream]) -> None:
-    """An answer nobody will read: cancel it and release what it holds."""
-    if setup.cancelled() or setup.exception() is not None:
-        return
-    answer = setup.result()
-    answer.cancel.set()
-    close = getattr(answer.sentences, "close", None)
-    if close is not None:
-        close()
 
 
 def _ms(seconds: float | None) -> float | None:
