@@ -127,12 +127,12 @@ class Engines:
         self.phrases = dataclasses.replace(self.phrases, greeting=prompts.greeting, fallback=prompts.fallback, **{
             k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
         if hasattr(self.agent, "prompts"):
-            self.agent.prompts = prompts  # type: ignore[attr-defined]
+            self.agent.prompts = prompts
             if hasattr(self.agent, "prefix"):
-                self.agent.prefix = prompts.prefix()  # type: ignore[attr-defined]
+                self.agent.prefix = prompts.prefix()
                 model = getattr(self.agent, "model", None)
                 if model is not None and hasattr(model, "warm"):
-                    model.warm(self.agent.prefix)  # type: ignore[attr-defined]
+                    model.warm(self.agent.prefix)
                     self.knowledge_changed()  # the saved states began with the old prefix
         self.warm()
         log_event(log, "engines.prompts_reloaded", path=str(path or a.prompts_file or "packaged"))

@@ -105,6 +105,7 @@ class EventTee(VoiceActivityDetector):
 
     def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
         events = self.inner.process(pcm_8k)
+        self.last_prob = self.inner.last_prob
         self._events.extend(events)
         return events
 
@@ -118,10 +119,6 @@ class EventTee(VoiceActivityDetector):
     @property
     def time_s(self) -> float:
         return self.inner.time_s
-
-    @property  # type: ignore[override]
-    def last_prob(self) -> float:
-        return self.inner.last_prob
 
     def set_dictation(self, on: bool) -> None:
         self.inner.set_dictation(on)

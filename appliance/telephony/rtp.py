@@ -347,7 +347,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         )
 
     # -- receiving -----------------------------------------------------------------
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         now = asyncio.get_running_loop().time()
         if self.peer is None or (addr[0], addr[1]) != self.peer:
             self._drop("foreign", now, addr)
