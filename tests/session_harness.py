@@ -436,7 +436,7 @@ class Call:
         """Until the listen loop has taken every frame and script step given so far."""
         session = self.session
         assert session is not None
-        await self.until(lambda: not self.vad.steps and session._frames.empty())
+        await self.until(lambda: not self.vad.steps and session.input.idle)
         for _ in range(5):  # the handlers the batch started run up to their first wait
             await asyncio.sleep(0)
 

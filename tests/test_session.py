@@ -441,17 +441,17 @@ async def test_the_caller_can_interrupt_a_lead_prompt(call: Call) -> None:
 
 async def test_caller_audio_waiting_for_a_stalled_recogniser_is_bounded(call: Call,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from appliance.call import session as session_module
+    from appliance.call import turn_input
 
-    monkeypatch.setattr(session_module, "MAX_QUEUED_FRAMES", 10)
+    monkeypatch.setattr(turn_input, "MAX_QUEUED_FRAMES", 10)
     await call.start()
     call.engines.recognizer.running.clear()
     call.frame()
     await asyncio.sleep(0.05)  # the listen loop is now stuck in the recogniser
     for _ in range(100):
         call.frame()
-    assert call.session is not None and call.session._frames.qsize() == 10
+    assert call.session is not None and call.session.input._frames.qsize() == 10
     call.engines.recognizer.running.set()
-    await call.until(lambda: call.session is not None and call.session._frames.empty())
+    await call.until(lambda: call.session is not None and call.session.input.idle)
     await call.finish()
     assert call.vad.time_s <= 0.02 * 11 + 1e-9  # the first frame, then the last ten

@@ -24,8 +24,6 @@ import asyncio
 import enum
 import logging
 import re
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -38,23 +36,18 @@ from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
 from appliance.call.recorder import CallRecorder, TurnClock
 from appliance.call.reply import HeldReply, ReplyJob
+from appliance.call.turn_input import BARGE_IN_MIN_RMS, TurnInput, Utterance
 from appliance.knowledge.vocabulary import product_codes
 from appliance.logs import log_event
 from appliance.web import metrics
-from appliance.speech_in.base import EventTee, Transcript, VadEvent
-from appliance.telephony.rtp import ReceivedFrame
+from appliance.speech_in.base import EventTee
 from appliance.telephony.stasis_app import CallLeg
 
 log = logging.getLogger(__name__)
 
-#: Mean RMS (int16) of the caller's last 200 ms needed for speech to count as a barge-in;
-#: quieter "speech" while we talk is most likely our own voice echoed back by the line.
-BARGE_IN_MIN_RMS = 500.0
 #: How long a caller dictating a number may pause between digit groups, past the full
 #: end-of-turn silence (``vad.end_silence_ms``) that ends each dictated stretch.
 CONTACT_PAUSE_S = 1.0
-#: Caller frames waiting for the recogniser, at most (10 s); past it the oldest are dropped.
-MAX_QUEUED_FRAMES = 500
 #: How often the watchdog looks at the call (reprompts, the call's time limit).
 WATCHDOG_TICK_S = 0.25
 
@@ -85,28 +78,14 @@ class ConversationSession:
         self.loop = asyncio.get_running_loop()
         # One end-of-turn detector per call.  Whisper segments utterances with it (so the
         # transcript covers exactly the turn the detector ended); we read its events too.
-        self.vad = EventTee(engines.new_vad())
-        self.asr = engines.new_recognizer(vad=self.vad)
-        self._asr_segments_itself = getattr(self.asr, "vad", None) is self.vad
-        self._listen_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{self.call_id}")
-        self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue(MAX_QUEUED_FRAMES)
-        self._stream_t0: float | None = None  # loop time of the first caller frame (VAD time zero)
-        self._recent_rms: deque[float] = deque(maxlen=10)
+        vad = EventTee(engines.new_vad())
+        self.input = TurnInput(vad, engines.new_recognizer(vad=vad), self.settings, self.call_id, self,
+                               lambda: self.leg.rtp.last_talkspurt_started)
         self.history: list[Turn] = []
         self.turn_index = 0
         #: The current (or last) answer, and the task that runs it.
         self._job: ReplyJob | None = None
         self._reply_task: asyncio.Task[None] | None = None
-        self._speech_end_at: float | None = None
-        self._in_speech = False
-        #: The current utterance began while we were talking and did not barge in: most
-        #: likely our own voice echoed by the line, so its transcript is not a turn.
-        self._utterance_is_echo = False
-        #: Stream time (loop clock) at which caller speech began while we talked; barge-in
-        #: once it has gone on for call.barge_in_min_speech_ms.
-        self._barge_candidate: float | None = None
-        #: Loudest 100 ms of the current utterance (mean RMS): the echo test for late interrupts.
-        self._utterance_level = 0.0
         self._last_activity = self.loop.time()
         self._reprompts = 0
         self._unanswered = 0
@@ -148,10 +127,10 @@ class ConversationSession:
     async def run(self) -> None:
         """Until the call ends; the Stasis app cancels us when the caller hangs up."""
         self.recorder.start(self.leg.caller.caller_number)
-        self.leg.rtp.on_audio = self._on_audio
+        self.leg.rtp.on_audio = self.input.on_frame
         if self.settings.call.record_audio:
             self.leg.rtp.taps.append(lambda f: self.recorder.heard(f.pcm))
-        self._spawn(self._listen_loop(), "listen")
+        self._spawn(self.input.run(), "listen")
         self._spawn(self._dtmf_loop(), "dtmf")
         self._spawn(self._watchdog(), "watchdog")
         try:
@@ -180,7 +159,7 @@ class ConversationSession:
         try:
             await self._stop_tasks()
         finally:
-            self._listen_exec.shutdown(wait=False, cancel_futures=True)
+            self.input.close()
             await self._finish_record()
 
     async def _stop_tasks(self) -> None:
@@ -219,101 +198,27 @@ class ConversationSession:
         self.recorder.event(kind, **detail)
 
     # -- audio in ----------------------------------------------------------------------
-    def _on_audio(self, frame: ReceivedFrame) -> None:
-        if self._stream_t0 is None:
-            self._stream_t0 = frame.arrival
-        self._recent_rms.append(float(np.sqrt(np.mean(frame.pcm.astype(np.float32) ** 2))))
-        if self._frames.full():
-            # The recogniser fell this far behind: drop the oldest audio rather than grow
-            # without bound (and answer ever later).
-            self._frames.get_nowait()
-            self._frames_dropped += 1
-            if self._frames_dropped == 1:
-                log_event(log, "session.input_overrun", level=logging.WARNING, call_id=self.call_id)
-        self._frames.put_nowait(frame)
+    # -- what the turn input reports (TurnListener) ------------------------------------------
+    def talking(self) -> bool:
+        return self._speaking()
 
-    def _process(self, pcm: np.ndarray) -> tuple[list[VadEvent], list[Transcript]]:
-        """Worker thread: VAD events and transcripts for the next stretch of caller audio."""
-        if self._asr_segments_itself:
-            transcripts = self.asr.feed(pcm)
-            return self.vad.drain(), transcripts
-        events = self.vad.process(pcm)
-        transcripts = self.asr.feed(pcm)
-        if any(e.kind == "speech_end" for e in events) and not any(t.is_final for t in transcripts):
-            transcripts += self.asr.finish()
-        return self.vad.drain(), transcripts
+    def dictating(self) -> bool:
+        return self.dialogue.dictating
 
-    async def _listen_loop(self) -> None:
-        while True:
-            frames = [await self._frames.get()]
-            while not self._frames.empty():
-                frames.append(self._frames.get_nowait())
-            pcm = np.concatenate([f.pcm for f in frames])
-            self.asr.early_transcripts = self._may_answer_early()
-            # While the caller dictates a number, only the full silence ends their turn.
-            self.vad.set_dictation(self.dialogue.dictating)
-            try:
-                events, transcripts = await self.loop.run_in_executor(self._listen_exec, self._process, pcm)
-            except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call
-                await self._recover("asr_error", exc)
-                continue
-            for event in events:
-                self._on_vad(event)
-            if self._in_speech and self._recent_rms:
-                self._utterance_level = max(self._utterance_level, float(np.mean(list(self._recent_rms)[-5:])))
-            self._check_barge_in()
-            for transcript in transcripts:
-                try:
-                    if transcript.is_final:
-                        self._on_final(transcript)
-                    else:
-                        self._on_tentative(transcript)
-                except Exception as exc:  # noqa: BLE001 - a failed turn costs the turn, not the call
-                    await self._recover("turn_error", exc)
+    def may_answer_early(self) -> bool:
+        return self._may_answer_early()
 
-    def _on_vad(self, event: VadEvent) -> None:
-        at = (self._stream_t0 or self.loop.time()) + event.at_s
+    def on_activity(self) -> None:
         self._last_activity = self.loop.time()
-        if event.kind == "pause":
-            self._speech_end_at = at  # the turn may end here; speech_end will say so
-            return
-        if event.kind == "resume":
-            self._drop_held("caller_went_on")
-            self._speech_end_at = None
-            return
-        if event.kind == "speech_start":
-            self._in_speech = True
-            self._utterance_is_echo = False
-            self._barge_candidate = None
-            self._utterance_level = 0.0
-            if self._speaking():
-                if self._barge_in_allowed():
-                    # Not yet: a back-channel ("uh-huh", "yes") is short; only speech that
-                    # goes on for barge_in_min_speech_ms interrupts (checked per batch).
-                    self._barge_candidate = at
-                else:
-                    self._utterance_is_echo = True
-        else:
-            self._in_speech = False
-            self._barge_candidate = None
-            self._speech_end_at = at
 
-    def _check_barge_in(self) -> None:
-        """Caller speech that has lasted long enough while we talk: stop talking now."""
-        start = self._barge_candidate
-        if start is None or not self._in_speech:
-            return
-        if not self._speaking():
-            self._barge_candidate = None
-            return
-        heard_until = (self._stream_t0 or self.loop.time()) + self.vad.time_s
-        # Still voiced and loud *now*: the VAD stays "in speech" through its end-of-turn
-        # hangover, so time since onset alone would let a finished "uh-huh" interrupt.
-        voiced_now = self.vad.last_prob >= self.settings.vad.threshold
-        loud_now = bool(self._recent_rms) and float(np.mean(list(self._recent_rms)[-5:])) >= BARGE_IN_MIN_RMS
-        if voiced_now and loud_now and heard_until - start >= self.settings.call.barge_in_min_speech_ms / 1000:
-            self._barge_candidate = None
-            self._barge_in()
+    def on_resume(self) -> None:
+        self._drop_held("caller_went_on")
+
+    def on_barge_in(self) -> None:
+        self._barge_in()
+
+    async def on_failure(self, kind: str, exc: Exception) -> None:
+        await self._recover(kind, exc)
 
     def _speaking(self) -> bool:
         # A reply cancelled (barge-in) is not talking any more, even while its threads wind
@@ -323,14 +228,6 @@ class ConversationSession:
                     and not job.pending and not job.cancel.is_set())
         return self.leg.rtp.speaking or replying
 
-    def _barge_in_allowed(self) -> bool:
-        started = self.leg.rtp.last_talkspurt_started
-        guard = self.settings.call.barge_in_guard_ms / 1000
-        if started is not None and self.loop.time() - started < guard:
-            return False
-        level = float(np.mean(self._recent_rms)) if self._recent_rms else 0.0
-        return level >= BARGE_IN_MIN_RMS
-
     def _barge_in(self) -> None:
         dropped = self.leg.rtp.clear()
         self._cancel_reply("barge_in")
@@ -338,14 +235,13 @@ class ConversationSession:
         self._set_state(State.LISTENING)
 
     # -- turns -------------------------------------------------------------------------
-    def _on_tentative(self, transcript: Transcript) -> None:
+    def on_tentative(self, text: str, speech_end_at: float | None) -> None:
         """The caller paused: start the answer on these words, held until the turn ends."""
-        text = transcript.text.strip()
         if self._held is not None:
             self._drop_held("superseded")
         if not text or not self._may_answer_early() or not _plain_question(text):
             return
-        clock = TurnClock(speech_end=self._speech_end_at or self.loop.time(), transcript=self.loop.time())
+        clock = TurnClock(speech_end=speech_end_at or self.loop.time(), transcript=self.loop.time())
         self._start_reply(text, clock, held=True)
 
     def _may_answer_early(self) -> bool:
@@ -354,7 +250,7 @@ class ConversationSession:
         writes ``llm.parallel`` at once; past that an early answer would queue, and a dropped
         one would have cost the others the CPU)."""
         return (self.state is State.LISTENING and not self._ending and not self._speaking()
-                and self.dialogue.expects_question and not self._utterance_is_echo
+                and self.dialogue.expects_question and not self.input.utterance_is_echo
                 and self.engines.replies_in_flight < self.settings.llm.parallel)
 
     def _drop_held(self, reason: str) -> None:
@@ -362,28 +258,28 @@ class ConversationSession:
             self._event("early_answer_dropped", reason=reason, text=self._held.text)
             self._cancel_reply(reason)
 
-    def _commit_held(self) -> None:
+    def _commit_held(self, speech_end_at: float | None) -> None:
         """The turn ended with the words the held reply was started on: let it be heard."""
         job = self._job
         assert job is not None and job.pending
         self._set_state(State.THINKING)
         job.clock.early = True
-        job.clock.speech_end = self._speech_end_at or job.clock.speech_end
+        job.clock.speech_end = speech_end_at or job.clock.speech_end
         job.commit()
 
-    def _on_final(self, transcript: Transcript) -> None:
+    def on_final(self, utterance: Utterance) -> None:
         """A turn ended: decide now (echo, back-channel, barge-in) and carry it out in its own
         task, so that the input loop goes on listening meanwhile (the caller can interrupt
         a lead prompt, a read-back or a farewell as they can an answer)."""
         try:
-            self._take_turn(transcript)
+            self._take_turn(utterance)
         finally:
             # The turn ended but did not take the held reply (other words, a back-channel,
             # a request for a person...): it must never be heard.
             self._drop_held("not_taken")
 
-    def _take_turn(self, transcript: Transcript) -> None:
-        text = transcript.text.strip()
+    def _take_turn(self, utterance: Utterance) -> None:
+        text = utterance.text
         now = self.loop.time()
         held = self._held
         if held is not None and (_words(held.text) != _words(text) or not self.dialogue.expects_question):
@@ -395,13 +291,12 @@ class ConversationSession:
         if intents.is_backchannel(text) and not (awaiting_yes_no and (intents.is_yes(text) or intents.is_no(text))):
             self._event("backchannel", text=text)
             return
-        if self._utterance_is_echo:
+        if utterance.echo:
             # Began while we talked, too quiet or too early to barge in: our own echo.
-            self._utterance_is_echo = False
             self._event("ignored_during_speech", text=text)
             return
         if self._speaking():
-            if self._utterance_level < BARGE_IN_MIN_RMS or not intents.worth_interrupting(text):
+            if utterance.level < BARGE_IN_MIN_RMS or not intents.worth_interrupting(text):
                 # Too quiet to be the caller (our echo), or a murmur rather than a request.
                 self._event("ignored_during_speech", text=text)
                 return
@@ -411,11 +306,9 @@ class ConversationSession:
             self._reprompts = 0
             self.turn_index += 1
             self._event("caller_said", text=text, turn=self.turn_index, early=True)
-            self._commit_held()
-            self._speech_end_at = None
+            self._commit_held(utterance.speech_end_at)
             return
-        clock = TurnClock(speech_end=self._speech_end_at or now, transcript=now)
-        self._speech_end_at = None
+        clock = TurnClock(speech_end=utterance.speech_end_at or now, transcript=now)
         self._reprompts = 0
         self.turn_index += 1
         self._event("caller_said", text=text, turn=self.turn_index)
@@ -562,7 +455,7 @@ class ConversationSession:
         """The caller paused after a group of digits: if they stay quiet, the number is whole."""
         await asyncio.sleep(CONTACT_PAUSE_S)
         self._contact_wait = None
-        if self._in_speech:
+        if self.input.in_speech:
             return  # more digits coming; their turn's end decides
         text, actions = self.dialogue.contact_pause()
         for action in actions:
@@ -655,7 +548,7 @@ class ConversationSession:
             await self._say(self.phrases.time_limit, kind="farewell")
             await self._end_call("time_limit")
             return
-        quiet = (self.state is State.LISTENING and not self._in_speech and not self._speaking()
+        quiet = (self.state is State.LISTENING and not self.input.in_speech and not self._speaking()
                  and now - self._last_activity > cfg.reprompt_after_s)
         if not quiet:
             return
