@@ -16,6 +16,19 @@ that pause (the same words), the held audio goes out at once; if the caller goes
 dropped unheard.
 
 Every state change and every turn's timings go to the structured log and the call record.
+
+The session is the conductor; each concern has its own module with one owner:
+
+- ``turn_input.py``: caller frames in, turn events out; barge-in and the echo gate;
+- ``reply.py``: one answer (agent -> sentences -> TTS -> playout), the early *held* answer;
+- ``dialogue.py``: what a turn's words mean (intents, the lead form and its read-back), pure;
+- ``recorder.py``: the call's record, metrics and recordings;
+- the RTP endpoint (``telephony/rtp.py``) is the playout: its queue, ``clear()`` for barge-in,
+  and the measured time each answer's first frame left.
+
+Every task of a call is started by ``_spawn`` and cancelled and awaited at hang-up; a failure
+anywhere is logged with the call id and the caller hears the apology (the operator after
+two in a row), never silence.  tests/session_harness.py runs a call without a phone line.
 """
 
 from __future__ import annotations
