@@ -9,7 +9,7 @@ export APPLIANCE_CACHE_DIR := $(abspath $(CACHE_DIR))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup system-deps python models asterisk-root asterisk-up asterisk-down run test bench clean bundle lint-ansible
+.PHONY: setup system-deps python models asterisk-root asterisk-up asterisk-down run test bench eval clean bundle lint-ansible
 
 setup: system-deps python models asterisk-root
 
@@ -42,6 +42,10 @@ test: setup
 
 bench: setup
 	$(PY) -m appliance.cli.main bench
+
+# Answer quality on the evaluation's knowledge bases (bench/eval/, bench/README.md).
+eval: setup
+	$(PY) -m appliance.cli.main eval
 
 clean:
 	rm -rf $(VENV) models/cache

@@ -319,3 +319,33 @@ async def test_hang_ups_mid_answer_leave_the_service_answering(local_asterisk, s
     record = await call_record(svc, local_asterisk)
     answer = [t for t in record["turns"] if t["kind"] == "answer"][0]
     assert "410" in answer["agent_text"], answer
+
+
+async def test_opening_words_are_never_followed_by_a_fallback(local_asterisk, service, engines, monkeypatch) -> None:
+    """The model begins well and then fails: once with another product's price, once by running
+    out of time mid-sentence.  Each time the caller has already heard the opening words; what
+    follows is the sentence finished from the price list, never an apology or a fallback."""
+    svc = await service()
+    scripts = {
+        "UTM-300": (["The", " UTM", "-", "300", " costs", " 18", ",", "900", " euros", ".", "\n"], None),
+        "UTM-100": (["The", " UTM", "-", "100", " costs", " about"], TimeoutError("the model did not answer in time")),
+    }
+
+    def scripted(head, prompt, **kwargs):  # type: ignore[no-untyped-def]
+        question = prompt.rsplit("Question:", 1)[-1]
+        tokens, failure = next(v for k, v in scripts.items() if k in question)
+        yield from tokens
+        if failure is not None:
+            raise failure
+
+    monkeypatch.setattr(engines.agent.model, "complete", scripted)
+    turns = [say("What is the price of the UTM-300?"), say("How much does the UTM-100 cost?")]
+    result = await caller(local_asterisk).call(turns, listen_s=2.0)
+    record = await call_record(svc, local_asterisk)
+    answers = [t["agent_text"] for t in record["turns"] if t["kind"] == "answer"]
+    assert len(answers) == 2, answers
+    assert answers[0].startswith("The UTM-300 costs") and "54,000" in answers[0] and "18,900" not in answers[0], answers
+    assert answers[1].startswith("The UTM-100 costs") and "27,500" in answers[1], answers
+    heard = heard_text(result, engines).lower()
+    for said in answers + [heard]:
+        assert not re.search(r"sorry|can't answer|don't have that|put you through", said.lower()), said

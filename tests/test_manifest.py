@@ -74,3 +74,37 @@ def test_installed_models_verify():
     if not all(f.path.exists() for e in m.entries.values() for f in e.files):
         pytest.skip("models not installed (make models)")
     m.verify_all(full=False)
+
+
+def test_a_model_shipped_as_parts_is_joined_in_order_and_on_request_roles_are_skipped(tmp_path, monkeypatch):
+    """A file whose source lists parts is their bytes in order (checked by its sha256); a role
+    in a group other than "default" is not installed by default and not verified while absent."""
+    import hashlib
+
+    pkgs = tmp_path / "site"
+    blobs = [bytes([i]) * (1000 + i) for i in range(1, 4)]
+    for i, blob in enumerate(blobs, 1):
+        pkg = pkgs / f"fake_part{i}"
+        (pkg / "data").mkdir(parents=True)
+        (pkg / "__init__.py").write_text("")
+        (pkg / "data" / f"part{i:02d}.bin").write_bytes(blob)
+    monkeypatch.syspath_prepend(str(pkgs))
+    whole = b"".join(blobs)
+    sha = hashlib.sha256(whole).hexdigest()
+    parts = ", ".join(f'"fake_part{i}/data/part{i:02d}.bin"' for i in range(1, 4))
+    text = (f'[big]\nengine = "llama.cpp"\npath = "cache/big/m.gguf"\npackage = "fake-part1..3"\ngroup = "large"\n'
+            f'prompt_format = "chatml"\n[[big.files]]\nname = "m.gguf"\nsize = {len(whole)}\nsha256 = "{sha}"\n'
+            f"source = [{parts}]\n")
+    (tmp_path / "manifest.toml").write_text(text)
+    m = load_manifest(tmp_path / "manifest.toml")
+    entry = m.get("big")
+    assert m.default_roles() == [] and entry.group == "large" and entry.extra["prompt_format"] == "chatml"
+    assert m.verify_all() == []  # absent and on request: not checked
+    assert install(entry) == 1
+    assert entry.path.read_bytes() == whole
+    assert [e.role for e in m.verify_all()] == ["big"]
+    swapped = ", ".join(f'"fake_part{i}/data/part{i:02d}.bin"' for i in (1, 3, 2))
+    (tmp_path / "manifest.toml").write_text(text.replace(parts, swapped))  # parts out of order
+    entry.path.unlink()
+    with pytest.raises(ModelError, match="sha256 differs"):
+        install(load_manifest(tmp_path / "manifest.toml").get("big"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -38,6 +39,11 @@ MANIFEST = REPO / "models" / "manifest.toml"
         ("e.g. steel, approx. 3 etc.", "for example steel, approximately three et cetera"),
         ("1,500 units on the 3rd floor", "one thousand five hundred units on the third floor"),
         ("at 10:30", "at ten thirty"),
+        # product and model codes as people read them, never as a quantity
+        ("The XY-220 costs 1,200 euros.", "The X Y two twenty costs one thousand two hundred euros."),
+        ("UTM-300 and UTM-50", "U T M three hundred and U T M fifty"),
+        ("ZX-9000, AB-2024, XR-205, Q-05", "Z X nine thousand, A B twenty twenty-four, X R two oh five, Q oh five"),
+        ("the HT-200e and an RTX3090", "the H T two hundred E and an R T X thirty ninety"),
     ],
 )
 def test_normalize_english(text, spoken):
@@ -77,6 +83,19 @@ def tts(settings):
     from appliance.speech_out.factory import create_synthesizer
 
     return create_synthesizer(settings)
+
+
+@pytest.mark.models
+@needs_voice
+def test_a_product_code_is_heard_as_a_code_not_a_quantity(tts, settings):
+    """Piper says "XY-220" and Whisper (the test's ear) writes back the code or its digit groups,
+    never "two hundred and twenty" (which a caller hears as "XY-200 and 20")."""
+    from appliance.speech_in.factory import transcribe_pcm
+
+    pcm = np.concatenate(list(tts.stream("The XY-220 weighs twelve kilograms.")))
+    heard = transcribe_pcm(pcm, settings, "Products: XY-220, XY-310.").lower()
+    assert "hundred" not in heard and "200 and" not in heard, heard
+    assert re.search(r"220|two[ -]twenty|2 20", heard), heard
 
 
 @pytest.mark.models

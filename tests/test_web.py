@@ -24,6 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from appliance.call.records import CallRecords
 from appliance.config import settings_from_dict
 from appliance.knowledge.base import IngestReport, Passage
+from appliance.knowledge.loaders import DocumentError
 from appliance.web import metrics
 from appliance.web.app import create_app
 from appliance.web.auth import hash_password, safe_next_path, verify_password
@@ -41,31 +42,40 @@ class FakeStore:
         self.docs: dict[str, dict[str, Any]] = {}
         self.location = "memory"
 
-    def ingest(self, folder: Path, tag: str | None = None) -> IngestReport:
+    def ingest(self, folder: Path, tag: str | None = None, *, file_tags: dict[str, str] | None = None,
+               progress: Any = None) -> IngestReport:
         folder = Path(folder).resolve()
         report = IngestReport()
         seen = set()
         for p in sorted(folder.iterdir()):
             if p.name.startswith(".") or not p.is_file():
                 continue
-            if p.suffix not in (".md", ".txt"):
-                report.skipped[p.name] = "unsupported"
-                continue
-            text = p.read_text()
-            if not text.strip():
-                report.skipped[p.name] = "no text"
+            try:
+                prepared = self.prepare_file(p, doc_path=p, root=folder, tag=(file_tags or {}).get(p.name) or tag or "")
+            except DocumentError as exc:
+                report.skipped[p.name] = str(exc)
                 continue
             seen.add(str(p))
-            self._store_doc(str(p), str(folder), p.name, text, tag or "general")
+            self.commit(prepared)
             report.added.append(p.name)
             report.chunks += 1
         for doc_id in [d for d, v in self.docs.items() if v["root"] == str(folder) and d not in seen]:
             report.removed.append(self.docs.pop(doc_id)["source"])
         return report
 
-    def _store_doc(self, doc_id: str, root: str, source: str, text: str, tag: str) -> None:
+    def prepare_file(self, path: Path, *, doc_path: Path, root: Path, tag: str = "", progress: Any = None) -> Any:
+        if path.suffix not in (".md", ".txt"):
+            raise DocumentError("unsupported")
+        text = path.read_text()
+        if not text.strip():
+            raise DocumentError("no text")
         time.sleep(0.05)
-        self.docs[doc_id] = {"doc_id": doc_id, "root": root, "source": source, "tag": tag, "chunks": 1, "text": text}
+        doc = {"doc_id": str(doc_path), "root": str(Path(root).resolve()), "source": doc_path.name,
+               "tag": tag or "general", "chunks": 1, "text": text}
+        return type("Prepared", (), {"doc": doc, "points": [doc]})()
+
+    def commit(self, prepared: Any) -> None:
+        self.docs[prepared.doc["doc_id"]] = prepared.doc
 
     def _delete_doc(self, doc_id: str) -> None:
         self.docs.pop(doc_id, None)
@@ -642,7 +652,7 @@ async def test_prompts_are_validated_saved_and_applied(console) -> None:
     resp = await client.post("/prompts", data={"csrf_token": token, "text": "greeting = \"x\"\n[[[broken"})
     html = await resp.text()
     assert resp.status == 400 and "Not saved" in html and "[[[broken" in html
-    new = current.replace("Hello, you have reached", "Good day, this is")
+    new = current.replace("Hello, thank you for calling", "Good day, this is")
     resp = await client.post("/prompts", data={"csrf_token": token, "text": new})
     assert resp.status == 200 and "New calls use these prompts" in await resp.text()
     assert target.read_text() == new and ctx.engines.reloaded == [target]

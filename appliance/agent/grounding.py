@@ -1,9 +1,12 @@
-"""Keeping answers to what the knowledge base says.
+"""Keeping answers to what the knowledge base says, about the thing and the attribute asked.
 
 ``is_grounded`` accepts a generated sentence only if every number in it occurs in the
 retrieved context and most of its content words do too (a small model that drifts off
-the context fails one or the other).  ``extractive_answer`` is the fallback that is always
-grounded: the sentence(s) of the best passage that share most with the question.
+the context fails one or the other).  ``figures_match_product`` and ``attribute_fits``
+check that a figure is stated for the product asked about *and* is of the attribute asked
+(a weight is not a price).  ``extractive_answer`` is the fallback that is always grounded:
+the sentence(s) of the retrieved passages that answer the question best (the product and
+the attribute asked count most), cleaned of layout so it can be spoken.
 """
 
 from __future__ import annotations
@@ -90,13 +93,175 @@ def figures_match_product(sentence: str, question: str, pieces: Sequence[str]) -
     return True
 
 
+_LEADERS = re.compile(r"(?:\s*[.·…_]){3,}\s*")
+
+
 def _pieces(text: str) -> list[str]:
+    """Sentences and list lines; a dot-leader line ("XR-9 ...... 79 EUR") stays one piece."""
     out: list[str] = []
     for line in text.splitlines():
-        line = line.strip().lstrip("-*• ").strip()
+        line = _LEADERS.sub(": ", line.strip().lstrip("-*• ").strip()).strip(" :")
         if line:
             out += split_sentences(line)
     return out
+
+
+# -- the attribute asked: a price is not a weight -------------------------------------------
+
+#: Attributes a caller asks for: the question words that ask for each, and the units (or
+#: currency words) that state a figure of it.
+ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "price": (
+        frozenset("cost costs price prices priced pay fee fees charge charges expensive cheap cheaper rate rates".split()),
+        frozenset("euro euros eur € $ usd dollar dollars £ gbp chf franc francs pounds sterling ¥ yen".split()),
+    ),
+    "weight": (
+        frozenset("weigh weighs weight heavy heavier lighter mass".split()),
+        frozenset("kg kgs kilo kilos kilogram kilograms g gram grams t tonne tonnes ton tons lb lbs".split()),
+    ),
+    "duration": (
+        frozenset("take takes took last lasts".split()),
+        frozenset("day days week weeks month months year years hour hours h minute minutes min working".split()),
+    ),
+    "capacity": (
+        frozenset("capacity force load hold holds volume litres liters".split()),
+        frozenset("kn n mn l litre litres liter liters ml".split()),
+    ),
+    "size": (
+        frozenset("big size wide width tall height deep depth dimension dimensions travel length".split()),
+        frozenset("mm cm m metre metres meter meters inch inches km".split()),
+    ),
+    "power": (
+        frozenset("power watt watts consumption voltage supply".split()),
+        frozenset("w kw v volt volts amp amps kwh".split()),
+    ),
+}
+#: Topics whose figure is a duration unless the question asks for another attribute.
+_DURATION_TOPICS = frozenset("warranty guarantee delivery deliver ship shipping shipped lead".split())
+_UNIT_AFTER = re.compile(r"\s?([€$£¥]|[a-z]+)", re.IGNORECASE)
+_CURRENCY_BEFORE = re.compile(r"([€$£¥]|\b(?:eur|usd|gbp|chf))\s?$", re.IGNORECASE)
+_YES_NO_START = frozenset(
+    "is are am was were do does did can could will would should shall has have had may might must isn't aren't "
+    "don't doesn't can't won't".split()
+)
+
+
+def asked_attribute(question: str) -> str:
+    """The attribute a question asks for ("price", "weight", ...), or "" if none or unclear."""
+    words = [_stem(w) for w in _WORD.findall(question.lower())]
+    raw = set(_WORD.findall(question.lower()))
+    found = [name for name, (cues, _) in ATTRIBUTES.items()
+             if raw & cues or {w for w in words} & {_stem(c) for c in cues}]
+    low = question.lower()
+    if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$", low):
+        found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
+    if "how long" in low and "duration" not in found and not {"size"} & set(found):
+        found.append("duration")
+    if not found and raw & _DURATION_TOPICS:
+        found = ["duration"]  # "what is the warranty?" (but "what does the warranty cost?" is a price)
+    if "weight" in found and "price" in found and re.search(r"\bhow much does .* weigh", low):
+        found.remove("price")
+    return found[0] if len(found) == 1 else ""
+
+
+def _unit_kinds(unit: str) -> set[str]:
+    u = unit.lower()
+    return {name for name, (_, units) in ATTRIBUTES.items() if u in units}
+
+
+def figure_kinds(text: str) -> dict[str, set[str]]:
+    """Each figure in ``text`` (product codes left out) and the attributes its unit says it
+    is: "54,000 euros" -> price, "1350 kg" -> weight, a bare "1994" -> nothing."""
+    text = _PRODUCT.sub(" ", text)
+    out: dict[str, set[str]] = {}
+    for m in _NUMBER.finditer(text):
+        kinds: set[str] = set()
+        after = _UNIT_AFTER.match(text, m.end())
+        if after:
+            kinds |= _unit_kinds(after.group(1))
+        before = _CURRENCY_BEFORE.search(text[max(0, m.start() - 6) : m.start()])
+        if before:
+            kinds.add("price")
+        out.setdefault(re.sub(r"[.,]", "", m.group(0)), set()).update(kinds)
+    return out
+
+
+def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: str = "") -> bool:
+    """The sentence's figures can answer the attribute asked, as the knowledge base states them.
+
+    A figure's attribute is what its unit in the sentence says, else what the knowledge base
+    says next to that figure (for the product asked, when one is named).  The sentence fails
+    when it gives figures and none of them can be of the attribute asked ("the UTM-300 costs
+    1350 kilograms", or "costs 1350" where the knowledge base has 1350 kg), or when it gives a
+    figure a unit the knowledge base never gives it ("1350 euros" for "1350 kg").
+    """
+    asked = asked_attribute(question)
+    said = figure_kinds(sentence)
+    if not said:
+        return True
+    products = ({m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
+                or {m.lower() for m in _PRODUCT.findall(sentence)})
+    relevant = [p for p in pieces if not products or any(prod in p.lower() for prod in products)] or list(pieces)
+    stated: dict[str, set[str]] = {}
+    for piece in relevant:
+        for figure, kinds in figure_kinds(piece).items():
+            stated.setdefault(figure, set()).update(kinds)
+    possible = False
+    for figure, kinds in said.items():
+        kb = stated.get(figure, set())
+        if kinds and kb and not kinds & kb:
+            return False  # "1350 euros" where the knowledge base says 1350 kg
+        known = kinds or kb
+        if not asked or not known or asked in known:
+            possible = True
+    return possible
+
+
+_JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last holds hold".split())
+_FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|[A-Za-z]+(?:\s(?:a|per)\s[a-z]+)?))?")
+
+
+def states_asked_figure(sentence: str, question: str) -> bool:
+    """The sentence holds a figure of the attribute the question asks for ("54,000 euros" for a
+    price question): an extractive answer good enough to follow opening words."""
+    asked = asked_attribute(question)
+    return bool(asked) and any(asked in kinds for kinds in figure_kinds(sentence).values())
+
+
+def finish_opening(opening: str, sentence: str, question: str) -> str:
+    """The rest of opening words already said, taken from a checked ``sentence``: the one
+    figure of the attribute asked, with its unit ("The UTM-300 costs" + "54,000 euros."),
+    so the caller hears one whole sentence; "" when that cannot be done cleanly."""
+    words = opening.split()
+    asked = asked_attribute(question)
+    if not words or words[-1].lower() not in _JOINABLE or not asked:
+        return ""
+    found = []
+    for m in _FIGURE_WITH_UNIT.finditer(_PRODUCT.sub(" ", sentence)):
+        kinds = figure_kinds(m.group(0)).get(re.sub(r"[.,]", "", _NUMBER.search(m.group(0)).group(0)), set())
+        if asked in kinds:
+            found.append(m.group(0).strip())
+    if len(set(found)) != 1:
+        return ""
+    return f"{found[0]}."
+
+
+def is_yes_no(question: str) -> bool:
+    """A question answered by yes or no ("Can I extend the warranty?", "Do you ship to Norway?")."""
+    words = _WORD.findall(question.lower().replace("’", "'"))
+    return bool(words) and (words[0] in _YES_NO_START or question.lower().lstrip().startswith(tuple(
+        f"{w} " for w in _YES_NO_START)))
+
+
+def is_bare_yes_no(sentence: str, question: str) -> bool:
+    """"Yes, you can." / "No, we don't.": a yes or no with no fact of its own (no figure, and
+    no word the question did not already say)."""
+    low = sentence.lower().strip()
+    if not re.match(r"^(yes|no|yeah|sure|certainly|of course)\b", low):
+        return False
+    if numbers(sentence):
+        return False
+    return not (content_words(sentence) - content_words(question) - {"yes", "no", "sure", "certainly", "course", "yeah"})
 
 
 #: Question words and what the knowledge base says instead ("how heavy" -> "weighs").
@@ -159,31 +324,89 @@ def focus(question: str, passage: Passage, keep: int = 3) -> str:
     return " ".join(piece for *_, piece in chosen)
 
 
-def extractive_answer(question: str, passages: Sequence[Passage], max_sentences: int = 2, max_chars: int = 240) -> str:
-    """The sentence(s) of the best passage that answer the question best, in document order."""
+_LAYOUT = [
+    (re.compile(r"(?:\s*[.·…_]){3,}\s*"), ": "),  # dot leaders: "UTM-50 ........ 18,900"
+    (re.compile(r"\s*\|\s*"), ", "),  # table cells
+    (re.compile(r"(?m)^\s*(?:[-*•+]|\d+[.)])\s+"), ""),  # list bullets and numbers
+    (re.compile(r"(?m)^\s*#+\s*"), ""),  # markdown headings
+    (re.compile(r"[*_`]{1,3}([^*_`]+)[*_`]{1,3}"), r"\1"),  # emphasis, code
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
+    (re.compile(r"\s*-{2,}\s*|\s+[–—]\s+"), ", "),  # dashes used as separators
+    (re.compile(r"\t+| {2,}"), " "),
+]
+
+
+def speakable(text: str) -> str:
+    """A sentence of a document as it can be said: no dot leaders, table bars, bullets or
+    markdown; one line, ending with a full stop."""
+    t = text.strip()
+    for pattern, repl in _LAYOUT:
+        t = pattern.sub(repl, t)
+    t = re.sub(r"\s*([:;,])(?:\s*[:;,])+", r"\1", t)  # ": ," left by the rules above
+    t = re.sub(r"\s+([,.:;!?])", r"\1", t)
+    t = " ".join(t.split()).strip(" ,;:")
+    if t and not t.endswith((".", "!", "?")):
+        t += "."
+    return t[:1].upper() + t[1:]
+
+
+def extractive_answer(question: str, passages: Sequence[Passage], max_sentences: int = 2, max_chars: int = 240,
+                      about: str = "") -> str:
+    """The sentence(s) of the retrieved passages that answer the question best, cleaned for speech.
+
+    Each sentence (or list line, or table row) of the passages scores by the words it shares
+    with the question, and most by naming the product asked about (in itself or its passage's
+    heading) and holding a figure of the attribute asked; one naming another product only, or
+    a figure of another attribute, loses.  The best passage breaks ties.  A sentence is only
+    taken if its figures pass the product and attribute checks.  ``about`` is the earlier
+    question a follow-up leans on ("and what does it cost?"): the product it names counts.
+    """
     if not passages:
         return ""
     q = expand_question(question)
-    best = passages[0]
-    title_words = content_words(best.title) | codes(best.title)
-    sentences = _pieces(best.text)
-    if not sentences:
-        return ""
+    asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
+    named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
+    asked = asked_attribute(question)
+    pieces = product_pieces(passages)
     scored = []
-    for i, s in enumerate(sentences):
-        words = content_words(s) | codes(s)
-        # Words the passage's title already has name the passage, not the sentence.
-        overlap = len(q & words - title_words) + 0.3 * len(q & words & title_words)
-        # Sentences with figures answer "how much / how heavy / when" questions.
-        bonus = 0.3 if numbers(s) else 0.0
-        scored.append((overlap + bonus, -i, i, s))
+    for rank, p in enumerate(passages[:4]):
+        title_words = content_words(p.title) | codes(p.title)
+        title_products = {m.lower() for m in _PRODUCT.findall(p.title)}
+        for i, s in enumerate(_pieces(p.text)):
+            words = content_words(s) | codes(s)
+            # Words the passage's title already has name the passage, not the sentence.
+            score = len(q & words - title_words) + 0.3 * len(q & words & title_words)
+            score += 0.3 if numbers(s) else 0.0  # figures answer "how much / how heavy / when"
+            named = {m.lower() for m in _PRODUCT.findall(s)}
+            if asked_products:
+                if asked_products & (named or title_products):
+                    score += 3.0
+                elif named or title_products:
+                    score -= 3.0  # another product's sentence
+            if asked:
+                kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
+                score += 2.0 if asked in kinds else (-1.5 if kinds else 0.0)
+            if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
+                score -= 2.0  # a heading or a bare name says nothing
+            score -= 0.4 * rank
+            scored.append((score, -rank, -i, rank, i, s))
     scored.sort(reverse=True)
-    chosen = [scored[0]]
-    if max_sentences > 1 and len(scored) > 1 and scored[1][0] >= max(1.0, scored[0][0] * 0.75):
-        if len(scored[0][3]) + len(scored[1][3]) < max_chars:
-            chosen.append(scored[1])
-    chosen.sort(key=lambda x: x[2])
-    text = " ".join(s for *_, s in chosen)
-    if not text.endswith((".", "!", "?")):
-        text += "."
-    return text
+    chosen = []
+    for entry in scored:
+        s = entry[5]
+        if not figures_match_product(s, named_q, pieces) or not attribute_fits(s, question, pieces, about):
+            continue
+        chosen = [entry]
+        break
+    if not chosen:
+        return ""
+    best = chosen[0]
+    if max_sentences > 1:
+        for entry in scored:
+            if entry is best or entry[3] != best[3] or entry[0] < max(1.0, best[0] * 0.75):
+                continue
+            if len(best[5]) + len(entry[5]) < max_chars and figures_match_product(entry[5], named_q, pieces):
+                chosen.append(entry)
+            break
+    chosen.sort(key=lambda x: (x[3], x[4]))
+    return " ".join(speakable(e[5]) for e in chosen)

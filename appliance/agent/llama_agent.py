@@ -9,18 +9,25 @@ instead of ~150.
 
 For each question (lazily, in the thread that iterates ``AnswerStream.sentences``):
 
-1. retrieve top-k passages; none at or above ``min_score`` -> the fallback phrase;
+1. retrieve top-k passages; none relevant (the store's judgement from dense, lexical and
+   product-code evidence, see knowledge.rerank; else a cosine at or above ``min_score``)
+   -> the fallback phrase;
 2. complete "Context: <passage> / Question: "..." / Answer:" and cut the stream into sentences
    (up to ``max_sentences``; just one while another caller's answer is being written);
 3. speak a sentence only if it is grounded (its numbers and most of its words are in the
-   context); the first ungrounded sentence ends the answer, and if nothing was grounded the
-   caller hears the best passage's most relevant sentence(s) instead (extractive answer).
-   The first sentence's opening words ("The UTM-300 costs") are spoken as soon as
-   ``lead_words`` of them are written and pass the same checks, so the caller hears the
-   answer begin while the model writes the figure; the whole sentence is still judged
-   when it is complete, and if it fails, its rest is never said and the extractive answer
-   follows the opening words instead;
-4. a model that says "no information" -> the fallback phrase; a model error or the time
+   context), its figures are stated for the product asked and are of the attribute asked
+   (a weight is not a price); the first failing sentence ends the answer, and if nothing
+   was said the caller hears the passages' own best sentence instead (extractive answer,
+   cleaned of layout).  The first sentence's opening words ("The UTM-300 costs") are
+   spoken as soon as ``lead_words`` of them are written and pass the same checks, so the
+   caller hears the answer begin while the model writes the figure, but only when there
+   is an extractive answer to fall back on: if the whole sentence then fails (or the model
+   stops or runs out of time), its rest is never said and the caller hears the repair
+   words and the extractive answer ("The UTM-300 costs ... Let me be exact: ..."), never
+   a broken sentence or a fallback phrase after opening words;
+4. a yes/no question answered with a bare "Yes, you can." gets the extractive sentence
+   that holds the fact after it;
+5. a model that says "no information" -> the fallback phrase; a model error or the time
    budget running out before anything was said -> the error fallback.
 """
 
@@ -34,12 +41,17 @@ from collections.abc import Iterator, Sequence
 
 from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.grounding import (
+    attribute_fits,
     content_words,
     extractive_answer,
     figures_match_product,
+    finish_opening,
     focus,
+    is_bare_yes_no,
     is_grounded,
+    is_yes_no,
     product_pieces,
+    states_asked_figure,
 )
 from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
@@ -53,9 +65,8 @@ _PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|that one|this one|the sam
 
 
 class LlamaAgent(Agent):
-    """Retrieval-grounded answers from a base (completion) model; see the module docstring."""
-
-    STOP = ["\n", "Question:", "Context:", "Answer:"]
+    """Retrieval-grounded answers from a base or instruct model; see the module docstring.
+    (Where an answer ends, ``prompts.stop``, depends on the prompt format.)"""
 
     def __init__(
         self,
@@ -110,20 +121,26 @@ class LlamaAgent(Agent):
         # A follow-up ("and how much does it weigh?") leans on the previous question; a new
         # short question ("how long is the warranty?") must not, or it inherits the last topic.
         follow_up = bool(_PRONOUN.search(question))
-        if history and (follow_up or not passages or passages[0].score < self.min_score):
-            again = self.store.search(f"{history[-1].caller} {question}", top_k=self.top_k, **kwargs)
+        if history and (follow_up or not passages or not self._relevant(passages[0])):
+            again = self.store.search(question, top_k=self.top_k, context=history[-1].caller, **kwargs)
             if again and (not passages or follow_up or again[0].score > passages[0].score):
                 return again, True
         return passages, False
 
+    def _relevant(self, p: Passage) -> bool:
+        """Whether a passage bears on the question: the store's judgement when it gives one
+        (it weighs rare words and product codes, not the cosine alone), else the cosine."""
+        return p.relevant if p.relevant is not None else p.score >= self.min_score
+
     @staticmethod
     def _passage_line(p: Passage) -> str:
         title = p.title.split(" > ")[-1] if p.title else ""
-        return one_line(f"{title}: {p.text}" if title else p.text)
+        text = one_line(f"{title}: {p.text}" if title else p.text)
+        return text.replace("<|", "< |").replace("|>", "| >")  # a document cannot end the chat turn
 
     def context_head(self, passage: Passage) -> str:
         """The prompt up to the end of its first passage: the part whose state is saved."""
-        return f"{self.prefix}Context: {self._passage_line(passage)}"
+        return f"{self.prefix}{self.prompts.context_open}Context: {self._passage_line(passage)}"
 
     def build_prompt(self, question: str, passages: Sequence[Passage],
                      history: Sequence[Turn] = ()) -> tuple[str, str]:
@@ -143,7 +160,7 @@ class LlamaAgent(Agent):
         while True:
             head = self.context_head(chosen[0])
             more = "".join(f" {self._passage_line(p)}" for p in chosen[1:])
-            prompt = f"{head}{more}\n{earlier}Question: {quote_caller(question)}\nAnswer:"
+            prompt = f"{head}{more}\n{earlier}Question: {quote_caller(question)}{self.prompts.answer_open}"
             if self.model.count_tokens(prompt) <= budget:
                 return head, prompt
             if len(chosen) > 1:
@@ -223,7 +240,7 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, "retrieval failed", error=True)
             return
         stream.retrieval_s = time.monotonic() - t0
-        relevant = [p for p in passages if p.score >= self.min_score]
+        relevant = [p for p in passages if self._relevant(p)]
         stream.sources = relevant
         if not relevant:
             yield from self._fallback(stream, "nothing relevant in the knowledge base")
@@ -236,6 +253,17 @@ class LlamaAgent(Agent):
         # sentences that bear on the question.
         in_prompt = [p for p in relevant if p.score >= relevant[0].score - self.context_margin][: self.context_passages]
         pieces = product_pieces(in_prompt)
+        # What is said if the model's answer fails its checks: the passages' own best sentence.
+        # Opening words are only said early when there is one, so that what follows them is
+        # always a whole sentence (the model's, or this one after the repair words).
+        about = history[-1].caller if leans_on_history and history else ""  # a follow-up's subject
+        backup = (extractive_answer(question, relevant, about=about)
+                  if relevant[0].score >= self.extractive_min_score else "")
+        # ... and only when that sentence states the figure asked for (a price for a price
+        # question): after opening words, an unrelated sentence would be no answer at all.
+        early_ok = bool(backup) and states_asked_figure(backup, question)
+        yes_no = is_yes_no(question)
+        bare = False  # the sentences said so far are a bare "Yes, you can." without the fact
         in_prompt = in_prompt[:1] + [
             dataclasses.replace(p, text=focus(question, p, self.focus_sentences)) for p in in_prompt[1:]]
         context = " ".join(self._passage_line(p) for p in in_prompt)
@@ -255,7 +283,7 @@ class LlamaAgent(Agent):
                 temperature=self.temperature,
                 top_p=0.9,
                 repeat_penalty=1.1,
-                stop=self.STOP,
+                stop=self.prompts.stop,
                 deadline=t0 + self.time_budget_s,
             )
             timed_out = False
@@ -263,11 +291,13 @@ class LlamaAgent(Agent):
             def lead_ok(words: str) -> bool:
                 return not self._judge(words, context, question, no_answer, 0, pieces, opening=True)
 
+            kb_pieces = product_pieces(relevant)
+
             def candidates() -> Iterator[tuple[str, bool]]:
                 """(text, is_lead): the first sentence's checked opening words as soon as
                 they are written, then sentences as the tokens complete them."""
                 nonlocal timed_out
-                lead_taken = not self.lead_words
+                lead_taken = not self.lead_words or not early_ok
                 pieces_in = iter(completion)
                 while True:
                     try:
@@ -299,7 +329,8 @@ class LlamaAgent(Agent):
             try:
                 for piece, is_lead in candidates():
                     whole = f"{lead} {piece}" if lead else piece  # the sentence, judged whole
-                    verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces)
+                    verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces,
+                                                             kb_pieces=kb_pieces, about=about)
                     if verdict:
                         log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
                         break
@@ -310,11 +341,12 @@ class LlamaAgent(Agent):
                         lead = piece
                     else:
                         lead = ""
+                        bare = yes_no and (bare or not spoken) and is_bare_yes_no(whole, question)
                         spoken += 1
                     yield piece
-                    if spoken >= self.max_sentences or stream.cancel.is_set():
+                    if stream.cancel.is_set() or spoken >= self.max_sentences and not bare:
                         break
-                    if spoken and self.model.in_flight > 1:
+                    if spoken and not bare and self.model.in_flight > 1:
                         # Another caller's answer is being written too: one whole sentence
                         # is the answer (the rest would slow theirs, or be their dead air).
                         log_event(log, "agent.cut_short", level=logging.DEBUG, others=self.model.in_flight - 1)
@@ -326,8 +358,23 @@ class LlamaAgent(Agent):
         except Exception as exc:
             log_event(log, "agent.model_failed", level=logging.WARNING, error=f"{type(exc).__name__}: {exc}"[:200])
             verdict = "error"
-        if spoken or stream.cancel.is_set() or (lead and not verdict):
-            return  # (opening words whose sentence the model ended there: said, and enough)
+        if stream.cancel.is_set():
+            return
+        if spoken and bare and backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question):
+            # "Yes, you can." and nothing more: the caller also hears the fact that shows it.
+            yield backup
+            return
+        if spoken:
+            return
+        if lead:
+            # Opening words were said and the rest failed (or never came): the caller hears
+            # them joined to the knowledge base's own sentence, never a broken sentence or a
+            # fallback phrase.
+            stream.mode = "extractive"
+            stream.fallback_reason = f"repaired after opening words ({verdict or 'unfinished'})"
+            rest = finish_opening(lead, backup, question)
+            yield rest if rest else f"{self.prompts.repair} {backup}".strip()
+            return
         if verdict in ("timeout", "error"):
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
@@ -335,7 +382,7 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, "the model found no answer in the context")
             return
         # Empty or off-context generation: say what the best passage says.
-        text = extractive_answer(question, relevant) if relevant[0].score >= self.extractive_min_score else ""
+        text = backup
         if not text:
             yield from self._fallback(stream, "no usable answer")
             return
@@ -345,7 +392,8 @@ class LlamaAgent(Agent):
         yield text
 
     def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int,
-               pieces: list[str] | None = None, opening: bool = False) -> str:
+               pieces: list[str] | None = None, opening: bool = False, kb_pieces: list[str] | None = None,
+               about: str = "") -> str:
         """"" if the sentence (or a sentence's ``opening`` words) may be spoken, else why not.
 
         Opening words have few content words ("The UTM-300 costs": one of two is not in a
@@ -354,14 +402,25 @@ class LlamaAgent(Agent):
         """
         if _is_refusal(sentence, no_answer):
             return "refused"
+        if sentence.rstrip().endswith("?"):
+            return "question"  # the model asking (or echoing the caller's question) is no answer
         if not is_grounded(sentence, context, question, min_overlap=0.5 if opening else 0.6):
             return "ungrounded"
         if pieces is not None and not figures_match_product(sentence, question, pieces):
             return "wrong_product"
+        if not attribute_fits(sentence, question, kb_pieces if kb_pieces is not None else pieces or [context], about):
+            return "wrong_attribute"  # a weight said as the price
         return ""
 
 
 _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only answer", "cannot answer", "can't answer")
+
+
+def _bears_on(sentence: str, question: str) -> bool:
+    """The sentence shares at least half of the question's content words (a fact that shows a
+    yes, not just a sentence about the same product)."""
+    asked = content_words(question)
+    return len(asked & content_words(sentence)) >= max(1, (len(asked) + 1) // 2)
 
 
 def _is_refusal(sentence: str, no_answer: str) -> bool:

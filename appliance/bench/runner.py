@@ -36,6 +36,7 @@ import numpy as np
 
 from appliance.config.errors import ApplianceError
 from appliance.logs import log_event
+from appliance.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -294,12 +295,7 @@ class ResourceSampler:
                 self.rss_mb.append(rss)
 
     async def stop(self) -> dict[str, Any]:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         elapsed = time.monotonic() - self._t0
         cpu_total = (_proc_cpu_s(self.pid) or self._cpu0) - self._cpu0
         return {

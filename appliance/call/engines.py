@@ -13,6 +13,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,13 +34,17 @@ MAX_MODEL_THREADS = 64
 
 @dataclass
 class Phrases:
-    """Fixed things the agent says, synthesised once and cached."""
+    """Fixed things the agent says, synthesised once and cached.
+
+    The defaults name no company; the prompts file's greeting and ``[phrases]`` (templates
+    filled with the company's identity, appliance.agent.company) replace them.
+    """
 
     greeting: str
     fallback: str
     reprompt: str = "Are you still there? How can I help you?"
     goodbye_silence: str = "I haven't heard anything, so I'll end the call now. Goodbye."
-    farewell: str = "Thank you for calling Tensora Instruments. Goodbye!"
+    farewell: str = "Thank you for calling. Goodbye!"
     transfer: str = "Of course. I'm putting you through to a colleague now. Please hold."
     apology: str = "Sorry, I didn't catch that. Could you say it again?"
     hold_on: str = "One moment, please."
@@ -74,31 +79,40 @@ class Engines:
     #: early, on a pause, is only worth its CPU while the model has room for it.
     replies_in_flight: int = 0
 
+    @staticmethod
+    def phrases_from(prompts: Any) -> Phrases:
+        """The call's fixed phrases from the (company-filled) prompts."""
+        extra = {k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__}
+        return Phrases(**{**extra, "greeting": prompts.greeting, "fallback": prompts.fallback})
+
     @classmethod
     def load(cls, settings: Settings) -> Engines:
         from appliance.agent import create_agent
-        from appliance.agent.prompts import load_prompts
-        from appliance.knowledge import create_knowledge_store
+        from appliance.config.errors import InputError
+        from appliance.knowledge import create_knowledge_store, knowledge_source
         from appliance.speech_in.factory import create_recognizer
         from appliance.speech_out.factory import create_synthesizer
 
         t0 = time.monotonic()
+        source = knowledge_source(settings)  # a missing folder stops the service now, with the key
         manifest = load_manifest(settings.manifest_path)
         manifest.verify_all(full=False)
         synthesizer = create_synthesizer(settings, manifest)
         store = create_knowledge_store(settings, manifest)
-        source = settings.resolve(settings.knowledge.source_dir)
-        if store.count() == 0 and source.is_dir():
+        if store.count() == 0:
             # A fresh box: ingest the configured knowledge base once, so calls can be answered.
-            report = store.ingest(source)
-            log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added), chunks=report.chunks)
+            try:
+                report = store.ingest(source)
+                log_event(log, "knowledge.ingested", folder=str(source), documents=len(report.added),
+                          chunks=report.chunks)
+            except InputError as exc:  # an empty folder: documents come from the console
+                log_event(log, "knowledge.empty", level=logging.WARNING, folder=str(source), reason=str(exc))
         agent = create_agent(settings, manifest, store)
-        prompts = load_prompts(settings.resolve(settings.agent.prompts_file) if settings.agent.prompts_file else None)
+        prompts = agent.prompts  # in the model's format, with the company's name filled in
         vocabulary = vocabulary_from_folder(source, lead=prompts.asr_prompt)
         create_recognizer(settings, manifest)  # loads and checks the shared ASR model now
-        phrases = Phrases(greeting=prompts.greeting, fallback=prompts.fallback,
-                          **{k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
-        engines = cls(settings, manifest, synthesizer, agent, store, phrases, vocabulary=vocabulary)
+        engines = cls(settings, manifest, synthesizer, agent, store, cls.phrases_from(prompts), vocabulary=vocabulary)
+        log_event(log, "engines.company", greeting=prompts.greeting)
         engines.knowledge_changed()  # every passage's prompt state, before the first call (~0.2 s each)
         engines.warm()
         log_event(log, "engines.loaded", took_s=round(time.monotonic() - t0, 2), asr=settings.asr.engine)
@@ -118,28 +132,43 @@ class Engines:
 
     def reload_prompts(self, path: str | Path | None = None) -> None:
         """Re-read the prompts file (admin console); calls that start afterwards use it."""
-        import dataclasses
-
-        from appliance.agent.prompts import load_prompts
+        from appliance.agent import agent_prompts
 
         a = self.settings.agent
-        prompts = load_prompts(path or (self.settings.resolve(a.prompts_file) if a.prompts_file else None))
-        self.phrases = dataclasses.replace(self.phrases, greeting=prompts.greeting, fallback=prompts.fallback, **{
-            k: v for k, v in getattr(prompts, "phrases", {}).items() if k in Phrases.__dataclass_fields__})
-        if hasattr(self.agent, "prompts"):
-            self.agent.prompts = prompts
-            if hasattr(self.agent, "prefix"):
-                self.agent.prefix = prompts.prefix()
-                model = getattr(self.agent, "model", None)
-                if model is not None and hasattr(model, "warm"):
-                    model.warm(self.agent.prefix)
-                    self.knowledge_changed()  # the saved states began with the old prefix
+        self._use_prompts(agent_prompts(self.settings, self.manifest, self.store, path))
+        self.knowledge_changed(identity=False)
         self.warm()
         log_event(log, "engines.prompts_reloaded", path=str(path or a.prompts_file or "packaged"))
 
-    def knowledge_changed(self) -> None:
+    def _use_prompts(self, prompts: Any) -> bool:
+        """Phrases and the agent's prompt from ``prompts``; True if the prompt's prefix changed
+        (the model re-evaluates it and the saved passage states are dropped)."""
+        self.phrases = self.phrases_from(prompts)
+        if not hasattr(self.agent, "prompts"):
+            return False
+        self.agent.prompts = prompts
+        prefix = prompts.prefix()
+        if getattr(self.agent, "prefix", prefix) == prefix:
+            return False
+        self.agent.prefix = prefix  # type: ignore[attr-defined]
+        model = getattr(self.agent, "model", None)
+        if model is not None and hasattr(model, "warm"):
+            model.warm(prefix)
+        return True
+
+    def knowledge_changed(self, identity: bool = True) -> None:
         """The knowledge base was re-ingested (admin console): save the new passages' prompt
-        states and drop those of removed ones, so answers from new documents are as quick."""
+        states and drop those of removed ones, so answers from new documents are as quick.
+        With ``identity``, the company's name is looked up again (a new company page renames
+        the greeting when the config does not set one)."""
+        if identity and hasattr(self.agent, "prompts"):
+            from appliance.agent import agent_prompts
+
+            greeting = self.phrases.greeting
+            self._use_prompts(agent_prompts(self.settings, self.manifest, self.store))
+            if self.phrases.greeting != greeting:
+                log_event(log, "engines.company", greeting=self.phrases.greeting)
+                self.warm()
         prime = getattr(self.agent, "prime", None)
         if prime is not None:
             prime()

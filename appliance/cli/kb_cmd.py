@@ -72,7 +72,8 @@ def run_search(args: argparse.Namespace) -> int:
         print("no matches (is the knowledge base ingested? `appliance kb ingest`)")
         return 1
     for i, p in enumerate(passages, 1):
-        mark = "" if p.score >= settings.knowledge.min_score else "  (below min_score)"
+        relevant = p.relevant if p.relevant is not None else p.score >= settings.knowledge.min_score
+        mark = "" if relevant else "  (not relevant)"
         print(f"{i}. {p.score:.3f}  {p.source}  [{','.join(p.tags)}]  {p.title}{mark}")
         text = " ".join(p.text.split())
         print(f"   {text[:300]}{'...' if len(text) > 300 else ''}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from appliance.config.errors import ApplianceError
@@ -21,6 +22,7 @@ COMMAND_MODULES = [
     "appliance.cli.kb_cmd", "appliance.cli.ask_cmd",
     "appliance.web.cli",
     "appliance.cli.bench_cmd",
+    "appliance.cli.eval_cmd",
     "appliance.cli.demo_cmd",
 ]
 
@@ -34,7 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Files the appliance writes (uploads, call records, recordings, the store) are the
+#: service's data: group-readable at most, never world-readable (0640 files, 0750 folders).
+UMASK = 0o027
+
+
 def main(argv: list[str] | None = None) -> int:
+    os.umask(UMASK)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -11,6 +11,12 @@ its ``name`` (relative to the role's install folder ``cache/<role>/``), ``size``
 
 ``appliance models install`` copies the files into place; :meth:`Manifest.verify_all`
 checks them and says what to do when one is missing or differs.
+
+A file's ``source`` may also be a list of ``<module>/<path>`` sources: the file is their
+bytes joined in order (a model a registry ships as parts, one package per part).  A role
+with ``group = "<name>"`` (not "default") is a model installed on request only
+(``appliance models install --group <name>`` or by naming the role): an alternative model,
+too large for every machine to fetch, that a config can switch to (``llm.role``).
 """
 
 from __future__ import annotations
@@ -59,7 +65,9 @@ class ModelFile:
     path: Path  # absolute, where it is installed
     size: int
     sha256: str
-    source: str  # "<module>/<path inside the package>", "<module>:assemble()" or "wheel:<pkg>==<ver>:<member>"
+    #: "<module>/<path inside the package>", "<module>:assemble()", "wheel:<pkg>==<ver>:<member>",
+    #: or several "<module>/<path>" joined in order (a model shipped as parts)
+    source: str | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,16 @@ class ModelEntry:
     sha256: str
     files: tuple[ModelFile, ...] = field(default_factory=tuple)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def group(self) -> str:
+        """"default" (installed by ``appliance models install``), else installed on request."""
+        return str(self.extra.get("group", "default"))
+
+    @property
+    def absent(self) -> bool:
+        """None of the model's files is there (an optional or on-request model not installed)."""
+        return not any(f.path.exists() for f in self.files)
 
 
 def _need(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -107,15 +125,20 @@ class Manifest:
                 f"{self.path}: no [{role}] model in the manifest (it has: {', '.join(self.entries)})"
             ) from None
 
+    def default_roles(self) -> list[str]:
+        """The roles ``appliance models install`` installs when given none."""
+        return [r for r, e in self.entries.items() if e.group == "default"]
+
     def verify_all(self, full: bool = True) -> list[ModelEntry]:
         """Check every role's files; raises ModelError on the first bad one.
 
-        A role marked ``optional = true`` whose files are all absent is skipped (the engine
-        that uses it falls back without it); once any of its files is there it is checked.
+        A role marked ``optional = true`` or in a group other than "default" whose files are
+        all absent is skipped (an optional engine falls back without it; an on-request model
+        is only loaded when the config names it); once any of its files is there it is checked.
         """
         checked = []
         for entry in self.entries.values():
-            if entry.extra.get("optional") and not any(f.path.exists() for f in entry.files):
+            if (entry.extra.get("optional") or entry.group != "default") and entry.absent:
                 continue
             verify(entry, full=full)
             checked.append(entry)
@@ -145,13 +168,18 @@ def load_manifest(path: str | Path) -> Manifest:
             if not isinstance(f, dict):
                 raise ModelError(f"{fwhere}: expected a table")
             name = _need(f, "name", str, fwhere)
+            source = f.get("source")
+            if isinstance(source, list) and source and all(isinstance(x, str) for x in source):
+                source = tuple(source)
+            elif not isinstance(source, str):
+                raise ModelError(f"{fwhere}.source: expected a string or a list of parts, got {source!r}")
             files.append(
                 ModelFile(
                     name=name,
                     path=install_dir / name,
                     size=_need(f, "size", int, fwhere),
                     sha256=_need(f, "sha256", str, fwhere).lower(),
-                    source=_need(f, "source", str, fwhere),
+                    source=source,
                 )
             )
         if not files:
@@ -220,14 +248,27 @@ def source_path(source: str) -> Path:
     return _package_dir(module) / rel
 
 
-def _materialise(source: str, dest: Path) -> None:
+def _join_parts(parts: tuple[str, ...], dest: Path) -> None:
+    """Write the parts' bytes one after the other (each a ``<module>/<path>`` source)."""
+    with dest.open("wb") as out:
+        for part in parts:
+            src = source_path(part)
+            if not src.is_file():
+                raise ModelError(f"{src} is missing from its package: reinstall it (run `make models`)")
+            with src.open("rb") as fh:
+                shutil.copyfileobj(fh, out, _HASH_BLOCK)
+
+
+def _materialise(source: str | tuple[str, ...], dest: Path) -> None:
     """Write the source's bytes to ``dest`` (atomically, via a temp file beside it)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if source.startswith("wheel:"):
+        if isinstance(source, tuple):
+            _join_parts(source, tmp)
+        elif source.startswith("wheel:"):
             _wheel_member(source, tmp)
         elif source.endswith(":assemble()"):
             module = importlib.import_module(source.split(":", 1)[0])
@@ -294,8 +335,9 @@ def install(entry: ModelEntry, log: Callable[[str], None] = lambda _m: None) -> 
         _materialise(f.source, f.path)
         got = sha256_file(f.path)
         if got != f.sha256:
+            what = f.source if isinstance(f.source, str) else f"{len(f.source)} parts ({f.source[0]} ...)"
             raise ModelError(
-                f"{entry.role}: {f.source} installed as {f.path} but its sha256 differs from the manifest: "
+                f"{entry.role}: {what} installed as {f.path} but its sha256 differs from the manifest: "
                 f"the package {entry.package} is not the version the manifest was made from"
             )
         copied += 1

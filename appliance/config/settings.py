@@ -126,8 +126,12 @@ class TtsSettings:
 
 @dataclass
 class LlmSettings:
-    """llama.cpp generation budget."""
+    """Which language model answers, and its llama.cpp generation budget."""
 
+    #: The model manifest's role (table) the agent loads: "llm" (the default model), or an
+    #: alternative the manifest lists, e.g. "llm_qwen_1_5b" (install it first:
+    #: `appliance models install llm_qwen_1_5b`).  The role's prompt_format says its template.
+    role: str = "llm"
     threads: int = field(default=2, metadata=_range(1, 64))
     context: int = field(default=2048, metadata=_range(256, 131072))
     max_tokens: int = field(default=96, metadata=_range(8, 4096))
@@ -149,16 +153,28 @@ class LlmSettings:
 class KnowledgeSettings:
     """The knowledge base: where it comes from and how it is searched."""
 
-    #: Folder of documents ingested at provisioning (relative to the config file).
+    #: Folder of documents ingested at provisioning (relative to the config file).  It must
+    #: exist (the service stops at start otherwise; see knowledge_source); empty is fine.
     source_dir: str = "kb/sample"
     #: Empty: embedded on-disk Qdrant in the data dir. Set: a Qdrant server or cluster.
     qdrant_url: str = ""
     collection: str = "knowledge"
     top_k: int = field(default=3, metadata=_range(1, 20))
-    #: Chunks scoring below this are not relevant; with none left the agent falls back.
+    #: The cosine similarity a passage needs to be relevant when it has none of the question's
+    #: rare words; the more of them it has, the less it needs (knowledge.rerank).  A product
+    #: code asked about that the passage lacks (or no document names) makes it irrelevant.
+    #: With no relevant passage the agent says the fallback phrase.
     min_score: float = field(default=0.30, metadata=_range(0.0, 1.0))
     chunk_chars: int = field(default=800, metadata=_range(100, 8000))
     separator: str = "<<->>"
+    #: Every document is read in a child process under these limits (an upload that passes
+    #: one is refused, and the uploader told which): wall-clock and CPU seconds, memory...
+    parse_timeout_s: float = field(default=60.0, metadata=_range(1, 3600))
+    parse_memory_mb: int = field(default=1024, metadata=_range(256, 65536))
+    #: ...characters of text one document may hold...
+    max_document_chars: int = field(default=2_000_000, metadata=_range(1000, 100_000_000))
+    #: ...and what a .docx's XML may unpack to (its zip's declared sizes, checked before unpacking).
+    max_unpacked_mb: float = field(default=16.0, metadata=_range(1, 4096))
 
 
 @dataclass
@@ -172,6 +188,19 @@ class AgentSettings:
     #: The first sentence's opening words are spoken once this many are written and checked,
     #: while the model writes the rest (0: whole sentences only).
     lead_words: int = field(default=3, metadata=_range(0, 20))
+
+
+@dataclass
+class CompanySettings:
+    """Who the appliance answers for.  Empty: taken from the knowledge base (the title of its
+    company page, the name its documents introduce), so a new knowledge base brings its own."""
+
+    #: The company's name as callers should hear it ("Acme Bakery").
+    name: str = ""
+    #: What it is, said after the name in the greeting ("a family bakery in Leeds").
+    trade: str = ""
+    #: The whole greeting ({company} and {trade} are filled in); empty: the prompts file's.
+    greeting: str = ""
 
 
 @dataclass
@@ -279,6 +308,7 @@ class Settings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
     agent: AgentSettings = field(default_factory=AgentSettings)
+    company: CompanySettings = field(default_factory=CompanySettings)
     call: CallSettings = field(default_factory=CallSettings)
     web: WebSettings = field(default_factory=WebSettings)
     leads: LeadSettings = field(default_factory=LeadSettings)

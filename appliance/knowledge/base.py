@@ -13,9 +13,13 @@ class Passage:
 
     text: str
     source: str
+    #: The dense (cosine) similarity of question and passage.
     score: float
     title: str = ""
     tags: tuple[str, ...] = ()
+    #: Whether the store judged the passage to bear on the question (see knowledge.rerank);
+    #: None when the store does not judge, and ``score`` against a threshold decides.
+    relevant: bool | None = None
 
 
 @dataclass
@@ -38,8 +42,10 @@ class KnowledgeStore(ABC):
         """Read every supported document under folder; replace only what changed."""
 
     @abstractmethod
-    def search(self, query: str, top_k: int = 3, tags: tuple[str, ...] | None = None) -> list[Passage]:
-        """The best passages for the query, best first, with scores and sources."""
+    def search(self, query: str, top_k: int = 3, tags: tuple[str, ...] | None = None,
+               context: str = "") -> list[Passage]:
+        """The best passages for the query, best first, with scores and sources.  ``context``
+        is the question before it, for a follow-up ("And how much is it?")."""
 
     def passages(self) -> list[Passage]:
         """Every stored passage, for work done ahead of questions (the agent's prompt states).

@@ -1,41 +1,416 @@
-"""Cutting a document into retrievable chunks.
+"""Cutting a document into retrievable chunks that carry their context and read cleanly.
 
 Order of cuts: an explicit separator line (``<<->>`` by default) always ends a chunk;
-Markdown headings start a new section (the heading path is kept with the chunk so a
-chunk about "Specifications" still says which product it belongs to); a section longer
-than ``chunk_chars`` is split at paragraph, then sentence, then word boundaries.
-Short paragraphs of plain text are packed together up to ``chunk_chars``.
+headings start a new section (Markdown ``#`` headings; in plain text and PDFs, a short
+stand-alone line such as "Opening hours" or "PRICE LIST"), and the heading path is kept
+with every chunk, so a chunk about "Specifications" still says which product it is about;
+a table row, a dot-leader price-list line ("UTM-50 ........ 18,900 EUR") and a bulleted
+price item each become a chunk of their own (a question about one product must find that
+product's row, not its neighbour's), a table row with its column headers; the rest of a
+section longer than ``chunk_chars`` is split at paragraph, then sentence, then word
+boundaries, and short paragraphs are packed together up to ``chunk_chars``.
+
+The chunk text is what the agent reads and may quote to a caller, so layout never reaches
+it: dot leaders, table pipes, separators, Markdown emphasis, links, bullets and rules are
+turned into plain sentences (:func:`clean_line`).
+
+Everything here runs in time linear in the input (uploads are untrusted): lines are
+parsed by hand, and the few regular expressions have no nested or overlapping repeats.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+#: A dot leader: three or more leader characters, optionally spaced (". . ." or "……").
+_LEADER = re.compile(r"[.…·_](?:[ \t]?[.…·_]){2,}")
+#: A column gap in a plain-text price list: a tab, or three or more spaces.
+_GAP = re.compile(r"\t|   +")
+_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")
+_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]*)>")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,200})?/?>")
+_STRONG = re.compile(r"(\*\*|__)([^*_\n]+)\1")
+_EM_STAR = re.compile(r"(?<![\w*])\*([^*\s][^*\n]*)\*(?![\w*])")
+_EM_UNDER = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
+_CODE_SPAN = re.compile(r"`([^`\n]*)`")
+#: Runs of layout symbols ("=====", "<<->>", "-->", "***", "~~~") that are never words.
+_SYMBOL_RUN = re.compile(r"[=*#~^<>|_]{2,}|-{3,}|(?<=\s)[=*#~^<>](?=\s)|[\[\]]")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BULLET_CHARS = "-*+•·▪◦‣–—"
+_CURRENCY = re.compile(
+    r"[€$£¥₽]\s?\d|\d\s?[€$£¥₽]|\d[\d,.']*\s?(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|francs?|sek|nok|dkk|kr|pln|czk|"
+    r"rub|roubles?|rubles?|jpy|yen|cad|aud|inr|rupees?)\b|\b(?:eur|usd|gbp|chf)\)?:?\s?\d",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Chunk:
     text: str
-    #: Heading path, e.g. "UTM-100 > Specifications"; empty for plain text.
+    #: Heading path, e.g. "UTM-100 > Specifications"; empty for text before any heading.
     heading: str = ""
+    #: "text" (prose, packed up to chunk_chars) or "row" (one table or price-list row).
+    kind: str = "text"
+
+
+# -- cleaning ---------------------------------------------------------------------------
+
+
+def has_currency(text: str) -> bool:
+    """True if the text states a price ("18,900 euros", "€ 95", "EUR 1,200")."""
+    return bool(_CURRENCY.search(text))
+
+
+def _strip_bullet(line: str) -> tuple[str, bool]:
+    """The line without a list marker ("- ", "* ", "1. ", "a) "), and whether it had one."""
+    s = line.lstrip()
+    if len(s) > 1 and s[0] in _BULLET_CHARS and s[1] in " \t":
+        return s[2:].lstrip(), True
+    i = 0
+    while i < len(s) and i < 3 and s[i].isdigit():
+        i += 1
+    if 0 < i < len(s) - 1 and s[i] in ".)" and s[i + 1] in " \t":
+        return s[i + 2 :].lstrip(), True
+    return s, False
+
+
+def clean_line(line: str, separator: str = "<<->>") -> str:
+    """One line of text as it may be read aloud: no Markdown markup, leaders or symbols."""
+    if separator:
+        line = line.replace(separator, " ")
+    s = line.strip()
+    while s.startswith(">"):  # block quotes
+        s = s[1:].lstrip()
+    if s.startswith("#"):  # a heading marker where headings are not parsed (plain text)
+        rest = s.lstrip("#")
+        s = rest.lstrip() if not rest or rest[0] in " \t" else s
+    s, _ = _strip_bullet(s)
+    s = _LINK.sub(r"\1", s)
+    s = _AUTOLINK.sub(r"\1", s)
+    s = _HTML_TAG.sub(" ", s)
+    s = _CODE_SPAN.sub(r"\1", s)
+    s = _STRONG.sub(r"\2", s)
+    s = _EM_STAR.sub(r"\1", s)
+    s = _EM_UNDER.sub(r"\1", s)
+    s = _LEADER.sub(": ", s)
+    s = _SYMBOL_RUN.sub(" ", s)
+    s = s.replace("|", ", ")
+    s = _SPACES.sub(" ", s).strip()
+    # What the replacements leave at the edges and around colons.
+    s = s.replace(" :", ":").replace(" ,", ",").replace("::", ":").replace(":,", ":").replace(",,", ",")
+    return s.strip(" ,;:") if s.endswith((",", ";", ":")) and len(s) > 1 else s.strip(" ,")
+
+
+def _sentence(text: str) -> str:
+    """A list item or row as a sentence, so joined lines do not run into each other."""
+    text = text.strip()
+    if text and text[-1] not in ".!?:;":
+        text += "."
+    return text
+
+
+# -- headings ---------------------------------------------------------------------------
+
+
+def _markdown_heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading ("## Prices ##"), parsed by hand in linear time."""
+    s = line.lstrip(" ")
+    if len(line) - len(s) > 3 or not s.startswith("#"):
+        return None
+    level = len(s) - len(s.lstrip("#"))
+    if level > 6:
+        return None
+    rest = s[level:]
+    if rest and rest[0] not in " \t":
+        return None  # "#hashtag" is not a heading
+    text = rest.strip()
+    stripped = text.rstrip("#")
+    if stripped != text and (not stripped or stripped[-1] in " \t"):
+        text = stripped.rstrip()  # the optional closing sequence
+    text = clean_line(text)
+    return (level, text) if text else None
+
+
+def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
+    """The heading text if a line of plain text stands alone as a heading, else "".
+
+    A heading is short, has no sentence punctuation, leader or price, starts with a capital
+    or digit, comes after a break (a blank line, the end of a sentence, a heading or a
+    row; not in the middle of a wrapped paragraph) and has content right after it.  A
+    question on a line of its own with its answer below ("Do you deliver abroad?") is an
+    FAQ entry's heading.
+    """
+    line = line.strip()
+    if not line or not after_break or not followed or "|" in line or _strip_bullet(line)[1]:
+        return ""
+    if line[-1] == "?" and len(line) <= 150 and (line[0].isupper() or line[0].isdigit()):
+        return clean_line(line)
+    if len(line) > 60 or len(line.split()) > 8:
+        return ""
+    if line[-1] in ".!,;" or _LEADER.search(line):
+        return ""
+    if not (line[0].isupper() or line[0].isdigit()) or not any(c.isalpha() for c in line):
+        return ""
+    if has_currency(line) or _GAP.search(line) or (_LEADING_CODE.match(line) and line[-1].isdigit()):
+        return ""
+    return clean_line(line.rstrip(":"))
+
+
+# -- rows -------------------------------------------------------------------------------
+
+
+def _table_cells(line: str) -> list[str]:
+    s = line.strip()
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return [c.strip() for c in s.split("|")]
+
+
+def _is_table_rule(line: str) -> bool:
+    """The |---|:---:| line under a Markdown table's header."""
+    if "-" not in line:
+        return False
+    cells = _table_cells(line)
+    return all(c and set(c) <= set("-: ") and "-" in c for c in cells)
+
+
+def _is_table_line(line: str) -> bool:
+    s = line.strip()
+    return s.count("|") >= 1 and (s.startswith("|") or s.count("|") >= 2)
+
+
+_UNIT_IN_HEADER = re.compile(r"(.*?)\s*[(\[]\s*([^()\[\]]{1,12})\s*[)\]]\s*$")
+_CURRENCY_NAMES = {"€": "euros", "eur": "euros", "euro": "euros", "euros": "euros", "$": "dollars", "usd": "dollars",
+                   "£": "pounds", "gbp": "pounds", "chf": "Swiss francs"}
+
+
+def _render_row(cells: list[str], header: list[str], currency: str = "") -> str:
+    """"UTM-50: capacity 50 kN, price 18,900 euros." from a row and its column headers; a
+    unit in a header ("Price (EUR)", "Weight [kg]") goes after the figure, as it is said."""
+    cells = [clean_line(c) for c in cells]
+    header = [clean_line(h) for h in header]
+    pairs = [(header[k] if k < len(header) else "", c) for k, c in enumerate(cells)]
+    pairs = [(h, c) for h, c in pairs if c]
+    if not pairs:
+        return ""
+    first = pairs[0][1]
+    rest = []
+    for h, c in pairs[1:]:
+        unit = ""
+        m = _UNIT_IN_HEADER.match(h)
+        if m and m.group(1) and c[:1].isdigit():
+            h, unit = m.group(1), _CURRENCY_NAMES.get(m.group(2).lower(), m.group(2))
+        elif currency and _PRICE_HEADER.search(h) and c[:1].isdigit() and not has_currency(c):
+            unit = currency
+        if unit and not c.lower().endswith(unit.lower()):
+            c = f"{c} {unit}"
+        if h and h.lower() != c.lower():
+            label = h[0].lower() + h[1:] if len(h) > 1 and h[1:2].islower() else h
+            rest.append(f"{label} {c}")
+        else:
+            rest.append(c)
+    return _sentence(f"{first}: {', '.join(rest)}" if rest else first)
+
+
+_PRICE_HEADER = re.compile(r"\b(price|cost|fee|rate|tariff)s?\b", re.IGNORECASE)
+
+
+def _leader_row(line: str, gaps: bool = True) -> tuple[str, str] | None:
+    """(name, value) of a price-list line with a dot leader ("UTM-50 ..... 18,900 EUR") or,
+    with ``gaps``, a column gap before a figure ("UTM-50      18,900"), else None."""
+    s, _ = _strip_bullet(line)
+    m = _LEADER.search(s)
+    if m is None:
+        m = _GAP.search(s) if gaps else None
+        if m is None or len(s) - m.end() > 60 or not any(ch.isdigit() for ch in s[m.end() :]):
+            return None
+    name, value = s[: m.start()].strip(), s[m.end() :].strip()
+    if not name or not value or not any(ch.isalnum() for ch in name) or len(name) > 100:
+        return None
+    return name, value
+
+
+def _row_of(lines: list[str], i: int) -> tuple[str, str] | None:
+    """A leader row; a column-gap row only next to another row (a wide gap in one line of
+    prose, as PDF text has, is not a table)."""
+    row = _leader_row(lines[i], gaps=False)
+    if row is not None:
+        return row
+    near = [j for j in (i - 1, i + 1) if 0 <= j < len(lines) and lines[j].strip()]
+    row = _leader_row(lines[i])
+    if row is None:
+        # "Model        Price" over gap rows: their column header.
+        nxt = i + 1 < len(lines) and _leader_row(lines[i + 1]) is not None
+        gap = _GAP.search(lines[i].strip()) if nxt and not any(ch.isdigit() for ch in lines[i]) else None
+        if gap is None:
+            return None
+        s = lines[i].strip()
+        return s[: gap.start()].strip(), s[gap.end() :].strip()
+    return row if any(_leader_row(lines[j]) is not None for j in near) else None
+
+
+_FIGURE_ROW = re.compile(r"(.*[^\s,;:])\s+((?:[€$£]\s?)?\d[\d,.']*(?:\s?(?:eur|euros?|usd|gbp|chf|€|\$|£))?)",
+                         re.IGNORECASE)
+_LEADING_CODE = re.compile(r"[A-Za-z]{1,6}-?\d")
+
+
+def _figure_row(line: str) -> tuple[str, str] | None:
+    """(name, figure) of a line that ends in a figure with no leader ("AT-8 Tipping trailer,
+    8 t 18,750", as PDF text gives a table row), else None.  Only runs of them are rows."""
+    s = line.strip()
+    if not s or len(s) > 120 or s[-1] in ".!?:;":
+        return None
+    m = _FIGURE_ROW.fullmatch(s)
+    if m is None or not any(c.isalpha() for c in m.group(1)):
+        return None
+    return m.group(1).strip(), m.group(2).strip()
+
+
+def _figure_rows(lines: list[str]) -> dict[int, tuple[str, str]]:
+    """Line index -> (name, figure) for runs of two or more figure rows, half of them at
+    least led by a product code (a table the text extraction flattened), or all priced
+    ("Kerbside delivery 95 euros")."""
+    rows: dict[int, tuple[str, str]] = {}
+    i, n = 0, len(lines)
+    while i < n:
+        j = i
+        run: list[tuple[int, tuple[str, str]]] = []
+        while j < n:
+            row = _figure_row(lines[j])
+            if row is None:
+                break
+            run.append((j, row))
+            j += 1
+        coded = sum(bool(_LEADING_CODE.match(r[0])) for _, r in run)
+        if len(run) >= 2 and (2 * coded >= len(run) or all(has_currency(r[1]) for _, r in run)):
+            rows.update(run)
+        i = max(j, i + 1)
+    return rows
+
+
+def _is_column_header(line: str) -> bool:
+    """"Model Description Price" over a flattened table: capitalised words, no figures."""
+    words = line.split()
+    return len(words) >= 2 and not any(c.isdigit() for c in line) and all(w[0].isupper() for w in words) \
+        and line[-1] not in ".!?:;"
+
+
+def _column_label(header: str) -> str:
+    """"Price (EUR)" -> "price (EUR)"; "Model Description Price" (a flattened header) -> "price"."""
+    label = clean_line(header)
+    if "|" not in header and not _GAP.search(header) and len(label.split()) > 1:
+        label = label.split()[-1]
+    return label[0].lower() + label[1:] if len(label) > 1 and label[1:2].islower() else label
+
+
+# -- sections ---------------------------------------------------------------------------
+
+
+_CURRENCY_NOTE = re.compile(
+    r"\bprices?\b[^.\n]{0,40}?\b(?:in|:)\s*(euros?|eur|€|(?:us )?dollars|usd|\$|pounds(?: sterling)?|gbp|£|"
+    r"swiss francs|chf)(?![\w])", re.IGNORECASE)
+
+
+def _priced(row: str, currency: str) -> str:
+    """A price-list row with the currency its list states once at the top ("All prices in
+    euros") when the row itself has none: a row read alone must not lose it."""
+    return f"{row} {currency}" if currency and not has_currency(row) else row
+
+
+def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """("text" | "row", text) in order: rows one by one, prose paragraph by paragraph.
+    ``state["currency"]`` carries a price list's currency note to the rows after it."""
+    para: list[str] = []
+
+    def flush() -> Iterator[tuple[str, str]]:
+        lines = [ln for ln in para if ln]
+        para.clear()
+        if lines:
+            yield "text", "\n".join(lines)
+
+    i, n = 0, len(body)
+    leader_header: tuple[str, str] | None = None
+    figures = _figure_rows(body)
+    while i < n:
+        raw = body[i]
+        stripped = raw.strip()
+        if not stripped or stripped.startswith("```"):
+            yield from flush()
+            i += 1
+            continue
+        if i in figures or (i + 1 in figures and _is_column_header(stripped)):
+            # A flattened table: "Model Description Price" then "AT-8 Tipping trailer 18,750".
+            yield from flush()
+            label = ""
+            if i not in figures:
+                label = _column_label(stripped)
+                i += 1
+            while i in figures:
+                name, value = figures[i]
+                value = _priced(clean_line(value), "" if has_currency(label) else state.get("currency", ""))
+                yield "row", _sentence(f"{clean_line(name)}: {label + ' ' if label else ''}{value}")
+                i += 1
+            continue
+        # A Markdown (or pipe-delimited) table: every row its own chunk, with the header.
+        if _is_table_line(raw) and i + 1 < n and (_is_table_rule(body[i + 1]) or _is_table_line(body[i + 1])):
+            yield from flush()
+            header = _table_cells(raw)
+            i += 2 if _is_table_rule(body[i + 1]) else 1
+            while i < n and _is_table_line(body[i]):
+                if not _is_table_rule(body[i]):
+                    row = _render_row(_table_cells(body[i]), header, state.get("currency", ""))
+                    if row:
+                        yield "row", row
+                i += 1
+            continue
+        leader = _row_of(body, i)
+        if leader is not None:
+            name, value = leader
+            if not any(ch.isdigit() for ch in value) and not has_currency(value):
+                # "Product ........ Price (EUR)": a column header for the rows below.
+                yield from flush()
+                leader_header = leader
+                i += 1
+                continue
+            yield from flush()
+            label = _column_label(leader_header[1]) if leader_header is not None else ""
+            value = _priced(clean_line(value), "" if has_currency(label) else state.get("currency", ""))
+            yield "row", _sentence(f"{clean_line(name)}: {label + ' ' if label else ''}{value}")
+            i += 1
+            continue
+        text, bullet = _strip_bullet(raw)
+        if bullet and has_currency(text):
+            # A bulleted price list: each priced item is a row of its own.
+            yield from flush()
+            yield "row", _sentence(clean_line(text, separator))
+            i += 1
+            continue
+        line = clean_line(raw, separator)
+        note = _CURRENCY_NOTE.search(line)
+        if note:
+            state["currency"] = _CURRENCY_NAMES.get(note.group(1).lower(), note.group(1))
+        para.append(_sentence(line) if bullet else line)
+        i += 1
+    yield from flush()
 
 
 def _split_long(text: str, limit: int) -> list[str]:
     """Pieces of at most ~limit chars, cut at paragraph, sentence, then word boundaries."""
     if len(text) <= limit:
         return [text]
-    out: list[str] = []
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     pieces: list[str] = []
-    for para in paragraphs:
+    for para in (p.strip() for p in text.split("\n\n")):
+        if not para:
+            continue
         if len(para) <= limit:
             pieces.append(para)
             continue
-        sentences = _SENTENCE_END.split(para)
-        for sent in sentences:
+        for sent in _SENTENCE_END.split(para):
             while len(sent) > limit:
                 cut = sent.rfind(" ", 0, limit)
                 cut = cut if cut > limit // 2 else limit
@@ -43,7 +418,7 @@ def _split_long(text: str, limit: int) -> list[str]:
                 sent = sent[cut:].strip()
             if sent:
                 pieces.append(sent)
-    # Pack the pieces back together up to the limit.
+    out: list[str] = []
     current = ""
     for piece in pieces:
         joiner = "\n\n" if current else ""
@@ -57,40 +432,67 @@ def _split_long(text: str, limit: int) -> list[str]:
     return out
 
 
-def _sections_markdown(text: str) -> list[tuple[str, str]]:
-    """(heading path, body) per heading section, in order."""
-    path: list[tuple[int, str]] = []
-    sections: list[tuple[str, str]] = []
-    body: list[str] = []
+class _Outline:
+    """The heading path as a document is read, across separator blocks."""
 
-    def flush() -> None:
-        content = "\n".join(body).strip()
-        if content:
-            sections.append((" > ".join(t for _, t in path), content))
-        body.clear()
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.path: list[tuple[int, str]] = []
+        self.seen_text = False  # any content yet (a plain document's first heading is its title)
 
-    in_code = False
-    for line in text.splitlines():
-        if line.strip().startswith("```"):
-            in_code = not in_code
-        m = None if in_code else _HEADING.match(line)
-        if m:
-            flush()
-            level = len(m.group(1))
-            while path and path[-1][0] >= level:
-                path.pop()
-            path.append((level, m.group(2).strip()))
-        else:
-            body.append(line)
-    flush()
-    return sections
+    @property
+    def heading(self) -> str:
+        return " > ".join(t for _, t in self.path)
+
+    def sections(self, block: str) -> list[tuple[str, list[str]]]:
+        """(heading path, body lines) of a block, in order; the first continues the last."""
+        out: list[tuple[str, list[str]]] = []
+        body: list[str] = []
+        heading = self.heading
+        lines = block.split("\n")
+        figures = _figure_rows(lines) if self.kind != "markdown" else {}
+        in_code = False
+        after_break = True
+        for i, line in enumerate(lines):
+            stripped = line.strip()
+            if stripped.startswith("```"):
+                in_code = not in_code
+            found: tuple[int, str] | None = None
+            if not in_code and stripped:
+                if self.kind == "markdown":
+                    found = _markdown_heading(line)
+                elif not (i + 1 in figures and _is_column_header(stripped)):
+                    followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
+                    text = _plain_heading(line, after_break, followed)
+                    # A document's first heading is its title; an FAQ question never has sub-headings.
+                    level = 6 if stripped.endswith("?") else 2 if self.seen_text or self.path else 1
+                    found = (level, text) if text else None
+            if found is None:
+                body.append(line)
+                if stripped:
+                    self.seen_text = True
+                after_break = (not stripped or stripped[-1] in ".!?:" or _leader_row(line, gaps=False) is not None
+                               or _strip_bullet(line)[1] or _GAP.search(stripped) is not None
+                               or _figure_row(stripped) is not None)
+                continue
+            out.append((heading, body))
+            body = []
+            level, text = found
+            while self.path and self.path[-1][0] >= level:
+                self.path.pop()
+            self.path.append((level, text))
+            heading = self.heading
+            after_break = True
+        out.append((heading, body))
+        return out
 
 
 def chunk_text(text: str, *, kind: str = "markdown", chunk_chars: int = 800, separator: str = "<<->>") -> list[Chunk]:
     """The document's chunks, in order; empty text gives no chunks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     blocks: list[str] = []
     current: list[str] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         if separator and line.strip() == separator:
             blocks.append("\n".join(current))
             current = []
@@ -99,20 +501,28 @@ def chunk_text(text: str, *, kind: str = "markdown", chunk_chars: int = 800, sep
     blocks.append("\n".join(current))
 
     chunks: list[Chunk] = []
-    last_heading = ""
+    outline = _Outline(kind)
+    state: dict[str, str] = {}
     for block in blocks:
         if not block.strip():
             continue
-        if kind == "markdown":
-            sections = _sections_markdown(block)
-            # A block after a separator with no heading of its own continues the last one.
-            if sections and sections[0][0] == "" and last_heading and not _HEADING.match(block.strip().splitlines()[0]):
-                sections[0] = (last_heading, sections[0][1])
-            for heading, body in sections:
-                for piece in _split_long(body, chunk_chars):
-                    chunks.append(Chunk(text=piece, heading=heading))
-                last_heading = heading
-        else:
-            for piece in _split_long(block.strip(), chunk_chars):
-                chunks.append(Chunk(text=piece))
+        for heading, body in outline.sections(block):
+            # Under a section heading, paragraphs are packed together (they share its topic);
+            # with no heading below the title, a paragraph is the only topic there is
+            # ("Opening hours: ..." must not be diluted by the company's history).
+            packed = " > " in heading
+            prose: list[str] = []
+
+            def flush() -> list[Chunk]:
+                groups = (["\n\n".join(prose)] if packed else list(prose)) if prose else []
+                prose.clear()
+                return [Chunk(p, heading) for g in groups for p in _split_long(g, chunk_chars) if p.strip()]
+
+            for unit, content in _units(body, separator, state):
+                if unit == "row":
+                    chunks += flush()
+                    chunks += [Chunk(p, heading, "row") for p in _split_long(content, chunk_chars)]
+                else:
+                    prose.append(content)
+            chunks += flush()
     return chunks

@@ -53,7 +53,11 @@ class SentenceEmbedder:
             raise ModelError(f"cannot load embedding model {self.model_dir}: {first}") from None
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dimension = int(dim())
-        self._lock = threading.Lock()
+        # One encode at a time (the tokenizer is not re-entrant); a caller's query goes before
+        # an ingest's next batch, so a long ingest delays a search by one batch at most.
+        self._turn = threading.Condition()
+        self._busy = False
+        self._queries_waiting = 0
         # Identifies the model in document hashes: another model means re-embedding.
         digest = hashlib.sha256()
         for name in ("config.json", "modules.json"):
@@ -62,13 +66,27 @@ class SentenceEmbedder:
                 digest.update(f.read_bytes())
         self.model_id = f"{self.model_dir.parent.name}/{self.model_dir.name}:{digest.hexdigest()[:12]}"
 
-    def embed(self, texts: list[str], batch_size: int = 32) -> list[list[float]]:
+    def embed(self, texts: list[str], batch_size: int = 32, *, background: bool = False) -> list[list[float]]:
+        """L2-normalised vectors.  ``background`` (ingest): wait while any query is waiting."""
         if not texts:
             return []
-        with self._lock:
+        with self._turn:
+            if not background:
+                self._queries_waiting += 1
+            try:
+                self._turn.wait_for(lambda: not self._busy and (not background or self._queries_waiting == 0))
+            finally:
+                if not background:
+                    self._queries_waiting -= 1
+            self._busy = True
+        try:
             vectors = self._model.encode(
                 texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )
+        finally:
+            with self._turn:
+                self._busy = False
+                self._turn.notify_all()
         return [v.tolist() for v in vectors]
 
     def embed_one(self, text: str) -> list[float]:

@@ -108,6 +108,46 @@ _CUR_WORDS_RU = {"руб.": "RUB", "руб": "RUB", "₽": "RUB", "р.": "RUB"}
 _NUM = r"\d+(?:[.,]\d+)?"
 
 
+#: A product or model code: letters, a hyphen (or none), digits, maybe a letter suffix:
+#: "XY-220", "UTM-300", "RTX3090", "HT-200e".  Not "ISO 6892-1" (digits first) nor "COVID-19"
+#: (read as a word: more than 4 letters).
+_CODE = re.compile(r"(?<![\w-])([A-Z][A-Za-z]{0,3})(-?)(\d{1,6})([A-Za-z]{0,2})(?![\w-])")
+
+
+def say_code_digits(digits: str, lang: str = "en") -> str:
+    """A code's digit group as people read it: "220" "two twenty", "300" "three hundred",
+    "205" "two oh five", "9000" "nine thousand", "2024" "twenty twenty-four", "05" "oh five";
+    longer groups digit by digit.  Never "two hundred and twenty"."""
+    if lang != "en":
+        return number_words(int(digits), lang) if len(digits) <= 3 and not digits.startswith("0") else say_digits(digits, lang)
+    n = len(digits)
+
+    def pair(two: str) -> str:  # "20" twenty, "05" oh five, "00" hundred (handled by callers)
+        return f"oh {num2words(int(two[1]))}" if two[0] == "0" else num2words(int(two))
+
+    if digits.startswith("0") or n > 4:
+        return " ".join("oh" if d == "0" else num2words(int(d)) for d in digits)
+    if n <= 2:
+        return num2words(int(digits))
+    if n == 3:
+        head, tail = digits[0], digits[1:]
+        return f"{num2words(int(head))} hundred" if tail == "00" else f"{num2words(int(head))} {pair(tail)}"
+    value = int(digits)  # four digits
+    if value % 1000 == 0:
+        return f"{num2words(value // 1000)} thousand"
+    if digits[2:] == "00":
+        return f"{num2words(int(digits[:2]))} hundred"
+    return f"{num2words(int(digits[:2]))} {pair(digits[2:])}"
+
+
+def _say_code(m: re.Match[str], lang: str) -> str:
+    letters, _, digits, suffix = m.groups()
+    # Short capitals are spelled ("XY" -> "X Y"); a word-like part is said as it is ("Pro").
+    head = " ".join(letters) if letters.isupper() or len(letters) <= 2 else letters
+    tail = " ".join(suffix.upper()) if suffix else ""
+    return " ".join(part for part in (head, say_code_digits(digits, lang), tail) if part)
+
+
 def _lang(language: str) -> str:
     return "ru" if language.startswith("ru") else "en"
 
@@ -189,6 +229,8 @@ def normalize_text(text: str, language: str = "en") -> str:
     t = " ".join(text.split())
     for pattern, repl in ABBREVIATIONS[lang]:
         t = re.sub(pattern, repl, t, flags=re.IGNORECASE if lang == "en" else 0)
+    # product and model codes, before any number rule reads their digits as a quantity
+    t = _CODE.sub(lambda m: _say_code(m, lang), t)
     t = re.sub(r"\b24\s*/\s*7\b", "twenty-four seven" if lang == "en" else "круглосуточно", t)
     # phone numbers: +1 555-123-4567, (555) 123-4567, 8 800 555-35-35 -> digit by digit
     t = re.sub(

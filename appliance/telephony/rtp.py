@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from appliance.logs import log_event
+from appliance.tasks import cancel_and_wait
 from appliance.telephony import g711
 from appliance.telephony.g711 import Codec
 from appliance.web import metrics
@@ -332,13 +333,8 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._queue.clear()
         self._sent_callbacks.clear()
         self._idle.set()
-        if self._pacer is not None:
-            self._pacer.cancel()
-            try:
-                await self._pacer
-            except asyncio.CancelledError:
-                pass
-            self._pacer = None
+        await cancel_and_wait(self._pacer)
+        self._pacer = None
         if self._transport is not None:
             self._transport.close()
         log_event(

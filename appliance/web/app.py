@@ -500,7 +500,7 @@ async def api_kb_search(request: web.Request) -> web.Response:
     min_score = c.settings.knowledge.min_score
     return web.json_response({"query": q, "min_score": min_score, "results": [
         {"text": p.text, "source": p.source, "title": p.title, "score": p.score, "tags": list(p.tags),
-         "relevant": p.score >= min_score} for p in passages]})
+         "relevant": p.relevant if p.relevant is not None else p.score >= min_score} for p in passages]})
 
 
 async def kb_page(request: web.Request) -> web.Response:

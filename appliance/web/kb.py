@@ -4,11 +4,19 @@ Uploaded files live in ``<data_dir>/kb_uploads`` and are ingested as one folder 
 keeps a folder's documents in step with its files).  Ingest embeds text, which takes
 seconds, so it runs in a worker thread; the page polls the job for its progress.  Only one
 job runs at a time.
+
+An upload is atomic: the file is staged in ``kb_uploads/.incoming``, read (in the store's
+parsing child, under its limits) and embedded there; only then do the new file and its
+points replace the old version's, so a failed upload leaves the old version on disk and in
+the index.  The tag given with an upload is that file's alone: it is kept in
+``kb_uploads/.tags.json`` so a reindex keeps it too.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import threading
 import time
@@ -20,10 +28,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from appliance.logs import log_event
+
 log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = (".md", ".txt", ".pdf", ".docx")
 _SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+MAX_NAME = 120
+#: Files created here are the service's data, not the world's (umask aside).
+FILE_MODE = 0o640
 
 
 class KbInputError(ValueError):
@@ -44,7 +57,22 @@ def safe_filename(name: str) -> str:
     if suffix not in ALLOWED_SUFFIXES:
         raise KbInputError(f"{base}: unsupported file type {suffix or '(no extension)'}; "
                            f"upload {', '.join(ALLOWED_SUFFIXES)}")
-    return base[:120]
+    if len(base) > MAX_NAME:  # shorten the name, never the extension
+        base = Path(base).stem[: MAX_NAME - len(Path(base).suffix)].rstrip(" .") + Path(base).suffix
+    return base
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write a data file atomically (temp file + rename), readable by the service's group only."""
+    tmp = path.with_name(f".{path.name}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @dataclass
@@ -84,10 +112,9 @@ class KnowledgeJobs:
         self._busy = threading.Lock()
 
     def roots(self) -> list[Path]:
-        roots = [p for p in self.sources if p.is_dir()]
-        if _supported_files(self.uploads):
-            roots.append(self.uploads)
-        return roots
+        """The folders a reindex reads: those with files (an empty knowledge.source_dir means
+        documents come from uploads only)."""
+        return [p for p in [*self.sources, self.uploads] if _supported_files(p)]
 
     def _start(self, kind: str, work: Any) -> KbJob:
         if not self._busy.acquire(blocking=False):
@@ -116,62 +143,94 @@ class KnowledgeJobs:
         self._pool.submit(run)
         return job
 
-    def _ingest(self, job: KbJob, roots: list[Path], tag: str | None = None) -> None:
-        """Ingest each root; progress counts files, advancing as each document is stored."""
-        total = sum(len(_supported_files(r)) for r in roots) or 1
+    # -- per-file tags of uploads ------------------------------------------------------
+
+    @property
+    def _tags_path(self) -> Path:
+        return self.uploads / ".tags.json"
+
+    def upload_tags(self) -> dict[str, str]:
+        """The tag each uploaded file was given (name -> tag); files uploaded without one are absent."""
+        try:
+            tags = json.loads(self._tags_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in tags.items()} if isinstance(tags, dict) else {}
+
+    def _set_upload_tag(self, name: str, tag: str | None) -> None:
+        tags = self.upload_tags()
+        if tag:
+            tags[name] = tag
+        else:
+            tags.pop(name, None)
+        write_private(self._tags_path, json.dumps(tags, indent=1, sort_keys=True).encode())
+
+    # -- jobs ---------------------------------------------------------------------------
+
+    def _ingest(self, job: KbJob, roots: list[Path]) -> None:
+        """Ingest each root; progress counts files, advancing as each document is embedded."""
+        sizes = [max(1, len(_supported_files(r))) for r in roots]
+        total = sum(sizes) or 1
         done = 0
-        store = self.store
-        original = getattr(store, "_store_doc", None)
-        counter = {"n": 0}
-
-        def counting(*a: Any, **kw: Any) -> Any:
-            result = original(*a, **kw)  # type: ignore[misc]
-            counter["n"] += 1
-            job.progress = min(0.99, (done + counter["n"]) / total)
-            return result
-
         merged: dict[str, Any] = {"added": [], "updated": [], "unchanged": [], "removed": [], "skipped": {}, "chunks": 0}
-        for root in roots:
-            counter["n"] = 0
+        for root, size in zip(roots, sizes):
             job.message = f"indexing {root.name}"
-            if original is not None:
-                store._store_doc = counting
-            try:
-                report = store.ingest(root, tag=tag) if tag else store.ingest(root)
-            finally:
-                if original is not None:
-                    del store._store_doc  # back to the class method
+
+            def progress(f: float, done: int = done, size: int = size) -> None:
+                job.progress = min(0.99, (done + f * size) / total)
+
+            uploaded = root.resolve() == self.uploads.resolve()
+            report = self.store.ingest(root, file_tags=self.upload_tags() if uploaded else None, progress=progress)
             for k in ("added", "updated", "unchanged", "removed"):
                 merged[k] += list(getattr(report, k))
             merged["skipped"].update(report.skipped)
             merged["chunks"] += report.chunks
-            done += len(_supported_files(root))
+            done += size
             job.progress = min(0.99, done / total)
+        self._finish_report(job, merged)
+
+    @staticmethod
+    def _finish_report(job: KbJob, merged: dict[str, Any]) -> None:
         job.report = merged
         job.message = (f"{len(merged['added'])} added, {len(merged['updated'])} updated, "
                        f"{len(merged['unchanged'])} unchanged, {len(merged['removed'])} removed, "
                        f"{len(merged['skipped'])} skipped")
 
     def upload(self, filename: str, data: bytes, tag: str | None = None) -> KbJob:
+        """Stage, read and embed the file; only then replace the old version (file and points)."""
+        from appliance.knowledge.loaders import normalise_tag
+
         name = safe_filename(filename)
         if not data:
             raise KbInputError(f"{name} is empty")
+        tag = normalise_tag(tag) if tag else ""
         self.uploads.mkdir(parents=True, exist_ok=True)
         target = self.uploads / name
 
         def work(job: KbJob) -> None:
-            tmp = target.with_name(f".{name}.part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
+            from appliance.knowledge.loaders import DocumentError
+
+            staging = self.uploads / ".incoming"
+            staging.mkdir(exist_ok=True)
+            staged = staging / name
+            write_private(staged, data)
+            existed = target.exists()
             try:
-                self._ingest(job, [self.uploads], tag)
-            except Exception:
-                target.unlink(missing_ok=True)  # a file that cannot be ingested is not kept
-                raise
-            if name in job.report.get("skipped", {}):
-                reason = job.report["skipped"][name]
-                target.unlink(missing_ok=True)
-                raise KbInputError(f"{name} was not added: {reason}")
+                try:
+                    prepared = self.store.prepare_file(
+                        staged, doc_path=target, root=self.uploads, tag=tag,
+                        progress=lambda f: setattr(job, "progress", min(0.95, 0.05 + 0.9 * f)))
+                except DocumentError as exc:
+                    log_event(log, "kb.upload_refused", level=logging.WARNING, file=name, reason=str(exc))
+                    raise KbInputError(f"{name} was not added: {exc}") from None
+                os.replace(staged, target)  # same folder tree: atomic
+            finally:
+                staged.unlink(missing_ok=True)
+            self._set_upload_tag(name, tag)
+            self.store.commit(prepared)
+            self._finish_report(job, {"added": [] if existed else [name], "updated": [name] if existed else [],
+                                      "unchanged": [], "removed": [], "skipped": {},
+                                      "chunks": len(prepared.points)})
 
         return self._start("upload", work)
 
@@ -188,6 +247,7 @@ class KnowledgeJobs:
             uploaded = path.parent == self.uploads.resolve() or path.parent == self.uploads
             if uploaded:
                 path.unlink(missing_ok=True)
+                self._set_upload_tag(path.name, None)
             with self.store._lock:
                 self.store._delete_doc(doc_id)
             job.message = f"deleted {docs[doc_id].get('source', doc_id)}"

@@ -113,7 +113,7 @@ function initKb() {
     try {
       const data = await api("GET", "/api/kb/search?q=" + encodeURIComponent(q));
       list.replaceChildren(...(data.results.length ? data.results.map((r) => el("li", { class: r.relevant ? "" : "muted" },
-        el("b", {}, r.title || r.source), " ", el("span", { class: "muted" }, `${r.source} · score ${r.score}${r.relevant ? "" : " (below min_score)"}`),
+        el("b", {}, r.title || r.source), " ", el("span", { class: "muted" }, `${r.source} · score ${r.score}${r.relevant ? "" : " (not relevant)"}`),
         el("br"), r.text)) : [el("li", { class: "muted" }, "Nothing found.")]));
     } catch (e) { list.replaceChildren(el("li", { class: "error" }, e.message)); }
   });

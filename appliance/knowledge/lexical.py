@@ -1,0 +1,167 @@
+"""Lexical (BM25) sparse vectors: the half of retrieval that finds exact words and codes.
+
+A small embedding model blurs what tells passages apart on a price list or a spec sheet:
+"ZX-9000" and "ZX-9100" embed almost alike, and a rare word ("rebar", "Charpy") weighs
+little against the rest of the sentence.  BM25 over words weighs a term by how rare it is
+in the knowledge base, so a product code named in the question finds its passage.
+
+Qdrant stores the vectors and searches them (a sparse vector per point, fused with the dense
+one); qdrant-client's own BM25 (``models.Document`` with ``Qdrant/bm25``) needs fastembed,
+which downloads its model from a hub at run time, so the vectors are computed here:
+
+- the tokenizer keeps a model code whole and also split ("ZX-9000" -> ``zx9000``, ``zx``,
+  ``9000``; "ZX 9000" and "zx9000" as a caller's recogniser writes them give the same), folds
+  thousands separators ("18,900" -> ``18900``), drops stop words and strips plural and
+  -ing/-ed endings;
+- a document's value for a term is BM25's saturated term frequency with length
+  normalisation (k1 = 1.2, b = 0.75, a fixed average length, as fastembed's BM25 does);
+- a query's value for a term is its IDF in the knowledge base (:class:`TermStats`, counted
+  from the stored vectors), so the dot product Qdrant computes is the BM25 score.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+K1 = 1.2
+B = 0.75
+#: Average chunk length in terms, for BM25's length normalisation (chunks are a sentence
+#: row to ~800 characters; a fixed value keeps a document's vector independent of others).
+AVG_LEN = 40.0
+
+#: Words that say nothing about which passage answers ("how much does it cost" keeps "cost").
+STOPWORDS = frozenset(
+    """a an the and or but nor of to in on at by for with from into onto as is are was were be been being am
+    do does did done doing can could would should will shall may might must have has had having it its it's
+    this that these those there here their theirs they them we our ours us you your yours i me my mine he
+    him his she her hers what which who whom whose how when where why whether if then than so such very
+    too also just only not no nor yes any some all each every both either neither much many more most
+    less least few one ones about please tell know want need like get got give let lets would like i'm
+    you're we're they're i'd i'll you'll don't doesn't didn't isn't aren't wasn't weren't can't cannot won't
+    hello hi hey thanks thank okay ok well oh um uh er""".split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
+_THOUSANDS = re.compile(r"(?<=\d)[,'\u202f\u00a0](?=\d{3}(?!\d))")
+_RUNS = re.compile(r"\d+|[^\W\d_]+")
+
+
+def stem(word: str) -> str:
+    """A light English stem, the same on both sides: "prices" -> "price", "shipping" -> "ship"."""
+    if not word.isalpha() or len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            if len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # shipping -> shipp -> ship
+            return base
+    if word.endswith("es") and word[-3:-2] in ("s", "x", "z") or word.endswith(("ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _is_code(token: str) -> bool:
+    return any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+
+
+def tokens(text: str) -> list[str]:
+    """The terms of a text, in order, codes whole and split (see the module docstring)."""
+    text = _THOUSANDS.sub("", text)
+    out: list[str] = []
+    prefix = ""  # an upper-case word just before, as in "ZX 9000"
+    for m in _TOKEN.finditer(text):
+        original = m.group(0)
+        raw = original.lower()
+        parts = re.split(r"[-./]", raw) if len(raw) > 1 else [raw]
+        if len(parts) > 1:
+            out.append(raw if all(p.isdigit() for p in parts) else "".join(parts))  # "0.5"; "zx9000"
+            for p in parts:
+                out += _word_terms(p)
+        else:
+            if raw[0].isdigit() and prefix:
+                out.append(prefix + raw)  # "ZX 9000" as a recogniser writes a code
+            out += _word_terms(raw)
+        prefix = raw if original.isalpha() and original.isupper() and 2 <= len(original) <= 5 else ""
+    return out
+
+
+def _word_terms(word: str) -> list[str]:
+    if not word:
+        return []
+    if _is_code(word):
+        return [word] + [r for r in _RUNS.findall(word) if len(r) > 1 or r.isdigit()]
+    if word in STOPWORDS or (len(word) == 1 and not word.isdigit()):
+        return []
+    return [stem(word)]
+
+
+@functools.lru_cache(maxsize=8192)
+def codes(text: str) -> frozenset[str]:
+    """Product and model codes in a text, normalised: "ZX-9000", "ZX 9000", "zx9000" -> "zx9000".
+    (Cached: reranking asks it of the same passages question after question.)"""
+    return frozenset(t for t in tokens(text) if _is_code(t) and t[0].isalpha())
+
+
+@functools.lru_cache(maxsize=8192)
+def term_ids(text: str) -> frozenset[int]:
+    """The indices of a text's terms (cached, as ``codes``)."""
+    return frozenset(term_id(t) for t in tokens(text))
+
+
+def term_id(term: str) -> int:
+    """A stable 31-bit index for a term (the same in every process and release)."""
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=4).digest(), "big") & 0x7FFFFFFF
+
+
+@dataclass(frozen=True)
+class SparseVector:
+    indices: list[int]
+    values: list[float]
+
+
+def document_vector(text: str) -> SparseVector:
+    """BM25 term weights of a passage (its heading path included by the caller)."""
+    counts = Counter(term_id(t) for t in tokens(text))
+    length = sum(counts.values())
+    norm = K1 * (1 - B + B * length / AVG_LEN)
+    items = sorted(counts.items())
+    return SparseVector([i for i, _ in items], [tf * (K1 + 1) / (tf + norm) for _, tf in items])
+
+
+@dataclass
+class TermStats:
+    """Document frequencies of the stored passages' terms, for IDF."""
+
+    documents: int = 0
+    df: Counter[int] = field(default_factory=Counter)
+
+    def add(self, indices: Iterable[int]) -> None:
+        self.documents += 1
+        self.df.update(set(indices))
+
+    def idf(self, index: int) -> float:
+        """BM25's IDF; a term no passage has gets the highest (it is as rare as can be)."""
+        n, df = self.documents, self.df.get(index, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def query_terms(text: str) -> dict[int, str]:
+    """The question's distinct terms by index (the text of each kept for explanations)."""
+    return {term_id(t): t for t in tokens(text)}
+
+
+def query_vector(text: str, stats: TermStats) -> SparseVector:
+    """The question as a sparse vector: each distinct term weighted by its IDF."""
+    terms = sorted(query_terms(text))
+    return SparseVector(terms, [stats.idf(i) for i in terms])

@@ -1,0 +1,257 @@
+"""Reranking the fused candidates as a person would, and deciding "not in the knowledge base".
+
+Retrieval (dense + BM25, fused by Qdrant) gives candidates; a person looking for the
+answer would then prefer, in this order of weight:
+
+- the passage that names the product or model code asked about, and never one that
+  names only other products ("UTM-300 specifications" for a question about the UTM-100);
+- the passage that has most of the question's rare words (IDF-weighted coverage);
+- a passage that states the kind of figure asked for: a price for "how much does it
+  cost", kilograms for "how heavy", days or weeks for "how long does delivery take";
+- a passage whose section heading names what is asked.
+
+:func:`rerank` scores each candidate with these (a small linear score, each term bounded,
+so one cannot drown the others), and :func:`is_relevant` decides whether a passage may be
+used at all, from the same evidence: the dense similarity alone must reach ``min_score``,
+but the more of the question's rare words a passage has, the lower the similarity it
+needs; a code asked about that the passage does not have (while it names others), or
+that no passage in the knowledge base has, makes it irrelevant.  So a rephrased question
+whose words are all there ("When was the company founded?") is not thrown away for a low
+cosine, and a question about something the knowledge base never mentions is declined.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from appliance.knowledge.chunking import has_currency
+from appliance.knowledge.lexical import TermStats, codes, query_terms, term_id, term_ids, tokens
+
+#: Score weights (see the module docstring); measured on the evaluation's knowledge bases.
+W_COVERAGE = 0.30
+W_CODE_MATCH = 0.25
+W_CODE_MISMATCH = 0.30
+W_ATTRIBUTE = 0.20
+W_HEADING = 0.10
+#: How much full coverage of the question's rare words lowers the cosine a passage needs.
+COVERAGE_RELIEF = 0.25
+#: How much a question whose words the knowledge base has never seen ("Do you make solar
+#: pumps?") raises it, in proportion to their share of the question's weight.  Words that
+#: ask for a kind of figure ("phone", "heavy", "afternoon") do not count: the knowledge base
+#: says "telephone", "weighs", "16:30" instead, and the figure itself is the evidence.
+UNKNOWN_PENALTY = 0.30
+#: How much stating the kind of figure asked for lowers it.
+ATTRIBUTE_RELIEF = 0.10
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_NUM = r"\d[\d,.]*\s?"
+#: (attribute, what in a question asks for it, what in a passage states it).
+ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
+    ("weight", _rx(r"\b(weigh\w*|heav(y|ier|iest)|light(er|est)?|mass)\b"),
+     _rx(_NUM + r"(kg|kilo(gram)?s?|g|grams?|lbs?|pounds|t|tonnes?|tons?)\b")),
+    ("price", _rx(r"\b(price\w*|cost\w*|how much (is|are|do|does|would|will|for)|expensive|cheap\w*|pay|fee\w*|"
+                  r"charge\w*|rate\w*|quote\w*|tariff\w*)\b"), None),  # has_currency
+    ("delivery", _rx(r"\b(deliver\w*|ship\w*|dispatch\w*|arriv\w*|lead time|how (soon|quickly))\b"),
+     _rx(r"\b(\d+|one|two|three|four|five|six|seven|eight|ten)\s?(to|-|–)?\s?\d*\s?(working |business )?"
+         r"(days?|weeks?|months?|hours?)\b|same day|next day")),
+    ("warranty", _rx(r"\b(warrant\w*|guarantee\w*)\b"),
+     _rx(r"\b\d+\s?-?\s?(years?|months?)\b|\b(one|two|three|four|five|ten)\s(years?|months?)\b")),
+    ("hours", _rx(r"\b(open\w*|clos(e|ed|ing)|hours?|when can i (call|visit|come|reach)|get hold|morning|afternoon|"
+                  r"evening|night|weekends?|weekdays?|(mon|tues|wednes|thurs|fri|satur|sun)days?|holidays?|"
+                  r"january|february|march|april|may|june|july|august|september|october|november|december)\b"),
+     _rx(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|"
+         r"sunday|weekdays?|weekends?)\b")),
+    ("capacity", _rx(r"\b(capacit\w*|load|hold|how (many|much) can|volume|seat\w*|max\w*|size)\b"),
+     _rx(_NUM + r"(kn|n|l|litres?|liters?|ml|m3|m³|gallons?|seats?|persons?|people|guests?|kw|kwh|wh|gb|tb|"
+         r"tonnes?|kg|pallets?|rooms?)\b")),
+    ("dimensions", _rx(r"\b(dimension\w*|size|wide|width|tall|height|high|long|length|deep|depth|big)\b"),
+     _rx(_NUM + r"(mm|cm|m|metres?|meters?|in|inch(es)?|ft|feet)\b")),
+    ("phone", _rx(r"\b((tele)?phone( number)?|call|hotline|ring|(which|what|your) number|reach (you|us|someone|somebody))\b"),
+     _rx(r"\+?\d[\d ()-]{6,}\d")),
+    ("email", _rx(r"\b(e-?mail|mail|write)\b"), _rx(r"\S@\S")),
+    ("address", _rx(r"\b(address|where|located|location|find you|visit)\b"),
+     _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|\d{4,5}|(based|located|headquartered) in)\b")),
+    ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year)\b"), _rx(r"\b(1[89]|20)\d{2}\b")),
+    ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
+     _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
+    ("speed", _rx(r"\b(speed|fast|quick|rpm|rate)\b"), _rx(_NUM + r"(mm/min|km/h|kph|mph|rpm|m/s|per (minute|second|hour))")),
+    ("discount", _rx(r"\b(discount\w*|reduction|rebate|off|cheaper|deal)\b"), _rx(r"\d\s?(%|percent|per cent)")),
+    ("temperature", _rx(r"\b(temperature|hot|cold|degrees?|celsius|fahrenheit)\b"), _rx(r"\d\s?(°|degrees?)")),
+)
+
+
+def attribute_words(question: str) -> dict[str, set[str]]:
+    """The question's words that ask for each kind of figure ("How heavy", "phone number")."""
+    found: dict[str, set[str]] = {}
+    for name, asked, _ in ATTRIBUTES:
+        for m in asked.finditer(question):
+            found.setdefault(name, set()).update(tokens(m.group(0)))
+    return found
+
+
+#: Verbs of any trade ("Do you make ...", "Can I buy ...") and words for the business itself
+#: ("When was the company founded?") that a small knowledge base may never use: not evidence
+#: that a question is about something it does not cover.
+GENERIC = frozenset("make made sell sold buy bought offer provide order need want get use have come go take send "
+                    "bring find see pay help work company firm business".split())
+_GENERIC_TERMS = frozenset(term_id(t) for w in GENERIC for t in tokens(w))
+
+
+def asked_attributes(question: str) -> tuple[str, ...]:
+    """The kinds of figure the question asks for ("How heavy is ..." -> ("weight",))."""
+    found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
+    if "weight" in found:  # "how much does it weigh" is not a price question
+        found = tuple(a for a in found if a != "price")
+    if {"warranty", "delivery", "hours"} & set(found):  # "how long is the warranty": a duration
+        found = tuple(a for a in found if a != "dimensions")
+    return found
+
+
+_PRICE_WORDS = _rx(r"\b(prices?|pricing|costs?|fees?|tariffs?|rates?)\b")
+_YES_NO = _rx(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|may)\b")
+
+
+def states_attribute(attribute: str, text: str, heading: str = "", kind: str = "text") -> bool:
+    """True if the text states a figure of that kind ("54,000 euros" states a price; so does
+    "12,400" in a row of a price list, whose currency is said once at its top)."""
+    if attribute == "price":
+        return has_currency(text) or (kind == "row" and bool(_PRICE_WORDS.search(f"{heading} {text}"))
+                                      and any(c.isdigit() for c in text))
+    for name, _, stated in ATTRIBUTES:
+        if name == attribute:
+            return bool(stated and stated.search(text))
+    return False
+
+
+@dataclass(frozen=True)
+class Question:
+    """What reranking needs to know about a question, worked out once."""
+
+    text: str
+    #: term index -> IDF in the knowledge base.
+    idf: dict[int, float]
+    codes: frozenset[str]
+    #: Codes asked about that no stored passage has.
+    unknown_codes: frozenset[str]
+    attributes: tuple[str, ...]
+    #: The share of the question's weight in words no passage has (codes aside).
+    unknown_share: float = 0.0
+    #: "Do you ...?", "Is there ...?": the answer may be a plain yes or no, with no figure.
+    yes_no: bool = False
+    #: The terms of the codes asked about ("zx9000", "zx", "9000").
+    code_terms: frozenset[int] = frozenset()
+    #: The terms that ask for each kind of figure ("phone", "number"): a passage stating such
+    #: a figure has what they ask, in whatever words ("Telephone 01632 883020").
+    attribute_terms: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str, stats: TermStats, context: str = "") -> Question:
+        """The question; ``context`` (the question before, for a follow-up: "And how much is
+        it?") adds its words and codes, but what is asked now is asked by ``text`` alone."""
+        whole = f"{context} {text}" if context else text
+        terms = query_terms(whole)
+        asked = frozenset(codes(whole))
+        unknown = frozenset(c for c in asked if stats.df.get(term_id(c), 0) == 0)
+        # (generic verbs weigh nothing either way: "Do you sell X?" is a question about X)
+        idf = {i: stats.idf(i) for i in terms if i not in _GENERIC_TERMS}
+        total = sum(idf.values())
+        code_terms = frozenset({term_id(t) for c in asked for t in tokens(c)} | {term_id(c) for c in asked})
+        attributes = asked_attributes(text)
+        attribute_terms = {a: frozenset(term_id(t) for t in words) for a, words in attribute_words(text).items()
+                           if a in attributes}
+        known = code_terms.union(*attribute_terms.values())
+        unseen = sum(w for i, w in idf.items() if stats.df.get(i, 0) == 0 and i not in known)
+        return cls(whole, idf, asked, unknown, attributes, unseen / total if total else 0.0,
+                   bool(_YES_NO.search(text)), code_terms, attribute_terms)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One fused candidate: its text, heading path, dense similarity and terms."""
+
+    text: str
+    heading: str
+    cosine: float
+    terms: frozenset[int]
+    payload: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A candidate with its score, its relevance, and the evidence for both."""
+
+    candidate: Candidate
+    score: float
+    relevant: bool
+    coverage: float
+    code: str  # "match" | "mismatch" | "" (none asked, or the passage names no code)
+    attribute: bool
+    heading: float
+
+
+def coverage(question: Question, terms: Iterable[int]) -> float:
+    """The share of the question's IDF mass that the passage's terms have (0..1)."""
+    total = sum(question.idf.values())
+    if total <= 0:
+        return 0.0
+    have = set(terms)
+    return sum(w for i, w in question.idf.items() if i in have) / total
+
+
+@functools.lru_cache(maxsize=8192)
+def subject_codes(heading: str, text: str, kind: str = "text") -> frozenset[str]:
+    """The codes a passage is about: in its own heading, or leading its text (a row's name
+    before the colon, each paragraph's or line's first words), not merely mentioned
+    further on ("Tine set TS-28: fits RT-300" is about the TS-28)."""
+    found = set(codes(heading.rsplit(" > ", 1)[-1]))
+    lines = [text] if kind == "row" else text.split("\n")
+    for line in lines:
+        lead = line.split(":", 1)[0] if ":" in line[:80] else re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0]
+        found |= codes(lead[:80])
+    return frozenset(found)
+
+
+def judge(question: Question, c: Candidate, min_score: float) -> Judged:
+    """Score and relevance of one candidate (see the module docstring)."""
+    kind = str(c.payload.get("kind", "text"))
+    stated = [a for a in question.attributes if states_attribute(a, c.text, c.heading, kind)]
+    attribute = bool(stated)
+    cov = coverage(question, c.terms.union(*(question.attribute_terms.get(a, frozenset()) for a in stated)))
+    code = ""
+    code_weight = 0.0
+    if question.codes:
+        named = codes(f"{c.heading}\n{c.text}")
+        subject = subject_codes(c.heading, c.text, str(c.payload.get("kind", "text")))
+        if question.codes & subject:
+            code, code_weight = "match", W_CODE_MATCH
+        elif question.codes & named:
+            # Named, but not what the passage is about (an accessory that fits it, a list).
+            code = "match"
+            code_weight = 0.0 if subject else W_CODE_MATCH * (0.6 if named <= question.codes else 0.3)
+        elif named:
+            code, code_weight = "mismatch", -W_CODE_MISMATCH
+    # (codes in the heading count once, above: an FAQ "What tractor for the AT-14?" is no
+    # more about the AT-14's price than the price list's AT-14 row)
+    head = coverage(question, term_ids(c.heading) - question.code_terms) if c.heading else 0.0
+    score = (c.cosine + W_COVERAGE * cov + code_weight + W_HEADING * head
+             + (W_ATTRIBUTE * (0.5 if question.yes_no else 1.0) if attribute else 0.0))
+    evidence = (c.cosine + COVERAGE_RELIEF * cov + (ATTRIBUTE_RELIEF if attribute else 0.0)
+                - UNKNOWN_PENALTY * question.unknown_share)
+    relevant = evidence >= min_score
+    if code == "mismatch" or (question.unknown_codes and code != "match"):
+        relevant = False  # another product's passage, or a product the knowledge base never names
+    return Judged(c, score, relevant, cov, code, attribute, head)
+
+
+def rerank(question: Question, candidates: Sequence[Candidate], min_score: float) -> list[Judged]:
+    """The candidates judged and ordered best first (ties keep the fused order)."""
+    judged = [judge(question, c, min_score) for c in candidates]
+    order = sorted(range(len(judged)), key=lambda k: (-judged[k].score, k))
+    return [judged[k] for k in order]

@@ -1,0 +1,215 @@
+"""Write the evaluation's Word and PDF documents (bench/eval/kbs/<kb>/*.docx, *.pdf).
+
+The generated files are committed, so the evaluation's data stays fixed; run this only to
+change them (``python bench/eval/make_docs.py``; needs python-docx and fpdf2, the ``dev``
+extras), then commit the result and check the questions in bench/eval/questions/ still
+match.  The Markdown and text documents next to them are written by hand.
+
+Each knowledge base's Word file is laid out as an office would: headings, paragraphs and
+a table; each PDF as a printed terms sheet (headings, paragraphs, sometimes a table), so
+the loaders meet the layouts customers bring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+KBS = Path(__file__).resolve().parent / "kbs"
+#: Fixed document dates, so a re-run writes the same metadata.
+DATE = dt.datetime(2025, 1, 15, 9, 0, 0, tzinfo=dt.timezone.utc)
+
+# A document is a title plus blocks: ("h", text) heading, ("p", text) paragraph,
+# ("table", [header, row, ...]).
+Block = tuple[str, object]
+
+DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
+    "aquilo": {
+        "service.docx": ("Warranty and service", [
+            ("h", "Warranty"),
+            ("p", "Every Aquilo pump comes with a warranty of 2 years. The VX screw compressors have a "
+                  "warranty of 3 years or 12,000 operating hours, whichever comes first."),
+            ("p", "With the AquiloCare plan the warranty of a pump is extended to 5 years. AquiloCare costs "
+                  "120 euros per pump per year and includes one inspection visit a year."),
+            ("h", "Service visits"),
+            ("p", "Our service engineers reach customers on the mainland within 48 hours of a call. "
+                  "The service line is staffed Monday to Friday from 7:00 to 18:00."),
+            ("table", [["Service", "Price"],
+                       ["Standard service visit, first hour", "180 euros"],
+                       ["Each further hour", "75 euros"],
+                       ["Weekend emergency call-out", "320 euros"]]),
+        ]),
+        "delivery.pdf": ("Delivery and payment terms", [
+            ("h", "Delivery times"),
+            ("p", "Pumps in stock are shipped within 5 working days of the order. Compressors are built to "
+                  "order and are delivered within 3 weeks. Deliveries to the islands take 2 days longer."),
+            ("h", "Shipping costs"),
+            ("p", "Shipping is free for orders above 2,500 euros. Smaller orders are charged 65 euros per pallet."),
+            ("h", "Returns"),
+            ("p", "Unused goods in their original packaging can be returned within 30 days. "
+                  "We charge a restocking fee of 15 percent."),
+            ("h", "Payment"),
+            ("p", "Invoices are payable within 30 days. New customers pay their first order in advance."),
+        ]),
+    },
+    "crumbridge": {
+        "service.docx": ("Service and warranty", [
+            ("h", "Warranty"),
+            ("p", "Our ovens carry a warranty of 2 years on parts and labour. Mixers and dough dividers carry "
+                  "a warranty of 1 year."),
+            ("p", "The BakeSafe plan extends the warranty of an oven to 4 years, for 150 euros a year. It also "
+                  "includes the yearly descaling of the steam system."),
+            ("h", "Breakdowns"),
+            ("p", "A bakery cannot wait, so our engineers answer breakdown calls 7 days a week and reach you "
+                  "within 24 hours."),
+            ("table", [["Service", "Price"],
+                       ["Yearly oven inspection and descaling", "240 euros"],
+                       ["Engineer hour", "68 euros"],
+                       ["Call-out on Sundays", "150 euros"]]),
+        ]),
+        "delivery.pdf": ("Delivery terms", [
+            ("h", "Ovens"),
+            ("p", "Ovens are delivered and installed by our own team within 6 weeks of the order. The doorway to "
+                  "the bakehouse must be at least 90 cm wide."),
+            ("h", "Mixers and dividers"),
+            ("p", "Mixers and dough dividers are shipped within 10 working days. Shipping costs 120 euros per machine."),
+            ("h", "Payment"),
+            ("p", "We ask for a deposit of 30 percent with the order; the rest is due on installation."),
+        ]),
+    },
+    "larchfield": {
+        "prices.docx": ("Larchfield price list 2025", [
+            ("h", "Prices 2025"),
+            ("p", "All prices in euros, excluding VAT, collected from Eastbrook."),
+            ("table", [["Model", "Machine", "Price"],
+                       ["TS-250", "Table saw, 250 mm blade", "2,950 euros"],
+                       ["TS-315", "Table saw, 315 mm blade", "4,480 euros"],
+                       ["PS-3200", "Sliding table panel saw", "11,900 euros"],
+                       ["PT-410", "Planer-thicknesser, 410 mm", "5,600 euros"],
+                       ["PT-510", "Planer-thicknesser, 510 mm", "7,250 euros"],
+                       ["DX-2000", "Dust extractor, one bag", "890 euros"],
+                       ["DX-3000", "Dust extractor, two bags", "1,340 euros"]]),
+        ]),
+        "service.docx": ("Warranty and service", [
+            ("h", "Warranty"),
+            ("p", "Machines bought by businesses carry a 3 year warranty. Machines bought by private customers "
+                  "carry a 2 year warranty."),
+            ("p", "The first service, 6 months after delivery, is free of charge."),
+            ("h", "Repairs"),
+            ("p", "Repairs are done in our Eastbrook workshop or at your premises. A workshop repair hour costs "
+                  "58 euros; a visit to your workshop costs 95 euros plus the hours worked."),
+        ]),
+        "delivery.pdf": ("Delivery terms", [
+            ("h", "Delivery time"),
+            ("p", "Machines are delivered within 10 working days of the order."),
+            ("h", "Delivery options"),
+            ("table", [["Option", "Price"],
+                       ["Collection from Eastbrook", "free"],
+                       ["Kerbside delivery", "95 euros"],
+                       ["Delivery and placing in your workshop", "240 euros"],
+                       ["Setting up and commissioning", "180 euros"]]),
+            ("p", "Heavy machines are placed with a pallet truck; the floor must carry the machine's weight."),
+        ]),
+    },
+    "marrow": {
+        "service.docx": ("Warranty and service", [
+            ("h", "Warranty"),
+            ("p", "Trailers carry a warranty of 2 years, and 5 years on the chassis. Irrigators carry a warranty "
+                  "of 2 years."),
+            ("h", "Mobile workshop"),
+            ("p", "Our mobile workshop comes to farms within 100 km of Stowmarsh. A call-out costs 85 euros, "
+                  "plus 62 euros per hour of work."),
+            ("p", "We recommend a yearly inspection of every trailer before the harvest; it costs 210 euros."),
+        ]),
+        "prices.pdf": ("Marrow & Tilley price list 2025", [
+            ("h", "Price list 2025"),
+            ("p", "Prices in euros, excluding VAT, ex works Stowmarsh."),
+            ("table", [["Model", "Description", "Price"],
+                       ["AT-8", "Tipping trailer, 8 t, single axle", "18,750"],
+                       ["AT-12", "Tipping trailer, 12 t, tandem axle", "26,400"],
+                       ["AT-14", "Tipping trailer, 14 t, steering axle", "29,950"],
+                       ["BT-10", "Bale trailer, 8.5 m deck", "14,300"],
+                       ["IR-75", "Hose reel irrigator, 75 mm x 350 m", "21,800"],
+                       ["IR-90", "Hose reel irrigator, 90 mm x 400 m", "27,500"],
+                       ["Option", "Hydraulic tailgate for AT trailers", "1,150"]]),
+        ]),
+        "delivery.pdf": ("Delivery and payment", [
+            ("h", "Lead times"),
+            ("p", "Trailers are built to order; the lead time is 4 to 6 weeks. Irrigators are delivered from "
+                  "stock within 2 weeks."),
+            ("h", "Delivery"),
+            ("p", "Delivery is free within 80 km of Stowmarsh. Further away we charge 2.40 euros per km."),
+            ("h", "Payment"),
+            ("p", "A deposit of 20 percent is due with the order and the balance on delivery."),
+        ]),
+    },
+}
+
+
+def write_docx(path: Path, title: str, blocks: list[Block]) -> None:
+    import docx
+
+    doc = docx.Document()
+    doc.core_properties.title = title
+    doc.core_properties.author = "eval"
+    doc.core_properties.created = DATE.replace(tzinfo=None)
+    doc.core_properties.modified = DATE.replace(tzinfo=None)
+    doc.core_properties.last_modified_by = "eval"
+    doc.core_properties.revision = 1
+    doc.add_heading(title, level=1)
+    for kind, content in blocks:
+        if kind == "h":
+            doc.add_heading(str(content), level=2)
+        elif kind == "p":
+            doc.add_paragraph(str(content))
+        else:
+            rows = list(content)  # type: ignore[call-overload]
+            table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+            table.style = "Table Grid"
+            for r, row in enumerate(rows):
+                for c, cell in enumerate(row):
+                    table.cell(r, c).text = cell
+    doc.save(str(path))
+
+
+def write_pdf(path: Path, title: str, blocks: list[Block]) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(DATE)
+    pdf.set_title(title)
+    pdf.set_author("eval")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    for kind, content in blocks:
+        if kind == "h":
+            pdf.set_font("Helvetica", "B", 12)
+            pdf.multi_cell(0, 7, str(content), new_x="LMARGIN", new_y="NEXT")
+        elif kind == "p":
+            pdf.set_font("Helvetica", "", 11)
+            pdf.multi_cell(0, 6, str(content), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+        else:
+            pdf.set_font("Helvetica", "", 10)
+            with pdf.table() as table:
+                for row in content:  # type: ignore[attr-defined]
+                    cells = table.row()
+                    for cell in row:
+                        cells.cell(cell)
+            pdf.ln(3)
+    pdf.output(str(path))
+
+
+def main() -> None:
+    for kb, docs in DOCS.items():
+        for name, (title, blocks) in docs.items():
+            path = KBS / kb / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            (write_docx if name.endswith(".docx") else write_pdf)(path, title, blocks)
+            print(f"wrote {path.relative_to(KBS.parent)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Chunking: linear time on hostile input, rows as chunks with their headers, no layout in text."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from appliance.knowledge.chunking import chunk_text, clean_line
+from appliance.knowledge.loaders import load_document
+
+#: What must never reach a passage's text (it is read aloud and quoted).
+LAYOUT = re.compile(r"\.{3,}|…|\||<<->>|\*\*|__|`|^#|\[|\]\(|^>|^\s*[-*+•]\s|-{3,}|={2,}", re.MULTILINE)
+
+
+def _texts(chunks):
+    return [c.text for c in chunks]
+
+
+# -- complexity guard (issue 12 item 2) --------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["markdown", "plain"])
+@pytest.mark.parametrize("hostile", [
+    "# a" + " " * 100_000 + "x",  # backtracked in cubic time in the old heading regex
+    "# a" + " " * 100_000 + "#" * 50_000 + " x",
+    "." * 100_000,
+    ". " * 50_000,
+    "[" * 100_000 + "](" * 10_000,
+    "*" * 50_000 + "a" + "*" * 50_000,
+    "_ " * 50_000,
+    "| " * 50_000 + "\n|---|\n" + "| a " * 20_000,
+    "x" + " " * 100_000 + "1\n" + "y" + " " * 100_000 + "2",
+    "<a " * 40_000,
+    ("A" + "\n" * 3) * 20_000,
+])
+def test_hostile_text_is_chunked_in_linear_time(hostile, kind):
+    # A complexity guard, not a latency target: the old regex took hours on the first input;
+    # linear work on 100 kB is a few hundredths of a second, so the bound is generous.
+    t0 = time.monotonic()
+    chunks = chunk_text(hostile, kind=kind)
+    assert time.monotonic() - t0 < 2.0
+    assert all(not LAYOUT.search(c.text) for c in chunks)
+
+
+def test_spaced_heading_keeps_its_words():
+    chunks = chunk_text("# a" + " " * 100_000 + "x\n\nbody")
+    assert chunks == [chunks[0]] and chunks[0].heading == "a x" and chunks[0].text == "body"
+
+
+# -- structure ----------------------------------------------------------------------------
+
+
+def test_headings_carry_across_separators_and_sections():
+    text = "# Prod\nintro\n\n## Specs\n- 50 kN\n<<->>\nafter separator\n\n## Price\n" + "word " * 400
+    chunks = chunk_text(text, kind="markdown", chunk_chars=300, separator="<<->>")
+    assert (chunks[0].heading, chunks[0].text) == ("Prod", "intro")
+    assert (chunks[1].heading, chunks[1].text) == ("Prod > Specs", "50 kN.")
+    assert (chunks[2].heading, chunks[2].text) == ("Prod > Specs", "after separator")
+    price = [c for c in chunks if c.heading == "Prod > Price"]
+    assert len(price) >= 6 and all(len(c.text) <= 300 for c in price)
+
+
+def test_dot_leader_price_list_rows_are_chunks_with_their_heading_and_currency():
+    text = ("KESTREL PRICE LIST 2025\nAll prices in euros including VAT.\n\nMowers\n"
+            "KM-40 push mower .................. 329\nKM-46S self-propelled mower ....... 549\n\n"
+            "Tillers\nRT-300 rotary tiller . . . . . . . 799\n")
+    chunks = chunk_text(text, kind="plain")
+    rows = [c for c in chunks if c.kind == "row"]
+    assert [(c.heading, c.text) for c in rows] == [
+        ("KESTREL PRICE LIST 2025 > Mowers", "KM-40 push mower: 329 euros."),
+        ("KESTREL PRICE LIST 2025 > Mowers", "KM-46S self-propelled mower: 549 euros."),
+        ("KESTREL PRICE LIST 2025 > Tillers", "RT-300 rotary tiller: 799 euros."),
+    ]
+
+
+def test_markdown_table_rows_are_chunks_with_their_column_headers():
+    text = ("# Accessories\n\n| Part | Fits | Weight (kg) | Price |\n|------|------|---:|------:|\n"
+            "| **Mulching plug** MP-2 | KM-46S | 0.4 | €24 |\n| Spare blade SB-40 | KM-40 | 0.9 | €19 |\n")
+    assert [(c.kind, c.heading, c.text) for c in chunk_text(text)] == [
+        ("row", "Accessories", "Mulching plug MP-2: fits KM-46S, weight 0.4 kg, price €24."),
+        ("row", "Accessories", "Spare blade SB-40: fits KM-40, weight 0.9 kg, price €19."),
+    ]
+
+
+def test_flattened_pdf_table_rows_take_the_column_header():
+    text = ("Price list 2025\nPrices in euros, excluding VAT.\nModel Description Price\n"
+            "AT-8 Tipping trailer, 8 t 18,750\nAT-12 Tipping trailer, 12 t 26,400\n")
+    rows = [c.text for c in chunk_text(text, kind="plain") if c.kind == "row"]
+    assert rows == ["AT-8 Tipping trailer, 8 t: price 18,750 euros.", "AT-12 Tipping trailer, 12 t: price 26,400 euros."]
+
+
+def test_plain_text_headings_and_faq_questions():
+    text = ("Opening hours\nMonday to Friday 8:00 to 17:00.\n\nDo you deliver abroad?\nYes, within the EU.\n\n"
+            "Can I pay by card?\nYes, every major card.\n\nThis paragraph wraps onto a line that\n"
+            "Starts With Capitals and goes on.\n")
+    chunks = chunk_text(text, kind="plain")
+    assert [(c.heading, c.text) for c in chunks[:3]] == [
+        ("Opening hours", "Monday to Friday 8:00 to 17:00."),
+        ("Opening hours > Do you deliver abroad?", "Yes, within the EU."),
+        ("Opening hours > Can I pay by card?", "Yes, every major card."),  # a question never nests
+    ]
+    assert "Starts With Capitals" in chunks[3].text  # a wrapped line is not a heading
+
+
+def test_paragraphs_without_a_section_heading_are_chunks_of_their_own():
+    text = "Acme was founded in 1901.\n\nOpening hours: 8:00 to 16:30.\n\nTelephone 01632 883020."
+    assert _texts(chunk_text(text, kind="plain")) == [
+        "Acme was founded in 1901.", "Opening hours: 8:00 to 16:30.", "Telephone 01632 883020."]
+
+
+def test_docx_tables_become_rows_in_document_order(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("Service", level=1)
+    d.add_paragraph("All prices in euros.")
+    table = d.add_table(rows=3, cols=2)
+    for r, (a, b) in enumerate([("Service", "Price"), ("Blade sharpening", "15"), ("Winter check", "59")]):
+        table.cell(r, 0).text, table.cell(r, 1).text = a, b
+    d.add_heading("Collection", level=2)
+    d.add_paragraph("We collect a machine for 25 euros.")
+    d.save(tmp_path / "s.docx")
+    doc = load_document(tmp_path / "s.docx")
+    chunks = chunk_text(doc.text, kind=doc.kind)
+    assert [(c.kind, c.heading, c.text) for c in chunks] == [
+        ("text", "Service", "All prices in euros."),
+        ("row", "Service", "Blade sharpening: price 15 euros."),
+        ("row", "Service", "Winter check: price 59 euros."),
+        ("text", "Service > Collection", "We collect a machine for 25 euros."),
+    ]
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("**Bold** and *em* and _under_ and `code`", "Bold and em and under and code"),
+    ("See [our site](https://x.example) or <https://y.example>", "See our site or https://y.example"),
+    ("- KM-40 ......... 329 EUR", "KM-40: 329 EUR"),
+    ("> quoted <<->> text", "quoted text"),
+    ("a | b | c", "a, b, c"),
+    ("Monday - Friday, 8:00 - 17:00", "Monday - Friday, 8:00 - 17:00"),
+    ("UTM-100 costs 27,500 euros.", "UTM-100 costs 27,500 euros."),
+    ("snake_case_name stays", "snake_case_name stays"),
+    ("===== ***** ~~~~~ -----", ""),
+])
+def test_clean_line(raw, clean):
+    assert clean_line(raw) == clean
+
+
+def test_layout_never_reaches_passage_text():
+    text = """# **Kestrel** _garden_ machines
+
+Intro with [a link](http://k.example) and `code` <<->> and a | pipe.
+
+## Prices
+| Model | Price (EUR) |
+|:--|--:|
+| KM-40 | 329 |
+
+KM-46S ........ 549 EUR
+KM-53E ........ 689 EUR
+
+> A quote
+* a bullet
+1. a numbered item
+---
+===
+"""
+    chunks = chunk_text(text)
+    assert chunks
+    for c in chunks:
+        assert not LAYOUT.search(c.text), c.text
+        assert not LAYOUT.search(c.heading), c.heading

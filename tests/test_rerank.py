@@ -1,0 +1,130 @@
+"""Lexical terms and reranking, table-tested (no models: candidates carry their cosine)."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.knowledge.lexical import TermStats, codes, document_vector, tokens
+from appliance.knowledge.rerank import Candidate, Question, asked_attributes, judge, rerank, states_attribute
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("How much does the ZX-9000 cost?", ["zx9000", "zx", "9000", "cost"]),
+    ("how much is the ZX 9000", ["zx", "zx9000", "9000"]),  # as a recogniser writes a code
+    ("ZX9000 for 18,900 euros", ["zx9000", "zx", "9000", "18900", "euro"]),
+    ("Shipping prices and deliveries", ["ship", "price", "delivery"]),
+    ("ISO 7500-1 class 0.5", ["iso", "7500-1", "7500", "1", "class", "0.5", "0", "5"]),
+])
+def test_tokens_keep_codes_whole_and_split(text, terms):
+    assert tokens(text) == terms
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Is the KM-46S lighter than the KM 53E?", {"km46s", "km53e"}),
+    ("price 18,900 in 2025 at 8:00", set()),
+    ("the xy-220b", {"xy220b"}),
+])
+def test_codes(text, found):
+    assert codes(text) == found
+
+
+@pytest.mark.parametrize("question, attributes", [
+    ("How much does the UTM-100 cost?", ("price",)),
+    ("How much does the UTM-100 weigh?", ("weight",)),  # "how much" is not a price here
+    ("How heavy is it?", ("weight",)),
+    ("When will my order be delivered?", ("delivery",)),
+    ("How long is the warranty?", ("warranty",)),  # a duration, not a length
+    ("How long is the hose?", ("dimensions",)),
+    ("What is your phone number?", ("phone",)),
+    ("Until what time can I ring you on a Friday?", ("hours", "phone")),
+    ("What is your VAT registration number?", ()),
+    ("When was the company founded?", ("year",)),
+    ("Do you sell ploughs?", ()),
+])
+def test_asked_attributes(question, attributes):
+    assert set(asked_attributes(question)) == set(attributes)
+
+
+@pytest.mark.parametrize("attribute, text, heading, kind, states", [
+    ("price", "UTM-100 (100 kN capacity): 27,500 euros.", "", "row", True),
+    ("price", "VX-9000 screw compressor, 11 kW: 12,400.", "Price list 2025", "row", True),
+    ("price", "A 10 bar version can be ordered at no extra cost for 8 bar.", "Compressors", "text", False),
+    ("price", "The machine weighs 1350 kg.", "", "text", False),
+    ("weight", "The machine weighs 1350 kg.", "", "text", True),
+    ("weight", "UTM-300: 54,000 euros.", "", "row", False),
+    ("delivery", "Machines in stock ship within 5 working days.", "", "text", True),
+    ("hours", "Open Monday to Friday from 8:00 to 17:30.", "", "text", True),
+    ("phone", "Telephone 01632 883020.", "", "text", True),
+    ("year", "Founded in 1994 in Leeds.", "", "text", True),
+])
+def test_states_attribute(attribute, text, heading, kind, states):
+    assert states_attribute(attribute, text, heading, kind) is states
+
+
+# -- judging candidates ---------------------------------------------------------------------
+
+PASSAGES = {
+    "rt300_price": ("Prices > Tillers", "RT-300 rotary tiller: 799 euros.", "row"),
+    "tines": ("Accessories", "Tine set TS-28: fits RT-300, price €65.", "row"),
+    "rt300_specs": ("Machines > RT-300 rotary tiller", "The RT-300 tiller works soil to 28 cm and weighs 52 kg.", "text"),
+    "km40_specs": ("Machines > KM-40 push mower", "The KM-40 is a push mower. It weighs 24 kg.", "text"),
+    "warranty": ("Service > Warranty", "Mowers and tillers have a 3-year warranty.", "text"),
+    "about": ("About", "Kestrel was founded in 1979 in Ghent.", "text"),
+    "phone": ("About", "Telephone 01632 883020.", "text"),
+}
+
+
+def _candidate(name: str, cosine: float) -> Candidate:
+    heading, text, kind = PASSAGES[name]
+    vec = document_vector(f"{heading}\n{text}")
+    return Candidate(text, heading, cosine, frozenset(vec.indices), {"kind": kind, "name": name})
+
+
+@pytest.fixture(scope="module")
+def stats() -> TermStats:
+    s = TermStats()
+    for heading, text, _ in PASSAGES.values():
+        s.add(document_vector(f"{heading}\n{text}").indices)
+    return s
+
+
+@pytest.mark.parametrize("question, cosines, best", [
+    # The embedding prefers the accessory that fits the RT-300; its own price row names it first.
+    ("How much is the RT-300?", {"tines": 0.56, "rt300_price": 0.36, "rt300_specs": 0.30}, "rt300_price"),
+    # The weight is in the specifications, not in the price row.
+    ("How heavy is the RT-300?", {"rt300_price": 0.45, "rt300_specs": 0.40, "tines": 0.35}, "rt300_specs"),
+    # Another product's passage loses however close its embedding.
+    ("How heavy is the KM-40?", {"rt300_specs": 0.50, "km40_specs": 0.38}, "km40_specs"),
+    # A question naming no product: the heading and words decide.
+    ("How long is the warranty on a tiller?", {"rt300_specs": 0.45, "warranty": 0.42}, "warranty"),
+])
+def test_rerank_prefers_what_a_person_would(stats, question, cosines, best):
+    ranked = rerank(Question.parse(question, stats), [_candidate(n, c) for n, c in cosines.items()], 0.30)
+    assert ranked[0].candidate.payload["name"] == best
+
+
+@pytest.mark.parametrize("question, name, cosine, relevant", [
+    # The cosine decides when the question's words are known but not in the passage...
+    ("Do you make tillers?", "about", 0.25, False),
+    ("Do you make tillers?", "about", 0.35, True),
+    # ...words the knowledge base has never seen raise the bar...
+    ("What's the weather on Mars?", "about", 0.45, False),
+    ("Do you make solar powered tillers?", "rt300_specs", 0.33, False),
+    ("Do you make tillers?", "rt300_specs", 0.33, True),
+    # ...and a passage with the question's rare words needs less: not thrown away for a cosine.
+    ("When was Kestrel founded?", "about", 0.22, True),
+    # A figure of the kind asked for, in other words ("Telephone" for "phone").
+    ("What's your phone number?", "phone", 0.15, True),
+    # Another product's passage, or a product no passage names, is never relevant.
+    ("How heavy is the KM-40?", "rt300_specs", 0.60, False),
+    ("How heavy is the KM-90?", "km40_specs", 0.60, False),
+])
+def test_relevance_from_the_evidence(stats, question, name, cosine, relevant):
+    assert judge(Question.parse(question, stats), _candidate(name, cosine), 0.30).relevant is relevant
+
+
+def test_follow_up_context_adds_the_product_but_not_the_attribute(stats):
+    q = Question.parse("And how much is it?", stats, context="How heavy is the RT-300?")
+    assert q.codes == {"rt300"} and q.attributes == ("price",)
+    ranked = rerank(q, [_candidate("rt300_specs", 0.5), _candidate("rt300_price", 0.4)], 0.30)
+    assert ranked[0].candidate.payload["name"] == "rt300_price"
