@@ -455,3 +455,21 @@ async def test_caller_audio_waiting_for_a_stalled_recogniser_is_bounded(call: Ca
     await call.until(lambda: call.session is not None and call.session.input.idle)
     await call.finish()
     assert call.vad.time_s <= 0.02 * 11 + 1e-9  # the first frame, then the last ten
+
+
+async def test_yes_over_the_tail_of_the_read_back_confirms_the_lead(call: Call) -> None:
+    import dataclasses
+
+    slow_confirm = PHRASES.lead_confirm.replace("Is that correct?", " ".join(["well"] * 150) + " Is that correct?")
+    call.engines.phrases = dataclasses.replace(PHRASES, lead_confirm=slow_confirm)  # 0.6 s on this line
+    await call.start()
+    await _take_down_name(call)
+    await call.say("anna at example dot com")
+    await call.until(lambda: any("well well" in t for t in call.heard()))
+    await call.say("yes")  # while the read-back is still playing
+    await call.until(lambda: PHRASES.lead_done in call.heard())
+    await call.listening()
+    stored = await call.finish()
+    assert [(lead["name"], lead["contact"]) for lead in stored["leads"]] == [("Anna Berg", "anna@example.com")]
+    assert call.heard()[-2:] == [slow_confirm.format(name="Anna Berg", contact="anna at example dot com"),
+                                 PHRASES.lead_done]

@@ -304,11 +304,15 @@ class ConversationSession:
         if intents.is_backchannel(text) and not (awaiting_yes_no and (intents.is_yes(text) or intents.is_no(text))):
             self._event("backchannel", text=text)
             return
-        if utterance.echo:
+        # Words that end while we are still saying the previous turn's phrase (a lead prompt,
+        # the read-back) answer it: "yes" over the tail of "Is that correct?" is the next
+        # turn, carried out once the phrase is over (_carry_out waits for it), not our echo.
+        answering_phrase = self._turn_task is not None and not self._turn_task.done()
+        if utterance.echo and not answering_phrase:
             # Began while we talked, too quiet or too early to barge in: our own echo.
             self._event("ignored_during_speech", text=text)
             return
-        if self._speaking():
+        if self._speaking() and not answering_phrase:
             if utterance.level < BARGE_IN_MIN_RMS or not intents.worth_interrupting(text):
                 # Too quiet to be the caller (our echo), or a murmur rather than a request.
                 self._event("ignored_during_speech", text=text)
