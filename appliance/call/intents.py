@@ -18,9 +18,15 @@ FILLERS = frozenset({
     "u", "m", "hm", "mhmm", "mmhmm", "uhuh", "a", "oh",
 })
 _INTERRUPT = re.compile(r"\b(stop|wait|hold on|excuse me)\b")
+#: A person is asked for by these words on their own ...
+_OPERATOR_WORDS = r"operator|human|real person|representative|customer service|put me through|transfer me|connect me"
+#: ... or by a request ("speak to", "I'd like") followed within a few words by someone to ask
+#: for: "does someone service this model?" or "your sales agent in Austria" are questions.
+_PERSON = r"someone|somebody|person|agent|colleagues?|staff|rep"
 _OPERATOR = re.compile(
-    r"\b(operator|human|real person|a person|someone|somebody|representative|agent|colleague|"
-    r"customer service|put me through|transfer me|speak to (a|an|someone|somebody))\b")
+    rf"\b({_OPERATOR_WORDS})\b"
+    rf"|\b(speak|talk|chat)\s+(to|with)\s+(\w+\s+){{0,3}}?({_PERSON})\b"
+    rf"|\b(i want|i'd like|i would like|can i have|could i have|get me|give me)\s+(\w+\s+){{0,2}}?({_PERSON})\b")
 _GOODBYE = re.compile(r"\b(good ?bye|bye|that'?s all|that is all|nothing else|no more questions|hang up)\b")
 _LEAD = re.compile(r"\b(quote|quotation|offer|call me back|callback|call back|contact me|get back to me|"
                    r"reach me|sales (team|person|rep))\b")
