@@ -125,6 +125,50 @@ def test_the_extractive_answer_is_a_clean_sentence_from_the_products_row():
     assert extractive_answer("How heavy is the XR-9?", [dots]) == "XR-9 weight: 1.4 kg."
 
 
+_KETTLES = [
+    Passage("The HK-10 heats 1.0 litre in 90 seconds. It has a 1.8 kW element and weighs 0.9 kg.\n"
+            "The HK-20 heats 1.7 litres in 140 seconds. It has a 2.2 kW element and weighs 1.3 kg.",
+            "kettles.md", 0.6, "Kettles > HK series"),
+    Passage("The HK-20 pours 3 litres per minute through its wide spout; the HK-10 is our quietest, at 41 dB(A).",
+            "faq.md", 0.5, "FAQ"),
+    Passage("HK-10: description Travel kettle, price 39 euros.\nHK-20: description Family kettle, price 59 euros.",
+            "prices.md", 0.5, "Prices"),
+]
+
+
+def test_a_weight_question_never_gets_another_attribute_or_another_product():
+    """A sentence whose figures are of another attribute (a flow, a noise level), or that names
+    another product than the one asked, is not said as the answer."""
+    from appliance.agent.grounding import attribute_fits, figure_kinds, figures_match_product, product_pieces
+
+    pieces = product_pieces(_KETTLES)
+    q = "How much does the HK-20 weigh?"
+    assert not attribute_fits("The HK-20 pours 3 litres per minute at 41 dB(A).", q, pieces)
+    assert attribute_fits("The HK-20 weighs 1.3 kg.", q, pieces)
+    assert not figures_match_product("The HK-10 weighs 0.9 kg.", q, pieces)
+    assert figure_kinds("1,050 litres per minute, a 270 litre tank, 42 m³/h, 66 dB(A)") == {
+        "1050": {"flow"}, "270": {"capacity"}, "42": {"flow"}, "66": {"noise"}}
+    # "It weighs 1.3 kg" is the HK-20's: said with its name, not the HK-10's figure
+    said = extractive_answer(q, _KETTLES)
+    assert "1.3 kg" in said and "0.9" not in said and "HK-20" in said, said
+
+
+def test_a_comparison_is_answered_from_both_products_figures():
+    from appliance.agent.compare import compare
+
+    def search(query):
+        return _KETTLES
+
+    assert compare("Which is lighter, the HK-20 or the HK-10?", search) == \
+        "The HK-10 is lighter: 0.9 kg, against 1.3 kg for the HK-20."
+    assert compare("Which one is more expensive, the HK-10 or the HK-20?", search).startswith(
+        "The HK-20 is more expensive: 59 euros")
+    assert compare("Which of the two has the more powerful element, HK-10 or HK-20?", search).startswith("The HK-20")
+    # not a comparison of two named products, or no figure for one of them: the model's turn
+    assert compare("How heavy is the HK-10?", search) is None
+    assert compare("Which is quieter, the HK-10 or the HK-20?", search) is None
+
+
 def test_a_bare_yes_is_told_apart_from_a_yes_with_its_fact():
     from appliance.agent.grounding import is_bare_yes_no, is_yes_no
 
@@ -272,6 +316,78 @@ def test_time_budget_gives_the_error_fallback(agent, monkeypatch):
     monkeypatch.setattr(agent, "time_budget_s", 0.0)
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
     assert stream.fell_back and text == agent.prompts.error_fallback and "timeout" in stream.fallback_reason
+
+
+def _feed(completion, pieces, start_after, gap):
+    """An engine stand-in: starts on the answer after ``start_after`` s, then writes a piece
+    every ``gap`` s."""
+    import threading
+    import time
+
+    from appliance.agent.llama_model import _END
+
+    def run():
+        time.sleep(start_after)
+        completion.started = time.monotonic()
+        for piece in pieces:
+            time.sleep(gap)
+            completion._pieces.put(piece)
+        completion._pieces.put(_END)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+def test_the_model_budget_counts_from_when_the_answer_starts():
+    """An answer that waited for a free sequence (here 0.6 s, three times its budget) still
+    gets its whole budget once the model starts on it."""
+    from appliance.agent.llama_model import Completion
+
+    c = Completion(None, budget_s=0.2, token_gap_s=0.0)
+    _feed(c, ["The ", "KP-420 ", "weighs ", "54 kg."], start_after=0.6, gap=0.02)
+    assert "".join(c) == "The KP-420 weighs 54 kg."
+
+
+def test_an_answer_whose_tokens_keep_coming_goes_on_past_its_budget():
+    from appliance.agent.llama_model import Completion
+
+    c = Completion(None, budget_s=0.1, token_gap_s=1.0)
+    _feed(c, ["one ", "two ", "three ", "four ", "five."], start_after=0.0, gap=0.08)  # ends at ~0.4 s
+    assert "".join(c) == "one two three four five."
+
+
+def test_an_answer_that_stalls_or_passes_the_ceiling_times_out():
+    from appliance.agent.llama_model import Completion
+
+    stalled = Completion(None, budget_s=0.1, token_gap_s=0.1)
+    _feed(stalled, ["one ", "two."], start_after=0.0, gap=0.6)  # nothing for 0.6 s
+    with pytest.raises(TimeoutError):
+        list(stalled)
+    never = Completion(__import__("time").monotonic() + 0.3, budget_s=5.0, token_gap_s=5.0)
+    _feed(never, ["one."], start_after=5.0, gap=0.0)  # never started before the ceiling
+    with pytest.raises(TimeoutError):
+        list(never)
+
+
+@pytest.mark.models
+def test_a_queued_answer_is_answered_not_given_up(agent, monkeypatch):
+    """Every sequence busy with other callers' long answers: the question waits for one, and
+    is answered with its fact instead of the error fallback, though the wait is longer than
+    its time budget."""
+    import time
+
+    monkeypatch.setattr(agent, "time_budget_s", 3.0)
+    model = agent.model
+    busy = [model.complete("", "Tell a very long story about a ship.", max_tokens=160, temperature=0.8)
+            for _ in range(model.parallel)]
+    try:
+        t0 = time.monotonic()
+        text, stream = _ask(agent, "How much does the UTM-100 cost?")
+        waited = time.monotonic() - t0
+    finally:
+        for c in busy:
+            c.close()
+    assert not stream.fell_back, (text, stream.fallback_reason, waited)
+    assert "27,500" in text.replace(" ", ",") or "27500" in text
 
 
 @pytest.mark.models
