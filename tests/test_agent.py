@@ -449,6 +449,19 @@ def test_a_bare_yes_gets_the_fact_that_shows_it(agent, monkeypatch):
 
 
 @pytest.mark.models
+def test_a_bare_yes_that_nothing_backs_is_not_said(agent, monkeypatch):
+    """Small models say "yes" to what the passage never answers: a bare yes with no fact in
+    the knowledge base behind it is not said; the caller is offered a colleague instead."""
+    def scripted(*args, **kwargs):
+        yield from ["Yes", ",", " you", " can", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("Can I pay for the UTM-300 in bitcoin?")
+    said = " ".join(stream.sentences)
+    assert not said.startswith("Yes") and stream.fell_back, said
+
+
+@pytest.mark.models
 def test_answers_start_with_their_opening_words(agent):
     stream = agent.answer("What is the price of the UTM-300?")
     pieces = list(stream.sentences)

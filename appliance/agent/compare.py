@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from appliance.agent.grounding import (
     _NUMBER,
     _PRODUCT,
+    accepts,
     asked_attribute,
     figure_kinds,
     product_pieces,
@@ -38,6 +39,8 @@ COMPARATIVES: dict[str, tuple[str, bool]] = {
     "stronger": ("power", True), "faster": ("", True), "slower": ("", False),
     "more": ("", True), "less": ("", False), "fewer": ("", False),
 }
+#: What a comparative asks for when the question names nothing else ("the bigger bowl").
+_SIZE_WORDS = {"bigger": "size", "larger": "size", "smaller": "size"}
 _MULTIWORD = {"more expensive": ("price", True), "less expensive": ("price", False),
               "more powerful": ("power", True), "less powerful": ("power", False)}
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
@@ -59,7 +62,7 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
     for word in _WORD.findall(low):
         if word in COMPARATIVES:
             attribute, larger = COMPARATIVES[word]
-            attribute = attribute or asked_attribute(question)
+            attribute = attribute or asked_attribute(question) or _SIZE_WORDS.get(word, "")
             return (found, attribute, larger, word) if attribute else None
     return None
 
@@ -87,7 +90,7 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage]) -> str | 
         for m in _SHOWN.finditer(text):
             # this figure's kinds, read where it stands ("10 metre cable" is not "10 m³/h")
             kinds = next(iter(figure_kinds(text[m.start():m.end() + 30]).values()), set())
-            if attribute in kinds:
+            if accepts(attribute) & kinds:
                 found.add(" ".join(m.group(0).split()))
     values = {(_value(f), _unit(f)) for f in found}
     return min(found, key=len) if len(values) == 1 else None

@@ -225,6 +225,16 @@ def asked_attribute(question: str) -> str:
     return found[0] if len(found) == 1 else ""
 
 
+#: Figures that answer an attribute besides its own: "how big is the tank" is answered in
+#: litres, a trailer's capacity in tonnes.
+_ALSO = {"size": {"capacity"}, "capacity": {"size", "weight"}}
+
+
+def accepts(asked: str) -> set[str]:
+    """The kinds of figure that can answer a question asking for ``asked``."""
+    return {asked} | _ALSO.get(asked, set()) if asked else set()
+
+
 def _unit_kinds(unit: str) -> set[str]:
     u = unit.lower().replace(" ", "")
     return {name for name, (_, units) in ATTRIBUTES.items() if u in units}
@@ -280,7 +290,7 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: s
         if kinds and kb and not kinds & kb:
             return False  # "1350 euros" where the knowledge base says 1350 kg
         known = kinds or kb
-        if not asked or asked in known:
+        if not asked or accepts(asked) & known:
             possible = True
         elif known:
             other = True
@@ -298,7 +308,7 @@ def states_asked_figure(sentence: str, question: str) -> bool:
     """The sentence holds a figure of the attribute the question asks for ("54,000 euros" for a
     price question): an extractive answer good enough to follow opening words."""
     asked = asked_attribute(question)
-    return bool(asked) and any(asked in kinds for kinds in figure_kinds(sentence).values())
+    return bool(asked) and any(accepts(asked) & kinds for kinds in figure_kinds(sentence).values())
 
 
 def finish_opening(opening: str, sentence: str, question: str) -> str:
@@ -312,7 +322,7 @@ def finish_opening(opening: str, sentence: str, question: str) -> str:
     found = []
     for m in _FIGURE_WITH_UNIT.finditer(_PRODUCT.sub(" ", sentence)):
         kinds = figure_kinds(m.group(0)).get(re.sub(r"[.,]", "", _NUMBER.search(m.group(0)).group(0)), set())
-        if asked in kinds:
+        if accepts(asked) & kinds:
             found.append(m.group(0).strip())
     if len(set(found)) != 1:
         return ""
@@ -459,7 +469,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
                     score -= 3.0  # another product's sentence
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
-                score += 2.0 if asked in kinds else (-1.5 if kinds else 0.0)
+                score += 2.0 if accepts(asked) & kinds else (-1.5 if kinds else 0.0)
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing
             score -= 0.4 * rank

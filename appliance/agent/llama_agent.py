@@ -290,8 +290,11 @@ class LlamaAgent(Agent):
         # Opening words are only said early when there is one, so that what follows them is
         # always a whole sentence (the model's, or this one after the repair words).
         about = history[-1].caller if leans_on_history and history else ""  # a follow-up's subject
-        backup = (extractive_answer(question, relevant, about=about)
-                  if relevant[0].score >= self.extractive_min_score else "")
+        # (when the store judged the passage relevant, from its words and codes as well as the
+        # cosine, that judgement stands; the cosine gate is for stores that do not judge)
+        trusted = relevant[0].relevant if relevant[0].relevant is not None else (
+            relevant[0].score >= self.extractive_min_score)
+        backup = extractive_answer(question, relevant, about=about) if trusted else ""
         # ... and only when that sentence states the figure asked for (a price for a price
         # question): after opening words, an unrelated sentence would be no answer at all.
         yes_no = is_yes_no(question)
