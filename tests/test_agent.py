@@ -312,8 +312,13 @@ def test_cancel_stops_generation(agent):
 
 
 @pytest.mark.models
-def test_time_budget_gives_the_error_fallback(agent, monkeypatch):
+def test_time_budget_gives_the_checked_sentence_or_the_error_fallback(agent, monkeypatch):
+    """The model out of time before a word: the caller hears the knowledge base's own
+    sentence when one passes the checks (the price list's row), else the error fallback."""
     monkeypatch.setattr(agent, "time_budget_s", 0.0)
+    text, stream = _ask(agent, "How much does the UTM-100 cost?")
+    assert "27,500" in text and stream.mode == "extractive" and "timeout" in stream.fallback_reason, text
+    monkeypatch.setattr("appliance.agent.llama_agent.extractive_answer", lambda *a, **k: "")
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
     assert stream.fell_back and text == agent.prompts.error_fallback and "timeout" in stream.fallback_reason
 

@@ -31,7 +31,8 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
    a question comparing two named products ("which is heavier, the KP-320 or the KP-420?")
    is answered from each one's figure in the knowledge base (agent.compare), not the model;
 5. a model that says "no information" -> the fallback phrase; a model error or the time
-   budget running out before anything was said -> the error fallback.  The budget counts
+   budget running out before anything was said -> the extractive answer if there is one
+   that passes the checks (a busy box still answers), else the error fallback.  The budget counts
    from when the model starts on this answer, and an answer whose tokens keep coming goes
    on past it (``Completion``): on a busy box the caller hears "One moment, please" (the
    session's dead-air cap) and then the answer, not a fallback.
@@ -427,7 +428,7 @@ class LlamaAgent(Agent):
             rest = finish_opening(lead, backup, question)
             yield rest if rest else f"{self.prompts.repair} {backup}".strip()
             return
-        if verdict in ("timeout", "error"):
+        if verdict == "error" or verdict == "timeout" and not backup:
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
         if verdict == "refused":
@@ -439,7 +440,8 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, "no usable answer")
             return
         stream.mode = "extractive"
-        stream.fallback_reason = verdict or "empty generation"
+        stream.fallback_reason = f"model {verdict}, extractive answer" if verdict == "timeout" else (
+            verdict or "empty generation")
         stream.first_sentence_s = time.monotonic() - t0
         yield text
 

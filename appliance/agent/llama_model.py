@@ -66,8 +66,9 @@ class Completion:
       from when it was asked: on a busy box an answer may wait for a free sequence, or the
       CPU, and that wait is not the model's slowness;
     * but past the budget an answer whose tokens keep coming (each within ``token_gap_s`` of
-      the last) goes on to its end (``max_tokens`` bounds it): an overloaded box answers
-      late rather than giving up on an answer it is about to finish;
+      the last; its prompt's evaluation counts too) goes on to its end (``max_tokens``
+      bounds it): an overloaded box answers late rather than giving up on an answer it is
+      about to finish;
     * and never past ``deadline`` (a monotonic time; None: no ceiling), the hard cap that
       also bounds the wait for a free sequence.
 
@@ -87,7 +88,8 @@ class Completion:
         self.token_gap_s = token_gap_s
         #: When the engine started on this answer (monotonic; set by the engine thread).
         self.started: float | None = None
-        #: When the reader last got a piece.
+        #: When the reader last got a piece, or the engine last evaluated some of this
+        #: answer's prompt: either is the model getting on with it.
         self.last_piece: float | None = None
         #: Whether the prompt's beginning came from a saved state (known once it is admitted).
         self.prompt_cached = False
@@ -427,6 +429,9 @@ class LlamaModel:
             for a in in_batch:
                 self._finish(a, ModelError(f"llama_decode failed ({rc}): the context is full"))
             return
+        now = time.monotonic()
+        for a in in_batch:
+            a.completion.last_piece = now  # progress: its time goes on (Completion.time_left)
         for a in saves:
             self._save_seq(a.head, a.prompt_tokens[: a.n_past], a.seq)
         for a, index in outputs:
