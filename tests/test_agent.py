@@ -380,10 +380,10 @@ def test_a_queued_answer_is_answered_not_given_up(agent, monkeypatch):
     its time budget."""
     import time
 
-    monkeypatch.setattr(agent, "time_budget_s", 3.0)
+    monkeypatch.setattr(agent, "time_budget_s", 5.0)
     model = agent.model
-    busy = [model.complete("", "Tell a very long story about a ship.", max_tokens=160, temperature=0.8)
-            for _ in range(model.parallel)]
+    count = ", ".join(str(n) for n in range(1, 30)) + ","
+    busy = [model.complete("", count, max_tokens=240, temperature=0.0) for _ in range(model.parallel)]
     try:
         t0 = time.monotonic()
         text, stream = _ask(agent, "How much does the UTM-100 cost?")
@@ -391,7 +391,9 @@ def test_a_queued_answer_is_answered_not_given_up(agent, monkeypatch):
     finally:
         for c in busy:
             c.close()
-    assert not stream.fell_back, (text, stream.fallback_reason, waited)
+    # the model's own answer, not the error fallback nor the extractive stand-in for a timeout
+    assert not stream.fell_back and "timeout" not in (stream.fallback_reason or ""), (
+        text, stream.fallback_reason, waited)
     assert "27,500" in text.replace(" ", ",") or "27500" in text
 
 
