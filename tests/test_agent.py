@@ -316,6 +316,7 @@ def test_time_budget_gives_the_checked_sentence_or_the_error_fallback(agent, mon
     """The model out of time before a word: the caller hears the knowledge base's own
     sentence when one passes the checks (the price list's row), else the error fallback."""
     monkeypatch.setattr(agent, "time_budget_s", 0.0)
+    monkeypatch.setattr(agent, "token_gap_s", 0.0)  # (no grace for progress either)
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
     assert "27,500" in text and stream.mode == "extractive" and "timeout" in stream.fallback_reason, text
     monkeypatch.setattr("appliance.agent.llama_agent.extractive_answer", lambda *a, **k: "")
