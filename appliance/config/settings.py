@@ -139,7 +139,7 @@ class LlmSettings:
     #: The model's time for one answer, counted from when it starts on it (not from the
     #: question: waiting for a free sequence on a busy box does not count); past it with
     #: nothing said, the caller hears the error fallback.
-    time_budget_s: float = field(default=8.0, metadata=_range(0.0, 120))
+    time_budget_s: float = field(default=8.0, metadata=_range(0.5, 120))
     #: Past ``time_budget_s``, an answer goes on while its tokens keep coming, each within
     #: this many seconds of the last: a busy box answers late rather than giving up.
     token_gap_s: float = field(default=2.0, metadata=_range(0.0, 60))
