@@ -125,6 +125,50 @@ def test_the_extractive_answer_is_a_clean_sentence_from_the_products_row():
     assert extractive_answer("How heavy is the XR-9?", [dots]) == "XR-9 weight: 1.4 kg."
 
 
+_KETTLES = [
+    Passage("The HK-10 heats 1.0 litre in 90 seconds. It has a 1.8 kW element and weighs 0.9 kg.\n"
+            "The HK-20 heats 1.7 litres in 140 seconds. It has a 2.2 kW element and weighs 1.3 kg.",
+            "kettles.md", 0.6, "Kettles > HK series"),
+    Passage("The HK-20 pours 3 litres per minute through its wide spout; the HK-10 is our quietest, at 41 dB(A).",
+            "faq.md", 0.5, "FAQ"),
+    Passage("HK-10: description Travel kettle, price 39 euros.\nHK-20: description Family kettle, price 59 euros.",
+            "prices.md", 0.5, "Prices"),
+]
+
+
+def test_a_weight_question_never_gets_another_attribute_or_another_product():
+    """A sentence whose figures are of another attribute (a flow, a noise level), or that names
+    another product than the one asked, is not said as the answer."""
+    from appliance.agent.grounding import attribute_fits, figure_kinds, figures_match_product, product_pieces
+
+    pieces = product_pieces(_KETTLES)
+    q = "How much does the HK-20 weigh?"
+    assert not attribute_fits("The HK-20 pours 3 litres per minute at 41 dB(A).", q, pieces)
+    assert attribute_fits("The HK-20 weighs 1.3 kg.", q, pieces)
+    assert not figures_match_product("The HK-10 weighs 0.9 kg.", q, pieces)
+    assert figure_kinds("1,050 litres per minute, a 270 litre tank, 42 m³/h, 66 dB(A)") == {
+        "1050": {"flow"}, "270": {"capacity"}, "42": {"flow"}, "66": {"noise"}}
+    # "It weighs 1.3 kg" is the HK-20's: said with its name, not the HK-10's figure
+    said = extractive_answer(q, _KETTLES)
+    assert "1.3 kg" in said and "0.9" not in said and "HK-20" in said, said
+
+
+def test_a_comparison_is_answered_from_both_products_figures():
+    from appliance.agent.compare import compare
+
+    def search(query):
+        return _KETTLES
+
+    assert compare("Which is lighter, the HK-20 or the HK-10?", search) == \
+        "The HK-10 is lighter: 0.9 kg, against 1.3 kg for the HK-20."
+    assert compare("Which one is more expensive, the HK-10 or the HK-20?", search).startswith(
+        "The HK-20 is more expensive: 59 euros")
+    assert compare("Which of the two has the more powerful element, HK-10 or HK-20?", search).startswith("The HK-20")
+    # not a comparison of two named products, or no figure for one of them: the model's turn
+    assert compare("How heavy is the HK-10?", search) is None
+    assert compare("Which is quieter, the HK-10 or the HK-20?", search) is None
+
+
 def test_a_bare_yes_is_told_apart_from_a_yes_with_its_fact():
     from appliance.agent.grounding import is_bare_yes_no, is_yes_no
 
@@ -277,10 +321,86 @@ def test_cancel_stops_generation_mid_answer(agent):
 
 
 @pytest.mark.models
-def test_time_budget_gives_the_error_fallback(agent, monkeypatch):
+def test_time_budget_gives_the_checked_sentence_or_the_error_fallback(agent, monkeypatch):
+    """The model out of time before a word: the caller hears the knowledge base's own
+    sentence when one passes the checks (the price list's row), else the error fallback."""
     monkeypatch.setattr(agent, "time_budget_s", 0.0)
+    monkeypatch.setattr(agent, "token_gap_s", 0.0)  # (no grace for progress either)
+    text, stream = _ask(agent, "How much does the UTM-100 cost?")
+    assert "27,500" in text and stream.mode == "extractive" and "timeout" in stream.fallback_reason, text
+    monkeypatch.setattr("appliance.agent.llama_agent.extractive_answer", lambda *a, **k: "")
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
     assert stream.fell_back and text == agent.prompts.error_fallback and "timeout" in stream.fallback_reason
+
+
+def _feed(completion, pieces, start_after, gap):
+    """An engine stand-in: starts on the answer after ``start_after`` s, then writes a piece
+    every ``gap`` s."""
+    import threading
+    import time
+
+    from appliance.agent.llama_model import _END
+
+    def run():
+        time.sleep(start_after)
+        completion.started = time.monotonic()
+        for piece in pieces:
+            time.sleep(gap)
+            completion._pieces.put(piece)
+        completion._pieces.put(_END)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+def test_the_model_budget_counts_from_when_the_answer_starts():
+    """An answer that waited for a free sequence (here 0.6 s, three times its budget) still
+    gets its whole budget once the model starts on it."""
+    from appliance.agent.llama_model import Completion
+
+    c = Completion(None, budget_s=0.2, token_gap_s=0.0)
+    _feed(c, ["The ", "KP-420 ", "weighs ", "54 kg."], start_after=0.6, gap=0.02)
+    assert "".join(c) == "The KP-420 weighs 54 kg."
+
+
+def test_an_answer_whose_tokens_keep_coming_goes_on_past_its_budget():
+    from appliance.agent.llama_model import Completion
+
+    c = Completion(None, budget_s=0.1, token_gap_s=1.0)
+    _feed(c, ["one ", "two ", "three ", "four ", "five."], start_after=0.0, gap=0.08)  # ends at ~0.4 s
+    assert "".join(c) == "one two three four five."
+
+
+def test_an_answer_that_stalls_or_passes_the_ceiling_times_out():
+    from appliance.agent.llama_model import Completion
+
+    stalled = Completion(None, budget_s=0.1, token_gap_s=0.1)
+    _feed(stalled, ["one ", "two."], start_after=0.0, gap=0.6)  # nothing for 0.6 s
+    with pytest.raises(TimeoutError):
+        list(stalled)
+    never = Completion(__import__("time").monotonic() + 0.3, budget_s=5.0, token_gap_s=5.0)
+    _feed(never, ["one."], start_after=5.0, gap=0.0)  # never started before the ceiling
+    with pytest.raises(TimeoutError):
+        list(never)
+
+
+@pytest.mark.models
+def test_a_queued_answer_is_answered_not_given_up(agent, monkeypatch):
+    """The model busy with other work for 4 s when the question comes (here a job in its
+    engine thread, as a stand-in for other callers' answers): the question waits, and the
+    model answers it with its fact, though the wait is longer than its 2 s time budget,
+    which counts from when the model starts on it."""
+    import threading
+    import time
+
+    monkeypatch.setattr(agent, "time_budget_s", 2.0)
+    busy = threading.Thread(target=agent.model._call, args=(lambda: time.sleep(4.0),), daemon=True)
+    busy.start()
+    time.sleep(0.2)  # the engine thread is in the job
+    text, stream = _ask(agent, "How much does the UTM-100 cost?")
+    busy.join()
+    # the model's own answer, not the error fallback nor the extractive stand-in for a timeout
+    assert not stream.fell_back and "timeout" not in (stream.fallback_reason or ""), (text, stream.fallback_reason)
+    assert "27,500" in text.replace(" ", ",") or "27500" in text
 
 
 @pytest.mark.models
@@ -339,6 +459,19 @@ def test_a_bare_yes_gets_the_fact_that_shows_it(agent, monkeypatch):
     stream = agent.answer("Can I extend the warranty?")
     said = " ".join(stream.sentences)
     assert said.startswith("Yes, you can.") and "5 years" in said and "ServicePlus" in said, said
+
+
+@pytest.mark.models
+def test_a_bare_yes_that_nothing_backs_is_not_said(agent, monkeypatch):
+    """Small models say "yes" to what the passage never answers: a bare yes with no fact in
+    the knowledge base behind it is not said; the caller is offered a colleague instead."""
+    def scripted(*args, **kwargs):
+        yield from ["Yes", ",", " you", " can", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("Can I pay for the UTM-300 in bitcoin?")
+    said = " ".join(stream.sentences)
+    assert not said.startswith("Yes") and stream.fell_back, said
 
 
 @pytest.mark.models

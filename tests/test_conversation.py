@@ -250,12 +250,17 @@ async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, ser
     assert result.answered
 
 
-async def test_model_failures_get_the_fallback_then_a_transfer(local_asterisk, service, engines) -> None:
-    """The model times out on every answer: the caller hears an apology each time, never dead
-    air, and after two unanswered turns is put through to a person."""
+async def test_model_failures_get_the_fallback_then_a_transfer(local_asterisk, service, engines,
+                                                              monkeypatch) -> None:
+    """The model times out on every answer, and no sentence of the knowledge base can stand in
+    for it (a timed-out answer otherwise gets the checked extractive sentence): the caller
+    hears an apology each time, never dead air, and after two unanswered turns is put
+    through to a person."""
     svc = await service()
     budget = engines.agent.time_budget_s
     engines.agent.time_budget_s = 0.001
+    monkeypatch.setattr(engines.agent, "token_gap_s", 0.0)  # no grace for progress either
+    monkeypatch.setattr("appliance.agent.llama_agent.extractive_answer", lambda *a, **k: "")
     try:
         turns = [say("What is the price of the UTM-300?"), say("How much does the UTM-100 weigh?")]
         call = asyncio.get_running_loop().create_task(caller(local_asterisk).call(turns, listen_s=5.0))

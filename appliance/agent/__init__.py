@@ -47,6 +47,8 @@ def create_agent(settings: Settings, manifest: Any = None, store: KnowledgeStore
         max_tokens=settings.llm.max_tokens,
         temperature=settings.llm.temperature,
         time_budget_s=settings.llm.time_budget_s,
+        token_gap_s=settings.llm.token_gap_s,
+        max_answer_s=settings.llm.max_answer_s,
         history_turns=settings.agent.history_turns,
         lead_words=settings.agent.lead_words,
     )

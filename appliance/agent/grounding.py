@@ -69,7 +69,7 @@ def product_pieces(passages: Sequence[Passage]) -> list[str]:
         if _PRODUCT.search(p.title.split(" > ")[-1] if p.title else ""):
             pieces.append(f"{p.title} {p.text}")
         else:
-            pieces += _pieces(p.text)
+            pieces += _paragraph_pieces(p.text)
     return pieces
 
 
@@ -81,7 +81,11 @@ def figures_match_product(sentence: str, question: str, pieces: Sequence[str]) -
     the knowledge base with the product named in the question (or, for a follow-up with
     no product named, in the sentence).
     """
-    products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(sentence)}
+    asked = {m.lower() for m in _PRODUCT.findall(question)}
+    named = {m.lower() for m in _PRODUCT.findall(sentence)}
+    if asked and named and not asked & named:
+        return False  # "The VX-7000 is our quietest" said to a question about the VX-9000
+    products = asked or named
     if not products:
         return True
     for figure in numbers(_PRODUCT.sub(" ", sentence)):
@@ -98,12 +102,52 @@ _LEADERS = re.compile(r"(?:\s*[.·…_]){3,}\s*")
 
 def _pieces(text: str) -> list[str]:
     """Sentences and list lines; a dot-leader line ("XR-9 ...... 79 EUR") stays one piece."""
+    return [s for s, _ in _subject_pieces(text)]
+
+
+_PRONOUN_START = re.compile(r"^(it|its|it's|this model|this one)\b", re.IGNORECASE)
+
+
+def _subject_pieces(text: str) -> list[tuple[str, str]]:
+    """Sentences and list lines, each with the product it is about when it does not say:
+    in "The KP-420 delivers ... It has a 4 kW motor and weighs 54 kg." the second sentence
+    is about the KP-420 (the one product its paragraph names)."""
+    out: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        line = _LEADERS.sub(": ", line.strip().lstrip("-*• ").strip()).strip(" :")
+        if not line:
+            continue
+        named = {m.upper() for m in _PRODUCT.findall(line)}
+        subject = next(iter(named)) if len(named) == 1 else ""
+        out += [(s, subject if subject and not _PRODUCT.search(s) else "") for s in split_sentences(line)]
+    return out
+
+
+def _paragraph_pieces(text: str) -> list[str]:
+    """Pieces a figure belongs to: a paragraph that names one product is one piece (its
+    "It weighs 54 kg" is that product's), other lines are split into sentences."""
     out: list[str] = []
     for line in text.splitlines():
         line = _LEADERS.sub(": ", line.strip().lstrip("-*• ").strip()).strip(" :")
-        if line:
+        if not line:
+            continue
+        if len({m.upper() for m in _PRODUCT.findall(line)}) == 1:
+            out.append(line)
+        else:
             out += split_sentences(line)
     return out
+
+
+def _name_subject(sentence: str, subject: str) -> str:
+    """ "It weighs 54 kg." -> "The KP-420 weighs 54 kg." when said on its own."""
+    if not subject:
+        return sentence
+    m = _PRONOUN_START.match(sentence)
+    if not m:
+        return sentence
+    word = m.group(1).lower()
+    return f"The {subject}{'’s' if word == 'its' else ''}{sentence[m.end():]}" if word != "it's" else \
+        f"The {subject} is{sentence[m.end():]}"
 
 
 # -- the attribute asked: a price is not a weight -------------------------------------------
@@ -132,13 +176,30 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset("mm cm m metre metres meter meters inch inches km".split()),
     ),
     "power": (
-        frozenset("power watt watts consumption voltage supply".split()),
+        frozenset("power watt watts consumption voltage supply powerful".split()),
         frozenset("w kw v volt volts amp amps kwh".split()),
+    ),
+    # A volume per time ("1,050 litres per minute", "42 m³/h"): see figure_kinds.
+    "flow": (
+        frozenset("flow air throughput move moves moving".split()),
+        frozenset("m³/h m3/h l/min l/h".split()),
+    ),
+    "noise": (
+        frozenset("noise noisy loud louder loudest quiet quieter quietest sound".split()),
+        frozenset("db dba".split()),
+    ),
+    "temperature": (
+        frozenset("hot hotter temperature temperatures degrees cold colder".split()),
+        frozenset("°c °f degrees".split()),
     ),
 }
 #: Topics whose figure is a duration unless the question asks for another attribute.
 _DURATION_TOPICS = frozenset("warranty guarantee delivery deliver ship shipping shipped lead".split())
-_UNIT_AFTER = re.compile(r"\s?([€$£¥]|[a-z]+)", re.IGNORECASE)
+_UNIT_AFTER = re.compile(r"\s?([€$£¥]|°\s?[cf]\b|[a-z]+[³3]?(?:/[a-z]+)?)", re.IGNORECASE)
+#: A volume unit followed by this is a flow ("litres per minute", "cubic metres an hour").
+_PER_TIME = re.compile(r"(?:\s?(?:metres|meters|m)?\s?(?:/|per|an?)\s?(?:h|hr|hour|min|minute|s|sec|second)s?\b)",
+                       re.IGNORECASE)
+_VOLUME = frozenset("l litre litres liter liters cubic m³ m3".split())
 _CURRENCY_BEFORE = re.compile(r"([€$£¥]|\b(?:eur|usd|gbp|chf))\s?$", re.IGNORECASE)
 _YES_NO_START = frozenset(
     "is are am was were do does did can could will would should shall has have had may might must isn't aren't "
@@ -164,8 +225,18 @@ def asked_attribute(question: str) -> str:
     return found[0] if len(found) == 1 else ""
 
 
+#: Figures that answer an attribute besides its own: "how big is the tank" is answered in
+#: litres, a trailer's capacity in tonnes.
+_ALSO = {"size": {"capacity"}, "capacity": {"size", "weight"}}
+
+
+def accepts(asked: str) -> set[str]:
+    """The kinds of figure that can answer a question asking for ``asked``."""
+    return {asked} | _ALSO.get(asked, set()) if asked else set()
+
+
 def _unit_kinds(unit: str) -> set[str]:
-    u = unit.lower()
+    u = unit.lower().replace(" ", "")
     return {name for name, (_, units) in ATTRIBUTES.items() if u in units}
 
 
@@ -178,7 +249,13 @@ def figure_kinds(text: str) -> dict[str, set[str]]:
         kinds: set[str] = set()
         after = _UNIT_AFTER.match(text, m.end())
         if after:
-            kinds |= _unit_kinds(after.group(1))
+            unit = after.group(1).lower()
+            if unit in _VOLUME and _PER_TIME.match(text, after.end()):
+                kinds.add("flow")  # "1,050 litres per minute" is a flow, not a tank's volume
+            elif unit in _VOLUME and "/" in text[after.end():after.end() + 1]:
+                kinds.add("flow")
+            else:
+                kinds |= _unit_kinds(unit)
         before = _CURRENCY_BEFORE.search(text[max(0, m.start() - 6) : m.start()])
         if before:
             kinds.add("price")
@@ -207,14 +284,20 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: s
         for figure, kinds in figure_kinds(piece).items():
             stated.setdefault(figure, set()).update(kinds)
     possible = False
+    other = False  # a figure known to be of another attribute
     for figure, kinds in said.items():
         kb = stated.get(figure, set())
         if kinds and kb and not kinds & kb:
             return False  # "1350 euros" where the knowledge base says 1350 kg
         known = kinds or kb
-        if not asked or not known or asked in known:
+        if not asked or accepts(asked) & known:
             possible = True
-    return possible
+        elif known:
+            other = True
+    # Figures of no known kind (a year, a count) may answer, unless the sentence's other
+    # figures are known to be of another attribute: "delivers 42 m³/h at a head of 35
+    # metres" is no weight, though "42" alone says nothing.
+    return possible or not other
 
 
 _JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last holds hold".split())
@@ -225,7 +308,7 @@ def states_asked_figure(sentence: str, question: str) -> bool:
     """The sentence holds a figure of the attribute the question asks for ("54,000 euros" for a
     price question): an extractive answer good enough to follow opening words."""
     asked = asked_attribute(question)
-    return bool(asked) and any(asked in kinds for kinds in figure_kinds(sentence).values())
+    return bool(asked) and any(accepts(asked) & kinds for kinds in figure_kinds(sentence).values())
 
 
 def finish_opening(opening: str, sentence: str, question: str) -> str:
@@ -239,7 +322,7 @@ def finish_opening(opening: str, sentence: str, question: str) -> str:
     found = []
     for m in _FIGURE_WITH_UNIT.finditer(_PRODUCT.sub(" ", sentence)):
         kinds = figure_kinds(m.group(0)).get(re.sub(r"[.,]", "", _NUMBER.search(m.group(0)).group(0)), set())
-        if asked in kinds:
+        if accepts(asked) & kinds:
             found.append(m.group(0).strip())
     if len(set(found)) != 1:
         return ""
@@ -372,12 +455,13 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
     for rank, p in enumerate(passages[:4]):
         title_words = content_words(p.title) | codes(p.title)
         title_products = {m.lower() for m in _PRODUCT.findall(p.title)}
-        for i, s in enumerate(_pieces(p.text)):
+        for i, (s, subject) in enumerate(_subject_pieces(p.text)):
+            s = _name_subject(s, subject)
             words = content_words(s) | codes(s)
             # Words the passage's title already has name the passage, not the sentence.
             score = len(q & words - title_words) + 0.3 * len(q & words & title_words)
             score += 0.3 if numbers(s) else 0.0  # figures answer "how much / how heavy / when"
-            named = {m.lower() for m in _PRODUCT.findall(s)}
+            named = {m.lower() for m in _PRODUCT.findall(s)} or ({subject.lower()} if subject else set())
             if asked_products:
                 if asked_products & (named or title_products):
                     score += 3.0
@@ -385,7 +469,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
                     score -= 3.0  # another product's sentence
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
-                score += 2.0 if asked in kinds else (-1.5 if kinds else 0.0)
+                score += 2.0 if accepts(asked) & kinds else (-1.5 if kinds else 0.0)
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing
             score -= 0.4 * rank

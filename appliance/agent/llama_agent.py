@@ -25,10 +25,17 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
    stops or runs out of time), its rest is never said and the caller hears the repair
    words and the extractive answer ("The UTM-300 costs ... Let me be exact: ..."), never
    a broken sentence or a fallback phrase after opening words;
-4. a yes/no question answered with a bare "Yes, you can." gets the extractive sentence
-   that holds the fact after it;
+4. a yes/no question answered with a bare "Yes, you can." is held back: it is said with
+   the model's next sentence, or with the extractive sentence that holds the fact, or, when
+   nothing in the knowledge base backs it, not at all (the fallback phrase instead);
+   a question comparing two named products ("which is heavier, the KP-320 or the KP-420?")
+   is answered from each one's figure in the knowledge base (agent.compare), not the model;
 5. a model that says "no information" -> the fallback phrase; a model error or the time
-   budget running out before anything was said -> the error fallback.
+   budget running out before anything was said -> the extractive answer if there is one
+   that passes the checks (a busy box still answers), else the error fallback.  The budget counts
+   from when the model starts on this answer, and an answer whose tokens keep coming goes
+   on past it (``Completion``): on a busy box the caller hears "One moment, please" (the
+   session's dead-air cap) and then the answer, not a fallback.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from appliance.agent.base import Agent, AnswerStream, Turn
+from appliance.agent.compare import compare
 from appliance.agent.grounding import (
     attribute_fits,
     content_words,
@@ -79,6 +87,8 @@ class LlamaAgent(Agent):
         max_tokens: int = 96,
         temperature: float = 0.2,
         time_budget_s: float = 8.0,
+        token_gap_s: float = 2.0,
+        max_answer_s: float = 30.0,
         history_turns: int = 4,
         max_sentences: int = 2,
         prefer_tags: Sequence[str] = (),
@@ -95,7 +105,12 @@ class LlamaAgent(Agent):
         self.min_score = min_score
         self.max_tokens = max_tokens
         self.temperature = temperature
+        #: The model's time per answer from when it starts on it; past it an answer goes on
+        #: while its tokens keep coming (``token_gap_s`` apart at most); never past
+        #: ``max_answer_s`` from the question (see llama_model.Completion).
         self.time_budget_s = time_budget_s
+        self.token_gap_s = token_gap_s
+        self.max_answer_s = max_answer_s
         self.history_turns = history_turns
         self.max_sentences = max_sentences
         self.prefer_tags = tuple(prefer_tags)
@@ -126,6 +141,16 @@ class LlamaAgent(Agent):
             if again and (not passages or follow_up or again[0].score > passages[0].score):
                 return again, True
         return passages, False
+
+    def _compare(self, question: str) -> str | None:
+        """The answer to a question comparing two named products, from their figures."""
+        kwargs = {"prefer_tags": self.prefer_tags} if self.prefer_tags else {}
+        try:
+            return compare(question, lambda query: [p for p in self.store.search(query, top_k=self.top_k, **kwargs)
+                                                    if self._relevant(p)])
+        except Exception as exc:  # noqa: BLE001 - the ordinary answer path still stands
+            log_event(log, "agent.compare_failed", level=logging.WARNING, error=str(exc)[:200])
+            return None
 
     def _relevant(self, p: Passage) -> bool:
         """Whether a passage bears on the question: the store's judgement when it gives one
@@ -240,6 +265,15 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, "retrieval failed", error=True)
             return
         stream.retrieval_s = time.monotonic() - t0
+        compared = self._compare(question)
+        if compared:
+            # Two products compared: each one's figure looked up and the two compared (see
+            # agent.compare); a small model reading one passage names the wrong one.
+            stream.mode = "compared"
+            stream.sources = [p for p in passages if self._relevant(p)]
+            stream.first_sentence_s = time.monotonic() - t0
+            yield compared
+            return
         relevant = [p for p in passages if self._relevant(p)]
         stream.sources = relevant
         if not relevant:
@@ -257,13 +291,18 @@ class LlamaAgent(Agent):
         # Opening words are only said early when there is one, so that what follows them is
         # always a whole sentence (the model's, or this one after the repair words).
         about = history[-1].caller if leans_on_history and history else ""  # a follow-up's subject
-        backup = (extractive_answer(question, relevant, about=about)
-                  if relevant[0].score >= self.extractive_min_score else "")
+        # (when the store judged the passage relevant, from its words and codes as well as the
+        # cosine, that judgement stands; the cosine gate is for stores that do not judge)
+        trusted = relevant[0].relevant if relevant[0].relevant is not None else (
+            relevant[0].score >= self.extractive_min_score)
+        backup = extractive_answer(question, relevant, about=about) if trusted else ""
         # ... and only when that sentence states the figure asked for (a price for a price
         # question): after opening words, an unrelated sentence would be no answer at all.
-        early_ok = bool(backup) and states_asked_figure(backup, question)
         yes_no = is_yes_no(question)
-        bare = False  # the sentences said so far are a bare "Yes, you can." without the fact
+        # (not for a yes/no question: its "Yes, we" may turn out to be a bare yes that
+        # nothing in the knowledge base backs, which must not be said; see below)
+        early_ok = bool(backup) and states_asked_figure(backup, question) and not yes_no
+        held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         in_prompt = in_prompt[:1] + [
             dataclasses.replace(p, text=focus(question, p, self.focus_sentences)) for p in in_prompt[1:]]
         context = " ".join(self._passage_line(p) for p in in_prompt)
@@ -284,7 +323,9 @@ class LlamaAgent(Agent):
                 top_p=0.9,
                 repeat_penalty=1.1,
                 stop=self.prompts.stop,
-                deadline=t0 + self.time_budget_s,
+                deadline=t0 + max(self.max_answer_s, self.time_budget_s),
+                budget_s=self.time_budget_s,
+                token_gap_s=self.token_gap_s,
             )
             timed_out = False
 
@@ -309,9 +350,6 @@ class LlamaAgent(Agent):
                         return
                     if stream.cancel.is_set():
                         return
-                    if time.monotonic() - t0 > self.time_budget_s:
-                        timed_out = True
-                        return
                     stream.tokens += 1
                     if stream.first_token_s is None:
                         stream.first_token_s = time.monotonic() - t0
@@ -334,19 +372,28 @@ class LlamaAgent(Agent):
                     if verdict:
                         log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
                         break
+                    if not is_lead and yes_no and not spoken and not held and is_bare_yes_no(whole, question):
+                        # "Yes, we do." with no fact: held back until a fact backs it (the
+                        # model's next sentence, or the knowledge base's); small models say
+                        # "yes" to what the passage never answers.
+                        held = piece
+                        continue
                     if stream.first_sentence_s is None:
                         stream.first_sentence_s = time.monotonic() - t0
                     stream.mode = "generated"
+                    if held:
+                        yield held
+                        spoken += 1
+                        held = ""
                     if is_lead:
                         lead = piece
                     else:
                         lead = ""
-                        bare = yes_no and (bare or not spoken) and is_bare_yes_no(whole, question)
                         spoken += 1
                     yield piece
-                    if stream.cancel.is_set() or spoken >= self.max_sentences and not bare:
+                    if stream.cancel.is_set() or spoken >= self.max_sentences:
                         break
-                    if spoken and not bare and self.model.in_flight > 1:
+                    if spoken and self.model.in_flight > 1:
                         # Another caller's answer is being written too: one whole sentence
                         # is the answer (the rest would slow theirs, or be their dead air).
                         log_event(log, "agent.cut_short", level=logging.DEBUG, others=self.model.in_flight - 1)
@@ -360,9 +407,15 @@ class LlamaAgent(Agent):
             verdict = "error"
         if stream.cancel.is_set():
             return
-        if spoken and bare and backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question):
-            # "Yes, you can." and nothing more: the caller also hears the fact that shows it.
-            yield backup
+        if held and not spoken and not lead:
+            if backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question):
+                # "Yes, you can." and nothing more: the caller hears it with the fact that shows it.
+                stream.mode = "generated"
+                stream.first_sentence_s = time.monotonic() - t0
+                yield f"{held} {backup}"
+                return
+            # A bare yes or no that nothing in the knowledge base backs: not said.
+            yield from self._fallback(stream, "a bare yes or no without a fact")
             return
         if spoken:
             return
@@ -375,7 +428,7 @@ class LlamaAgent(Agent):
             rest = finish_opening(lead, backup, question)
             yield rest if rest else f"{self.prompts.repair} {backup}".strip()
             return
-        if verdict in ("timeout", "error"):
+        if verdict == "error" or verdict == "timeout" and not backup:
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
         if verdict == "refused":
@@ -387,7 +440,8 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, "no usable answer")
             return
         stream.mode = "extractive"
-        stream.fallback_reason = verdict or "empty generation"
+        stream.fallback_reason = f"model {verdict}, extractive answer" if verdict == "timeout" else (
+            verdict or "empty generation")
         stream.first_sentence_s = time.monotonic() - t0
         yield text
 

@@ -59,13 +59,38 @@ def _silence_llama_logs() -> None:
 
 class Completion:
     """One answer's text as the model writes it: iterate for pieces (one per token, possibly
-    ""), ``close()`` to stop the model writing it.  Raises ``TimeoutError`` past ``deadline``
-    (a monotonic time) and ``ModelError`` if the model failed."""
+    ""), ``close()`` to stop the model writing it.  Raises ``ModelError`` if the model failed
+    and ``TimeoutError`` when its time is up, which is:
 
-    def __init__(self, deadline: float | None) -> None:
+    * ``budget_s`` counted from when the engine *starts* on this answer (``started``), not
+      from when it was asked: on a busy box an answer may wait for a free sequence, or the
+      CPU, and that wait is not the model's slowness;
+    * but past the budget an answer whose tokens keep coming (each within ``token_gap_s`` of
+      the last; its prompt's evaluation counts too) goes on to its end (``max_tokens``
+      bounds it): an overloaded box answers late rather than giving up on an answer it is
+      about to finish;
+    * and never past ``deadline`` (a monotonic time; None: no ceiling), the hard cap that
+      also bounds the wait for a free sequence.
+
+    The caller's dead air meanwhile is the session's business (it says "One moment,
+    please" at ``call.max_dead_air_s``).
+    """
+
+    #: How often a waiting reader looks at the clock again while its answer has not started.
+    _POLL_S = 0.1
+
+    def __init__(self, deadline: float | None, *, budget_s: float | None = None,
+                 token_gap_s: float | None = None) -> None:
         self._pieces: queue.Queue[Any] = queue.Queue()
         self.cancel = threading.Event()
         self.deadline = deadline
+        self.budget_s = budget_s
+        self.token_gap_s = token_gap_s
+        #: When the engine started on this answer (monotonic; set by the engine thread).
+        self.started: float | None = None
+        #: When the reader last got a piece, or the engine last evaluated some of this
+        #: answer's prompt: either is the model getting on with it.
+        self.last_piece: float | None = None
         #: Whether the prompt's beginning came from a saved state (known once it is admitted).
         self.prompt_cached = False
         self._ended = False
@@ -73,21 +98,40 @@ class Completion:
     def __iter__(self) -> Iterator[str]:
         return self
 
+    def time_left(self, now: float | None = None) -> float | None:
+        """Seconds until the answer's time is up as things stand (None: no limit yet)."""
+        now = time.monotonic() if now is None else now
+        ends = [] if self.deadline is None else [self.deadline]
+        if self.budget_s is not None and self.started is not None:
+            end = self.started + self.budget_s
+            if self.token_gap_s is not None and self.last_piece is not None:
+                end = max(end, self.last_piece + self.token_gap_s)
+            ends.append(end)
+        return None if not ends else min(ends) - now
+
     def __next__(self) -> str:
         if self._ended:
             raise StopIteration
-        timeout = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
-        try:
-            item = self._pieces.get(timeout=timeout)
-        except queue.Empty:
-            self.close()
-            raise TimeoutError("the model did not answer in time") from None
+        while True:
+            left = self.time_left()
+            if left is not None and left <= 0:
+                self.close()
+                raise TimeoutError("the model did not answer in time")
+            # Not started yet: look again soon, as its budget begins when it starts.
+            wait = left if self.started is not None or self.budget_s is None else min(
+                self._POLL_S, left if left is not None else self._POLL_S)
+            try:
+                item = self._pieces.get(timeout=wait)
+                break
+            except queue.Empty:
+                continue
         if item is _END:
             self._ended = True
             raise StopIteration
         if isinstance(item, BaseException):
             self._ended = True
             raise item
+        self.last_piece = time.monotonic()
         return item
 
     def close(self) -> None:
@@ -197,12 +241,14 @@ class LlamaModel:
         return len(self.tokenize(text))
 
     def complete(self, head: str, prompt: str, *, max_tokens: int, temperature: float = 0.0, top_p: float = 0.9,
-                 repeat_penalty: float = 1.1, stop: Sequence[str] = (), deadline: float | None = None) -> Completion:
+                 repeat_penalty: float = 1.1, stop: Sequence[str] = (), deadline: float | None = None,
+                 budget_s: float | None = None, token_gap_s: float | None = None) -> Completion:
         """Start writing the continuation of ``prompt``, which starts with ``head`` (the part
-        whose state is saved and reused; "" for none)."""
+        whose state is saved and reused; "" for none).  ``deadline``, ``budget_s`` and
+        ``token_gap_s``: when the answer's time is up (see :class:`Completion`)."""
         if not prompt.startswith(head):
             raise ValueError("the prompt must start with its head")
-        completion = Completion(deadline)
+        completion = Completion(deadline, budget_s=budget_s, token_gap_s=token_gap_s)
         answer = _Answer(completion, prompt, head, self.tokenize(head) if head else [], self.tokenize(prompt), max_tokens,
                          tuple(s for s in stop if s), (temperature, top_p, repeat_penalty))
         if len(answer.prompt_tokens) + max_tokens > self.n_ctx:
@@ -308,6 +354,7 @@ class LlamaModel:
                 self._C.llama_memory_seq_rm(self._mem, answer.seq, -1, -1)
                 answer.completion._pieces.put(ModelError(f"could not start the answer: {exc}"))
                 continue
+            answer.completion.started = time.monotonic()  # its time budget counts from here
             with self._cond:
                 self._active.append(answer)
 
@@ -382,6 +429,9 @@ class LlamaModel:
             for a in in_batch:
                 self._finish(a, ModelError(f"llama_decode failed ({rc}): the context is full"))
             return
+        now = time.monotonic()
+        for a in in_batch:
+            a.completion.last_piece = now  # progress: its time goes on (Completion.time_left)
         for a in saves:
             self._save_seq(a.head, a.prompt_tokens[: a.n_past], a.seq)
         for a, index in outputs:

@@ -136,8 +136,15 @@ class LlmSettings:
     context: int = field(default=2048, metadata=_range(256, 131072))
     max_tokens: int = field(default=96, metadata=_range(8, 4096))
     temperature: float = field(default=0.0, metadata=_range(0.0, 2.0))
-    #: Whole-answer time budget; past it the caller hears the fallback.
+    #: The model's time for one answer, counted from when it starts on it (not from the
+    #: question: waiting for a free sequence on a busy box does not count); past it with
+    #: nothing said, the caller hears the error fallback.
     time_budget_s: float = field(default=8.0, metadata=_range(0.5, 120))
+    #: Past ``time_budget_s``, an answer goes on while its tokens keep coming, each within
+    #: this many seconds of the last: a busy box answers late rather than giving up.
+    token_gap_s: float = field(default=2.0, metadata=_range(0.0, 60))
+    #: The hard ceiling from the question to the end of the answer, waiting included.
+    max_answer_s: float = field(default=30.0, metadata=_range(0.5, 600))
     #: llama.cpp CPU weight repacking (AMX/extra buffers); off: some VMs advertise AMX but fault on it.
     cpu_repack: bool = False
     #: Memory for saved prompt states, one per knowledge-base passage (~7 MB each with the

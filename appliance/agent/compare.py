@@ -1,0 +1,119 @@
+"""Comparisons of two products ("Which is heavier, the KP-320 or the KP-420?") answered from
+the knowledge base's own figures.
+
+A small model asked to compare reads one passage (a prompt holds one), copies one figure,
+and names whichever product comes first: it was right on about one comparison in ten on
+the evaluation.  A person would look up each product's figure of the attribute asked and
+compare the two numbers; so does :func:`compare`: for each product code the question names,
+the passages retrieved for that product, the one figure of the attribute asked that the
+knowledge base states for it (its row, its sentence, or its section), then the larger or
+smaller, as the question's comparative word asks.  Anything unclear (no figure or two
+different ones for a product, units that differ, a tie, a comparative word it does not
+know) gives None, and the agent answers as for any other question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from appliance.agent.grounding import (
+    _NUMBER,
+    _PRODUCT,
+    accepts,
+    asked_attribute,
+    figure_kinds,
+    product_pieces,
+)
+from appliance.knowledge.base import Passage
+
+#: Comparative words: (the attribute they imply, or "" for the one the question names;
+#: whether the larger figure wins).
+COMPARATIVES: dict[str, tuple[str, bool]] = {
+    "heavier": ("weight", True), "lighter": ("weight", False),
+    "cheaper": ("price", False), "dearer": ("price", True), "costlier": ("price", True),
+    "quieter": ("noise", False), "louder": ("noise", True), "noisier": ("noise", True),
+    "bigger": ("", True), "larger": ("", True), "smaller": ("", False),
+    "longer": ("", True), "shorter": ("", False), "wider": ("size", True), "narrower": ("size", False),
+    "taller": ("size", True), "higher": ("", True), "lower": ("", False),
+    "stronger": ("power", True), "faster": ("", True), "slower": ("", False),
+    "more": ("", True), "less": ("", False), "fewer": ("", False),
+}
+#: What a comparative asks for when the question names nothing else ("the bigger bowl").
+_SIZE_WORDS = {"bigger": "size", "larger": "size", "smaller": "size"}
+_MULTIWORD = {"more expensive": ("price", True), "less expensive": ("price", False),
+              "more powerful": ("power", True), "less powerful": ("power", False)}
+_WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+#: A figure as it is said: its currency or unit, and a rate's "per hour".
+_SHOWN = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|°\s?[CF]\b|[A-Za-z]+[³3]?(?:/[a-z]+)?(?:\([A-Z]\))?)"
+                    r"(?:\s(?:metres|meters))?(?:\s(?:per|an?)\s(?:hour|minute|second|h|min))?)?")
+
+
+def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
+    """(the two product codes, the attribute, whether the larger wins, the comparative
+    words) for a question comparing two products; None for any other question."""
+    low = question.lower()
+    found = list(dict.fromkeys(m.upper() for m in _PRODUCT.findall(question)))
+    if len(found) != 2 or not re.search(r"\b(which|what|who)\b", low) or " or " not in f" {low} ":
+        return None
+    for phrase, (attribute, larger) in _MULTIWORD.items():
+        if phrase in low:
+            return found, attribute, larger, phrase
+    for word in _WORD.findall(low):
+        if word in COMPARATIVES:
+            attribute, larger = COMPARATIVES[word]
+            attribute = attribute or asked_attribute(question) or _SIZE_WORDS.get(word, "")
+            return (found, attribute, larger, word) if attribute else None
+    return None
+
+
+def _value(text: str) -> float:
+    digits = _NUMBER.search(text).group(0)
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits):
+        digits = digits.replace(",", "")
+    return float(digits.replace(",", "."))
+
+
+def _unit(text: str) -> str:
+    return _NUMBER.sub("", text).strip().lower()
+
+
+def figure_for(code: str, attribute: str, passages: Sequence[Passage]) -> str | None:
+    """The one figure (with its unit) of ``attribute`` the passages state for product
+    ``code``: from pieces that name that product and no other; None if none or several."""
+    found: set[str] = set()
+    for piece in product_pieces(passages):
+        named = {m.upper() for m in _PRODUCT.findall(piece)}
+        if named != {code}:
+            continue
+        text = _PRODUCT.sub(" ", piece)
+        for m in _SHOWN.finditer(text):
+            # this figure's kinds, read where it stands ("10 metre cable" is not "10 m³/h")
+            kinds = next(iter(figure_kinds(text[m.start():m.end() + 30]).values()), set())
+            if accepts(attribute) & kinds:
+                found.add(" ".join(m.group(0).split()))
+    values = {(_value(f), _unit(f)) for f in found}
+    return min(found, key=len) if len(values) == 1 else None
+
+
+def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | None:
+    """The answer to a two-product comparison from the knowledge base's figures, or None.
+    ``search`` retrieves passages for a query (the store's search)."""
+    asked = comparison(question)
+    if asked is None:
+        return None
+    codes, attribute, larger, words = asked
+    figures = []
+    for code in codes:
+        figure = figure_for(code, attribute, search(f"{code} {attribute}"))
+        if figure is None:
+            return None
+        figures.append((code, figure))
+    (a, fa), (b, fb) = figures
+    if _unit(fa) != _unit(fb) or _value(fa) == _value(fb):
+        return None
+    if (_value(fa) > _value(fb)) != larger:
+        (a, fa), (b, fb) = (b, fb), (a, fa)
+    if words not in ("more", "less", "fewer"):
+        return f"The {a} is {words}: {fa}, against {fb} for the {b}."
+    return f"The {a}: {fa}, against {fb} for the {b}."
