@@ -12,8 +12,9 @@ names, for its language:
 - the words of the call's intents (a person, goodbye, a quote, yes, no, back-channels), read
   by appliance.call.intents.
 
-The pack only supplies defaults: a key the config file sets to another value than its
-default (``llm.role``, ``tts.engine``, ``agent.prompts_file``...) wins, so an integrator can take the Russian pack
+The pack only supplies defaults: a table whose pack keys the config file sets to other values
+than their defaults (``[llm] role``, ``[tts] engine``/``role``, ``[agent] prompts_file``...) is
+the file's, so an integrator can take the Russian pack
 and swap one model.  Switching language is a config change, never a code change.
 """
 
@@ -120,18 +121,21 @@ def all_packs() -> list[LanguagePack]:
 
 def apply_pack(settings: Any, raw: dict[str, Any]) -> None:
     """Fill the settings the config file leaves at their defaults from the pack ``agent.language``
-    names (a value the file sets to something else wins; ``raw`` is the file's table)."""
+    names.  Where the file sets one of a table's pack keys to another value than its default,
+    the pack leaves that whole table alone: `[tts] engine = "piper"`, `role = "tts_ru"` is a
+    Piper voice, not Piper with Festival's voice name.  (``raw``: the file's own table.)"""
     import dataclasses
 
     pack = load_pack(settings.agent.language)
-    for (table, key), value in pack.defaults.items():
+    own: set[str] = set()  # tables where the config file sets one of the pack's keys itself
+    for table in {t for t, _ in pack.defaults}:
         section = getattr(settings, table)
         fields = {f.name: f for f in dataclasses.fields(section)}
-        if key not in fields:
-            raise ConfigError(f"{pack.path}: [{table}] {key} is not a setting")
-        if getattr(section, key) != fields[key].default:
-            continue  # the config file's own value wins
-        setattr(section, key, value)
+        if any(getattr(section, key) != fields[key].default for key in _SETTABLE[table] if key in fields):
+            own.add(table)
+    for (table, key), value in pack.defaults.items():
+        if table not in own:  # a table's keys go together (engine and voice, model and collection)
+            setattr(getattr(settings, table), key, value)
 
 
 def language_code(language: str) -> str:
@@ -140,3 +144,13 @@ def language_code(language: str) -> str:
         return load_pack(language).code
     except ConfigError:
         return language[:2]
+
+
+def roles_in_use(settings: Any) -> list[str]:
+    """The manifest roles the configured language pack and settings load (``models verify``
+    checks these even when they belong to an on-request group such as "ru")."""
+    asr_default = {"faster-whisper": "asr", "vosk": "asr_vosk"}.get(settings.asr.engine, "asr")
+    roles = [settings.asr.role or asr_default, settings.knowledge.embeddings_role, settings.llm.role]
+    if settings.tts.engine == "piper":
+        roles.append(settings.tts.role)
+    return roles

@@ -43,7 +43,7 @@ def synthesize_phone_audio(text: str, settings: Settings | None = None) -> np.nd
     from appliance.config.settings import load_settings
 
     s = settings or load_settings()
-    key = str(s.manifest_path)
+    key = f"{s.manifest_path}|{s.tts.engine}|{s.tts.role}|{s.tts.voice}|{s.agent.language}"
     if key not in _shared:
         _shared[key] = create_synthesizer(s, cache=False)
     return _shared[key].synthesize(text)
