@@ -12,9 +12,9 @@ names, for its language:
 - the words of the call's intents (a person, goodbye, a quote, yes, no, back-channels), read
   by appliance.call.intents.
 
-The pack only supplies defaults: a table whose pack keys the config file sets to other values
-than their defaults (``[llm] role``, ``[tts] engine``/``role``, ``[agent] prompts_file``...) is
-the file's, so an integrator can take the Russian pack
+The pack only supplies defaults: keys the config file sets to other values than their
+defaults (``[llm] role``, ``[tts] engine`` and ``role``, ``[agent] prompts_file``...) are the
+file's, so an integrator can take the Russian pack
 and swap one model.  Switching language is a config change, never a code change.
 """
 
@@ -52,14 +52,18 @@ class LanguagePack:
     name_intro: tuple[str, ...] = ()
 
 
-#: Which config keys a pack may set: [settings table] -> keys.
-_SETTABLE = {
-    "asr": ("role", "engine"),
-    "tts": ("engine", "role", "voice"),
-    "llm": ("role",),
-    "knowledge": ("embeddings_role", "collection"),
-    "agent": ("prompts_file",),
-}
+#: The config keys a pack may set, in groups that go together: (table, keys).
+_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("asr", ("role", "engine")),
+    ("tts", ("engine", "role", "voice")),  # a voice is an engine and its voice name or role
+    ("llm", ("role",)),
+    ("knowledge", ("embeddings_role", "collection")),  # a model's vectors need their own collection
+    ("knowledge", ("min_score",)),  # each embedding model has its own scale of similarities
+    ("agent", ("prompts_file",)),
+)
+_SETTABLE: dict[str, tuple[str, ...]] = {}
+for _table, _keys in _GROUPS:
+    _SETTABLE[_table] = _SETTABLE.get(_table, ()) + _keys
 
 
 def pack_path(name: str) -> Path:
@@ -121,21 +125,21 @@ def all_packs() -> list[LanguagePack]:
 
 def apply_pack(settings: Any, raw: dict[str, Any]) -> None:
     """Fill the settings the config file leaves at their defaults from the pack ``agent.language``
-    names.  Where the file sets one of a table's pack keys to another value than its default,
-    the pack leaves that whole table alone: `[tts] engine = "piper"`, `role = "tts_ru"` is a
-    Piper voice, not Piper with Festival's voice name.  (``raw``: the file's own table.)"""
+    names.  Keys go in groups (_GROUPS): where the file sets one key of a group to another
+    value than its default, the pack leaves the whole group alone: `[tts] engine = "piper"`,
+    `role = "tts_ru"` is a Piper voice, not Piper with Festival's voice name.  (``raw``: the
+    file's own table, unused: a value equal to the default is the default.)"""
     import dataclasses
 
     pack = load_pack(settings.agent.language)
-    own: set[str] = set()  # tables where the config file sets one of the pack's keys itself
-    for table in {t for t, _ in pack.defaults}:
+    for table, keys in _GROUPS:
         section = getattr(settings, table)
         fields = {f.name: f for f in dataclasses.fields(section)}
-        if any(getattr(section, key) != fields[key].default for key in _SETTABLE[table] if key in fields):
-            own.add(table)
-    for (table, key), value in pack.defaults.items():
-        if table not in own:  # a table's keys go together (engine and voice, model and collection)
-            setattr(getattr(settings, table), key, value)
+        if any(getattr(section, key) != fields[key].default for key in keys):
+            continue  # the config file's own choice (the group's keys go together)
+        for key in keys:
+            if (table, key) in pack.defaults:
+                setattr(section, key, pack.defaults[(table, key)])
 
 
 def language_code(language: str) -> str:

@@ -111,7 +111,10 @@ _NUM = r"\d+(?:[.,]\d+)?"
 #: A product or model code: letters, a hyphen (or none), digits, maybe a letter suffix:
 #: "XY-220", "UTM-300", "RTX3090", "HT-200e".  Not "ISO 6892-1" (digits first) nor "COVID-19"
 #: (read as a word: more than 4 letters).
-_CODE = re.compile(r"(?<![\w-])([A-Z][A-Za-z]{0,3})(-?)(\d{1,6})([A-Za-z]{0,2})(?![\w-])")
+_CODE = re.compile(r"(?<![\w-])([A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]{0,3})(-?)(\d{1,6})([A-Za-zА-Яа-яЁё]{0,2})(?![\w-])")
+#: Russian letter names, for codes spelled letter by letter ("ПГ-40" -> "пэ гэ сорок").
+_RU_LETTERS = dict(zip("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ",
+                       "а бэ вэ гэ дэ е ё жэ зэ и и ка эль эм эн о пэ эр эс тэ у эф ха цэ че ша ща э ю я".split()))
 
 
 def say_code_digits(digits: str, lang: str = "en") -> str:
@@ -144,6 +147,8 @@ def _say_code(m: re.Match[str], lang: str) -> str:
     letters, _, digits, suffix = m.groups()
     # Short capitals are spelled ("XY" -> "X Y"); a word-like part is said as it is ("Pro").
     head = " ".join(letters) if letters.isupper() or len(letters) <= 2 else letters
+    if lang == "ru" and letters.isupper():
+        head = " ".join(_RU_LETTERS.get(c, c) for c in letters)
     tail = " ".join(suffix.upper()) if suffix else ""
     return " ".join(part for part in (head, say_code_digits(digits, lang), tail) if part)
 
