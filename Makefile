@@ -24,6 +24,7 @@ $(VENV)/.installed: pyproject.toml scripts/setup-python.sh
 
 models: python
 	$(PY) -m appliance.cli.main models install
+	$(PY) -m appliance.cli.main models install --group ru
 
 asterisk-root:
 	bash scripts/asterisk.sh build
