@@ -255,3 +255,29 @@ def test_festival_russian_is_understood_through_a_mulaw_line(tmp_path):
     heard = transcribe_pcm(phone_line(pcm), s, vocabulary).lower()
     assert re.search(r"сколько стоит", heard) and re.search(r"пг.?40", heard), heard
     assert intents.wants_operator(heard), heard
+
+
+@pytest.mark.models
+@pytest.mark.skipif(_m.get("tts").absent, reason="models not installed (make models)")
+def test_the_piper_path_speaks_the_russian_pack_unchanged(tmp_path):
+    """A Piper voice put in the manifest replaces Festival by config alone (models/README.md):
+    here the manifest's own Piper voice stands in for a Russian one; the pack's Russian
+    normaliser feeds it and the audio comes out as 8 kHz 20 ms chunks."""
+    from appliance.speech_out.factory import create_synthesizer
+    from appliance.speech_out.piper_tts import PiperSynthesizer
+
+    joe = _m.get("tts")
+    lines = ['[tts_ru]', 'engine = "piper"', f'path = "{joe.path}"', 'language = "ru"', 'package = "(local)"',
+             'group = "ru"']
+    for f in joe.files:
+        lines += ["[[tts_ru.files]]", f'name = "{f.path}"', f"size = {f.size}", f'sha256 = "{f.sha256}"',
+                  'source = "x/y"']
+    (tmp_path / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    s = ru_settings(tmp_path, tts={"engine": "piper", "role": "tts_ru"})
+    s.models_manifest = str(tmp_path / "manifest.toml")
+    tts = create_synthesizer(s, cache=False)
+    assert type(tts) is PiperSynthesizer and tts.language == "ru" and tts.voice_path == joe.path
+    chunks = list(tts.stream("Пресс весит 410 кг."))
+    assert chunks and all(len(c) == 160 for c in chunks)
+    pcm = np.concatenate(chunks).astype(np.float32)
+    assert np.sqrt(np.mean(pcm**2)) > 300  # speech, not silence
