@@ -281,3 +281,16 @@ def test_the_piper_path_speaks_the_russian_pack_unchanged(tmp_path):
     assert chunks and all(len(c) == 160 for c in chunks)
     pcm = np.concatenate(chunks).astype(np.float32)
     assert np.sqrt(np.mean(pcm**2)) > 300  # speech, not silence
+
+
+@pytest.mark.parametrize("question, yes_no", [
+    ("Вы работаете в субботу?", True), ("Есть ли скидка при заказе нескольких машин?", True),
+    ("Сколько стоит пресс ПГ-40?", False), ("Где вы находитесь?", False),
+])
+def test_russian_yes_no_questions_are_told_apart(question, yes_no):
+    """A bare "Да, есть." to a yes/no question gets the fact that shows it, as in English."""
+    from appliance.agent.grounding import is_bare_yes_no, is_yes_no
+
+    assert is_yes_no(question) is yes_no
+    assert is_bare_yes_no("Да, есть.", "Есть ли скидка?") and not is_bare_yes_no("Да, скидка 5 процентов.",
+                                                                                 "Есть ли скидка?")

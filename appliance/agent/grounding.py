@@ -276,19 +276,28 @@ def finish_opening(opening: str, sentence: str, question: str) -> str:
 def is_yes_no(question: str) -> bool:
     """A question answered by yes or no ("Can I extend the warranty?", "Do you ship to Norway?")."""
     words = _WORD.findall(question.lower().replace("’", "'"))
+    if words and is_russian(words[0]):
+        # Russian: the particle "ли" ("Есть ли скидка?"), or a question without a question
+        # word ("Вы работаете в субботу?", "Можно продлить гарантию?")
+        return "ли" in words or (question.rstrip().endswith("?") and not set(words) & _RU_QUESTION_WORDS)
     return bool(words) and (words[0] in _YES_NO_START or question.lower().lstrip().startswith(tuple(
         f"{w} " for w in _YES_NO_START)))
+
+
+_RU_QUESTION_WORDS = frozenset("что кто где когда куда откуда почему зачем как какой какая какое какие каков какова "
+                               "сколько чей чья чьё чем чего кого кому почём почем".split())
 
 
 def is_bare_yes_no(sentence: str, question: str) -> bool:
     """"Yes, you can." / "No, we don't.": a yes or no with no fact of its own (no figure, and
     no word the question did not already say)."""
     low = sentence.lower().strip()
-    if not re.match(r"^(yes|no|yeah|sure|certainly|of course)\b", low):
+    if not re.match(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\b", low):
         return False
     if numbers(sentence):
         return False
-    return not (content_words(sentence) - content_words(question) - {"yes", "no", "sure", "certainly", "course", "yeah"})
+    return not (content_words(sentence) - content_words(question)
+                - {"yes", "no", "sure", "certainly", "course", "yeah", "да", "нет", "конечно", "конечн"})
 
 
 #: Question words and what the knowledge base says instead ("how heavy" -> "weighs").
