@@ -34,10 +34,11 @@ def ru_settings(local_asterisk, data_dir: Path):  # type: ignore[no-untyped-def]
     # wins over the pack): it answers these questions in Russian too (bench/README.md) at a
     # third of the cost, and a test box fetches 0.5 GB instead of 1.1.  A generous answer
     # budget: the test box's two cores are shared with other test runs, and the budget's
-    # fallback is not what this test is about (latency: make bench).
+    # fallback is not what this test is about (latency: make bench); no saved passage states
+    # (priming every passage takes minutes on a loaded box).
     return settings_for_asterisk(local_asterisk, data_dir, agent={"language": "ru"},
                                  knowledge={"source_dir": str(KB_RU)},
-                                 llm={"role": "llm_qwen_0_5b", "time_budget_s": 40.0})
+                                 llm={"role": "llm_qwen_0_5b", "time_budget_s": 40.0, "prompt_cache_mb": 0})
 
 
 @pytest.fixture(scope="module")
