@@ -76,7 +76,7 @@ def say(text: str, settings) -> CallerTurn:  # type: ignore[no-untyped-def]
 def heard_text(recording, engines) -> str:  # type: ignore[no-untyped-def]
     s = engines.settings
     ear = dataclasses.replace(s, asr=dataclasses.replace(s.asr, beam_size=5, short_context=False))
-    lead = "ТехноПресс. Здравствуйте, вы позвонили в компанию ТехноПресс. Чем я могу помочь? Пресс стоит 540 000 рублей."
+    lead = "ТехноПресс. Здравствуйте, вы позвонили в компанию ТехноПресс. Чем я могу помочь? Пресс стоит 1 250 000 рублей."
     return transcribe_pcm(recording, ear, vocabulary_from_folder(KB_RU, lead=lead)).lower()
 
 
@@ -99,7 +99,9 @@ async def test_a_russian_caller_is_greeted_answered_and_said_goodbye_to_in_russi
     # The caller waits out a pause of the agent's ("одну минуту, пожалуйста", then thinking on
     # the shared test box) before it says goodbye.
     sip = SipCaller(local_asterisk.sip_host, local_asterisk.sip_port, TEST_APP, max_wait_s=60, settle_silence_s=6.0)
-    turns = [say("Сколько стоит пресс ПГ-40?", s), say("Спасибо, до свидания.", s)]
+    # (Festival's "пресс ПГ-40" reaches the recogniser as "при СпГ-40"; "у пресса ПГ-100" comes
+    # through whole: bench/README.md, Russian ASR)
+    turns = [say("Какая цена у пресса ПГ-100?", s), say("Спасибо, всего доброго, до свидания.", s)]
     result = await sip.call_in_child(turns, "remote", 30)
     heard = heard_text(result.recording, engines)
     record = await call_record(service)
@@ -108,12 +110,13 @@ async def test_a_russian_caller_is_greeted_answered_and_said_goodbye_to_in_russi
     assert hangups == ["goodbye"], f"the agent ended the call after the goodbye: {hangups} {heard} {said}"
     # The greeting, in Russian, naming the company
     assert re.search(r"здравствуйте", heard) and re.search(r"позвонили", heard), heard
-    # The answer, in Russian, with the price (540 000 roubles, said "пятьсот сорок тысяч рублей")
-    assert re.search(r"540[\s ]?000|пятьсот сорок тысяч", heard) and re.search(r"рубл", heard), heard
+    # The answer, in Russian, with the price (1 250 000 roubles, said "один миллион двести
+    # пятьдесят тысяч рублей")
+    assert re.search(r"1[\s ]?250[\s ]?000|миллион двести пятьдесят тысяч", heard) and re.search(r"рубл", heard), heard
     # The farewell
     assert re.search(r"до свидания", heard), heard
     answers = [t for t in record["turns"] if t["kind"] == "answer"]
-    assert answers and re.search(r"540[\s ]?000", answers[0]["agent_text"]), answers
+    assert answers and re.search(r"1[\s ]?250[\s ]?000", answers[0]["agent_text"]), answers
     assert not re.search(r"[a-z]{4,}", answers[0]["agent_text"].lower()), "the answer is in Russian"
 
 
