@@ -9,7 +9,7 @@ export APPLIANCE_CACHE_DIR := $(abspath $(CACHE_DIR))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup system-deps python models asterisk-root asterisk-up asterisk-down run test bench eval clean bundle lint-ansible
+.PHONY: setup system-deps python models asterisk-root asterisk-up asterisk-down run test bench eval soak clean bundle lint-ansible
 
 setup: system-deps python models asterisk-root
 
@@ -44,6 +44,11 @@ test: setup
 
 bench: setup
 	$(PY) -m appliance.cli.main bench
+
+# Bounded chaos run (bench/README.md, "Soak"): its own Asterisk, >= 20 min of calls, hang-ups,
+# uploads, kills. SOAK_ARGS="--duration 10m --calls 200" shortens it.
+soak: setup
+	$(PY) -m appliance.cli.main soak $(SOAK_ARGS)
 
 # Answer quality on the evaluation's knowledge bases (bench/eval/, bench/README.md).
 eval: setup

@@ -23,6 +23,7 @@ import socket
 
 from appliance.logs import log_event
 from appliance.web import metrics
+from appliance.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +80,8 @@ class LoopWatchdog:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-watchdog")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def ready(self, status: str = "") -> bool:
         """Tell systemd start-up is done (``READY=1``), with an optional status line."""

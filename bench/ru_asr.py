@@ -47,8 +47,6 @@ def main() -> int:
     ap.add_argument("--beam", type=int, default=1)
     args = ap.parse_args()
 
-    import numpy as np
-
     from appliance.agent.company import render
     from appliance.agent.prompts import load_prompts
     from appliance.config.settings import settings_from_dict

@@ -334,7 +334,7 @@ cmd_up() {
 cmd_down() {
   local pids i
   pids="$( (cat "$PID_FILE" 2>/dev/null; our_pids) | sort -u | while read -r p; do
-    [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = asterisk ] && echo "$p"; done)"
+    [ -n "$p" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = asterisk ] && echo "$p"; done || true)"
   if [ -n "$pids" ] && [ -x "$ROOT/usr/sbin/asterisk" ]; then
     timeout -k 2 8 chroot "$ROOT" /usr/sbin/asterisk -rx "core stop now" </dev/null >/dev/null 2>&1 || true
     for i in $(seq 1 50); do

@@ -50,6 +50,8 @@ class RunningService:
             if not self.app.calls and not await self.app.leftovers():
                 return
             await asyncio.sleep(0.1)
+        raise AssertionError(f"still busy after {timeout} s: calls {sorted(self.app.calls)}, "
+                             f"left in Asterisk {await self.app.leftovers()}")
 
 
 @pytest.fixture

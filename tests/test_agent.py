@@ -261,10 +261,19 @@ def test_injection_does_not_change_behaviour(agent, attack):
 
 
 @pytest.mark.models
-def test_cancel_stops_generation(agent):
-    stream = agent.answer("How heavy is the UTM-300?")
+def test_cancel_stops_generation_mid_answer(agent):
+    """A barge-in after the first words: the model stops within a token, where the same
+    answer left alone goes on writing."""
+    question = "How heavy is the UTM-300 and what does it measure?"
+    stream = agent.answer(question)
+    first = next(stream.sentences)
+    at_cancel = stream.tokens
     stream.cancel.set()
-    assert list(stream.sentences) == []
+    rest = list(stream.sentences)
+    whole = agent.answer(question)
+    list(whole.sentences)
+    assert first and rest == []
+    assert stream.tokens <= at_cancel + 1 < whole.tokens
 
 
 @pytest.mark.models

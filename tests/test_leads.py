@@ -8,10 +8,8 @@ database, as a service restart does.  tests/test_web_browser.py places a real ca
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
-import json
 import os
 import re
 import sqlite3

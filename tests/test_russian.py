@@ -75,10 +75,17 @@ def test_an_unknown_pack_is_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["Соедините с оператором", "соедините меня с менеджером, пожалуйста",
-                                  "Можно поговорить с живым человеком?", "оператора, пожалуйста"])
+                                  "Можно поговорить с живым человеком?", "оператора, пожалуйста",
+                                  "Можно поговорить с менеджером?", "Мне нужен специалист"])
 def test_russian_requests_for_a_person(text):
     assert intents.wants_operator(text) and intents.worth_interrupting(text)
     assert not intents.is_backchannel(text)
+
+
+@pytest.mark.parametrize("text", ["Сколько у вас сотрудников?", "Менеджер сказал, что доставка бесплатная.",
+                                  "Сколько стоит пресс ПГ-40?"])
+def test_russian_questions_that_mention_people_are_questions(text):
+    assert not intents.wants_operator(text)
 
 
 @pytest.mark.parametrize("text", ["До свидания.", "Всё, спасибо, до свидания!", "Больше вопросов нет."])

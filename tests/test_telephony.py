@@ -14,7 +14,7 @@ import pytest
 
 from appliance.call.echo import GREETING, echo_handler, read_wav_8k
 from appliance.telephony.caller_voice import caller_voice
-from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
+from appliance.telephony.rtp import FRAME_SAMPLES
 from appliance.telephony.sip_caller import CallerTurn, SipCaller
 from appliance.telephony.stasis_app import CallLeg
 from conftest import TEST_APP

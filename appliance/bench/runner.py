@@ -36,6 +36,7 @@ import numpy as np
 
 from appliance.config.errors import ApplianceError
 from appliance.logs import log_event
+from appliance.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -150,12 +151,16 @@ def service_config(mode: str, app: str, data_dir: Path, asterisk: Any, base_conf
 class ServiceProcess:
     """``appliance serve`` in its own process, its log captured, its CPU and memory sampled."""
 
-    def __init__(self, mode: str, app: str, folder: Path, asterisk: Any, base_config: str | None = None) -> None:
+    def __init__(self, mode: str, app: str, folder: Path, asterisk: Any, base_config: str | None = None,
+                 overrides: dict[str, dict[str, Any]] | None = None) -> None:
         self.mode, self.app, self.folder, self.asterisk = mode, app, folder, asterisk
         folder.mkdir(parents=True, exist_ok=True)
         self.data_dir = folder / "data"
         self.config_path = folder / "appliance.toml"
-        self.config_path.write_text(dump_toml(service_config(mode, app, self.data_dir, asterisk, base_config)))
+        raw = service_config(mode, app, self.data_dir, asterisk, base_config)
+        for section, values in (overrides or {}).items():  # e.g. the soak's web console and call limits
+            raw.setdefault(section, {}).update(values)
+        self.config_path.write_text(dump_toml(raw))
         self.log_path = folder / "service.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.started_s = 0.0
@@ -294,12 +299,7 @@ class ResourceSampler:
                 self.rss_mb.append(rss)
 
     async def stop(self) -> dict[str, Any]:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         elapsed = time.monotonic() - self._t0
         cpu_total = (_proc_cpu_s(self.pid) or self._cpu0) - self._cpu0
         return {

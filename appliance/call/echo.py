@@ -6,7 +6,6 @@ so an integrator hears that both RTP directions work end to end.
 
 from __future__ import annotations
 
-import asyncio
 import wave
 from pathlib import Path
 

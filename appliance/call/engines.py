@@ -146,7 +146,7 @@ class Engines:
         self.phrases = self.phrases_from(prompts)
         if not hasattr(self.agent, "prompts"):
             return False
-        self.agent.prompts = prompts  # type: ignore[attr-defined]
+        self.agent.prompts = prompts
         prefix = prompts.prefix()
         if getattr(self.agent, "prefix", prefix) == prefix:
             return False

@@ -16,6 +16,19 @@ that pause (the same words), the held audio goes out at once; if the caller goes
 dropped unheard.
 
 Every state change and every turn's timings go to the structured log and the call record.
+
+The session is the conductor; each concern has its own module with one owner:
+
+- ``turn_input.py``: caller frames in, turn events out; barge-in and the echo gate;
+- ``reply.py``: one answer (agent -> sentences -> TTS -> playout), the early *held* answer;
+- ``dialogue.py``: what a turn's words mean (intents, the lead form and its read-back), pure;
+- ``recorder.py``: the call's record, metrics and recordings;
+- the RTP endpoint (``telephony/rtp.py``) is the playout: its queue, ``clear()`` for barge-in,
+  and the measured time each answer's first frame left.
+
+Every task of a call is started by ``_spawn`` and cancelled and awaited at hang-up; a failure
+anywhere is logged with the call id and the caller hears the apology (the operator after
+two in a row), never silence.  tests/session_harness.py runs a call without a phone line.
 """
 
 from __future__ import annotations
@@ -23,50 +36,33 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import queue
 import re
-import threading
-import time
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from appliance.agent.base import AnswerStream, Turn
-from appliance.agent.sentences import ends_sentence
 from appliance.call import intents
+from appliance.call.dialogue import (Action, Answer, Dialogue, HangUp, ReadBack, Say, StoreLead, Transfer,
+                                     WaitForMore)
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
+from appliance.call.recorder import CallRecorder, TurnClock
+from appliance.call.reply import HeldReply, ReplyJob
+from appliance.call.turn_input import BARGE_IN_MIN_RMS, TurnInput, Utterance
 from appliance.knowledge.vocabulary import product_codes
 from appliance.logs import log_event
 from appliance.web import metrics
-from appliance.speech_in.base import EventTee, Transcript, VadEvent
-from appliance.speech_in.turn import EndOfTurnDetector
-from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
+from appliance.speech_in.base import EventTee
 from appliance.telephony.stasis_app import CallLeg
 
 log = logging.getLogger(__name__)
 
-#: Mean RMS (int16) of the caller's last 200 ms needed for speech to count as a barge-in;
-#: quieter "speech" while we talk is most likely our own voice echoed back by the line.
-BARGE_IN_MIN_RMS = 500.0
-#: Piper starts each utterance with ~0.1 s of near-silence; below this RMS (about -50 dBFS)
-#: a reply's leading chunks are dropped, so the answer starts with the first word.
-LEAD_IN_RMS = 100.0
-#: Silent 20 ms frames kept between an answer's opening words and the rest of their sentence.
-OPENING_GAP_FRAMES = 3
 #: How long a caller dictating a number may pause between digit groups, past the full
 #: end-of-turn silence (``vad.end_silence_ms``) that ends each dictated stretch.
 CONTACT_PAUSE_S = 1.0
-#: The turn model's threshold while a number is dictated: a probability never reached, so
-#: only the full silence ends the turn.  The short pauses between digit groups would
-#: otherwise cut the number into ~1 s clips that Whisper hears badly (a group dropped, or
-#: one group's last digit heard again at the start of the next); over the whole number at
-#: once it has the context ("My number is 0176 248-3915.").
-DICTATION_TURN_THRESHOLD = 1.01
+#: How often the watchdog looks at the call (reprompts, the call's time limit).
+WATCHDOG_TICK_S = 0.25
 
 
 class State(enum.Enum):
@@ -78,57 +74,6 @@ class State(enum.Enum):
     ENDED = "ended"
 
 
-@dataclass
-class TurnClock:
-    """Loop-clock times of one turn's milestones (seconds); reported relative to speech end."""
-
-    speech_end: float | None = None
-    transcript: float | None = None
-    first_sentence: float | None = None
-    first_audio_chunk: float | None = None
-    first_rtp: float | None = None
-    agent: dict[str, Any] = field(default_factory=dict)
-    #: The answer was started on a pause, before the end of the turn was known.
-    early: bool = False
-
-    def report(self) -> dict[str, Any]:
-        base = self.speech_end if self.speech_end is not None else self.transcript
-        out: dict[str, Any] = {}
-        for name in ("transcript", "first_sentence", "first_audio_chunk", "first_rtp"):
-            value = getattr(self, name)
-            if value is not None and base is not None:
-                out[f"{name}_ms"] = round((value - base) * 1000, 1)
-        out.update({k: v for k, v in self.agent.items() if v is not None})
-        if self.early:
-            out["early"] = True
-        return out
-
-
-@dataclass
-class LeadForm:
-    """A quote or callback request being taken down."""
-
-    request: str
-    step: str = "name"  # name -> contact -> confirm
-    name: str = ""
-    contact: str = ""
-    #: Digits heard so far while the caller dictates a number in groups.
-    partial: str = ""
-
-
-@dataclass
-class HeldReply:
-    """A reply started early on a tentative transcript; its audio waits for the turn to end."""
-
-    text: str
-    clock: TurnClock
-    #: Resolved True when the turn ended with these words (play), False when dropped.
-    decided: asyncio.Future[bool]
-    chunks: list[np.ndarray] = field(default_factory=list)
-    #: The first audio chunk is ready (the state change and first-RTP time wait for commit).
-    audio_ready: bool = False
-
-
 class ConversationSession:
     """Runs one call from greeting to hangup (or transfer)."""
 
@@ -136,51 +81,37 @@ class ConversationSession:
         self.leg = leg
         self.engines = engines
         self.settings = engines.settings
-        self.records = records
+        self.recorder = CallRecorder(leg.call_id, records, engines.settings.data_path / "recordings"
+                                     if engines.settings.call.record_audio else None)
         self.call_id = leg.call_id
+        #: This call's phrases, fixed at its start: the admin console may swap in new ones
+        #: (Engines.reload_prompts) while it runs; calls that start afterwards use those.
+        self.phrases = engines.phrases
         self.state = State.GREETING
         self.loop = asyncio.get_running_loop()
         # One end-of-turn detector per call.  Whisper segments utterances with it (so the
         # transcript covers exactly the turn the detector ended); we read its events too.
-        self.vad = EventTee(engines.new_vad())
-        self.asr = engines.new_recognizer(vad=self.vad)
-        #: The turn model's own threshold, kept while a number is dictated (see _dictation).
-        self._turn_threshold: float | None = None
-        self._asr_segments_itself = getattr(self.asr, "vad", None) is self.vad
-        self._listen_exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{self.call_id}")
-        self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue()
-        self._stream_t0: float | None = None  # loop time of the first caller frame (VAD time zero)
-        self._recent_rms: deque[float] = deque(maxlen=10)
+        vad = EventTee(engines.new_vad())
+        self.input = TurnInput(vad, engines.new_recognizer(vad=vad), self.settings, self.call_id, self,
+                               lambda: self.leg.rtp.last_talkspurt_started)
         self.history: list[Turn] = []
         self.turn_index = 0
+        #: The current (or last) answer, and the task that runs it.
+        self._job: ReplyJob | None = None
         self._reply_task: asyncio.Task[None] | None = None
-        self._reply_cancel: threading.Event | None = None
-        #: The reply started early on a pause, while it waits for the turn to end.
-        self._held: HeldReply | None = None
-        self._answer: AnswerStream | None = None
-        self._speech_end_at: float | None = None
-        self._in_speech = False
-        #: The current utterance began while we were talking and did not barge in: most
-        #: likely our own voice echoed by the line, so its transcript is not a turn.
-        self._utterance_is_echo = False
-        #: Stream time (loop clock) at which caller speech began while we talked; barge-in
-        #: once it has gone on for call.barge_in_min_speech_ms.
-        self._barge_candidate: float | None = None
-        #: Loudest 100 ms of the current utterance (mean RMS): the echo test for late interrupts.
-        self._utterance_level = 0.0
         self._last_activity = self.loop.time()
         self._reprompts = 0
         self._unanswered = 0
         self._failures = 0
         self._started = self.loop.time()
-        self._lead: LeadForm | None = None
+        #: The lead form and the offered transfer: what the next turn's words mean.
+        self.dialogue = Dialogue()
         self._contact_wait: asyncio.Task[None] | None = None
-        #: Our last answer offered a colleague; a "yes" now means transfer.
-        self._offered_transfer = False
+        #: The turn being carried out (its phrases, transfer...), off the input loop.
+        self._turn_task: asyncio.Task[None] | None = None
+        self._frames_dropped = 0
         self.outcome = "answered"
         self._ending = False
-        self._rx_audio: list[np.ndarray] = []
-        self._tx_audio: list[np.ndarray] = []
         #: Every task this call starts; hang-up cancels and awaits them all, so none is left
         #: pending for the garbage collector to finalise (and run its clean-up) at a random
         #: moment on the event-loop thread.
@@ -208,17 +139,15 @@ class ConversationSession:
     # -- lifecycle ---------------------------------------------------------------------
     async def run(self) -> None:
         """Until the call ends; the Stasis app cancels us when the caller hangs up."""
-        if self.records:
-            self.records.start_call(self.call_id, self.leg.caller.caller_number)
-        metrics.call_started()
-        self.leg.rtp.on_audio = self._on_audio
+        self.recorder.start(self.leg.caller.caller_number)
+        self.leg.rtp.on_audio = self.input.on_frame
         if self.settings.call.record_audio:
-            self.leg.rtp.taps.append(lambda f: self._rx_audio.append(f.pcm))
-        self._spawn(self._listen_loop(), "listen")
+            self.leg.rtp.taps.append(lambda f: self.recorder.heard(f.pcm))
+        self._spawn(self.input.run(), "listen")
         self._spawn(self._dtmf_loop(), "dtmf")
         self._spawn(self._watchdog(), "watchdog")
         try:
-            await self._say(self.engines.phrases.greeting, kind="greeting")
+            await self._say(self.phrases.greeting, kind="greeting")
             if not self.call_over:
                 self._set_state(State.LISTENING)
             await self.leg.ended.wait()
@@ -228,17 +157,23 @@ class ConversationSession:
             # The clean-up runs to its end even if we are cancelled again meanwhile (the
             # Stasis app cancels a handler that outlives its call): a record left half
             # written would stay "in progress" for good.
-            stopping = self.loop.create_task(self._stop_tasks(), name=f"stop-{self.call_id}")
+            stopping = self.loop.create_task(self._wind_down(), name=f"stop-{self.call_id}")
             cancelled = False
             while not stopping.done():
                 try:
                     await asyncio.shield(stopping)
                 except asyncio.CancelledError:
                     cancelled = True
-            self._listen_exec.shutdown(wait=False, cancel_futures=True)
-            self._finish_record()
             if cancelled:
                 raise asyncio.CancelledError
+
+    async def _wind_down(self) -> None:
+        """Every task stopped, then the call recorded (its WAVs written off the loop)."""
+        try:
+            await self._stop_tasks()
+        finally:
+            self.input.close()
+            await self._finish_record()
 
     async def _stop_tasks(self) -> None:
         """Cancel every task of this call and wait for each to finish its clean-up.
@@ -257,32 +192,15 @@ class ConversationSession:
                 log_event(log, "session.tasks_stuck", level=logging.ERROR, call_id=self.call_id,
                           tasks=sorted(t.get_name() for t in pending))
 
-    def _finish_record(self) -> None:
+    async def _finish_record(self) -> None:
         reason = self.leg.end_reason
         if self.leg.transferred_to:
             self.outcome = "transferred"
         elif reason == "caller_hangup" and self.turn_index == 0 and self.outcome == "answered":
             self.outcome = "abandoned"
-        recordings = ("", "")
-        if self.settings.call.record_audio:
-            recordings = self._write_recordings()
-        if self.records:
-            self.records.end_call(self.call_id, self.outcome, reason, recordings)
-        metrics.call_ended(self.outcome)
+        await self.recorder.finish(self.outcome, reason, self.engines.workers)
         log_event(log, "session.end", call_id=self.call_id, outcome=self.outcome, reason=reason,
                   turns=self.turn_index, duration_s=round(self.loop.time() - self._started, 2))
-
-    def _write_recordings(self) -> tuple[str, str]:
-        from appliance.telephony.sip_caller import write_wav
-
-        folder = self.settings.data_path / "recordings"
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for side, chunks in (("caller", self._rx_audio), ("agent", self._tx_audio)):
-            path = folder / f"{self.call_id}-{side}.wav"
-            write_wav(path, np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16))
-            paths.append(str(path))
-        return paths[0], paths[1]
 
     def _set_state(self, state: State) -> None:
         if state is not self.state:
@@ -290,123 +208,38 @@ class ConversationSession:
             self.state = state
 
     def _event(self, kind: str, **detail: Any) -> None:
-        log_event(log, f"session.{kind}", call_id=self.call_id, **detail)
-        if self.records:
-            self.records.add_event(self.call_id, kind, **detail)
+        self.recorder.event(kind, **detail)
 
     # -- audio in ----------------------------------------------------------------------
-    def _on_audio(self, frame: ReceivedFrame) -> None:
-        if self._stream_t0 is None:
-            self._stream_t0 = frame.arrival
-        self._recent_rms.append(float(np.sqrt(np.mean(frame.pcm.astype(np.float32) ** 2))))
-        self._frames.put_nowait(frame)
+    # -- what the turn input reports (TurnListener) ------------------------------------------
+    def talking(self) -> bool:
+        return self._speaking()
 
-    def _process(self, pcm: np.ndarray) -> tuple[list[VadEvent], list[Transcript]]:
-        """Worker thread: VAD events and transcripts for the next stretch of caller audio."""
-        if self._asr_segments_itself:
-            transcripts = self.asr.feed(pcm)
-            return self.vad.drain(), transcripts
-        events = self.vad.process(pcm)
-        transcripts = self.asr.feed(pcm)
-        if any(e.kind == "speech_end" for e in events) and not any(t.is_final for t in transcripts):
-            transcripts += self.asr.finish()
-        return self.vad.drain(), transcripts
+    def dictating(self) -> bool:
+        return self.dialogue.dictating
 
-    async def _listen_loop(self) -> None:
-        while True:
-            frames = [await self._frames.get()]
-            while not self._frames.empty():
-                frames.append(self._frames.get_nowait())
-            pcm = np.concatenate([f.pcm for f in frames])
-            self.asr.early_transcripts = self._may_answer_early()  # type: ignore[attr-defined]
-            self._dictation(self._lead is not None and self._lead.step == "contact")
-            try:
-                events, transcripts = await self.loop.run_in_executor(self._listen_exec, self._process, pcm)
-            except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call
-                log.exception("event=session.asr_failed call_id=%s", self.call_id)
-                await self._failure("asr_error", str(exc))
-                continue
-            for event in events:
-                self._on_vad(event)
-            if self._in_speech and self._recent_rms:
-                self._utterance_level = max(self._utterance_level, float(np.mean(list(self._recent_rms)[-5:])))
-            self._check_barge_in()
-            for transcript in transcripts:
-                try:
-                    if transcript.is_final:
-                        await self._on_final(transcript)
-                    else:
-                        self._on_tentative(transcript)
-                except Exception as exc:  # noqa: BLE001 - a failed turn (TTS, transfer) costs the turn, not the call
-                    log.exception("event=session.turn_failed call_id=%s", self.call_id)
-                    self._ending = False  # a transfer that failed leaves the call with us
-                    await self._failure("turn_error", f"{type(exc).__name__}: {exc}")
+    def may_answer_early(self) -> bool:
+        return self._may_answer_early()
 
-    def _dictation(self, on: bool) -> None:
-        """While the caller dictates a number, only the full silence ends their turn."""
-        detector = getattr(self.vad, "inner", None)
-        if not isinstance(detector, EndOfTurnDetector):
-            return  # plain silence endpointing: nothing to switch
-        if on and self._turn_threshold is None:
-            self._turn_threshold, detector.threshold = detector.threshold, DICTATION_TURN_THRESHOLD
-        elif not on and self._turn_threshold is not None:
-            detector.threshold, self._turn_threshold = self._turn_threshold, None
-
-    def _on_vad(self, event: VadEvent) -> None:
-        at = (self._stream_t0 or self.loop.time()) + event.at_s
+    def on_activity(self) -> None:
         self._last_activity = self.loop.time()
-        if event.kind == "pause":
-            self._speech_end_at = at  # the turn may end here; speech_end will say so
-            return
-        if event.kind == "resume":
-            self._drop_held("caller_went_on")
-            self._speech_end_at = None
-            return
-        if event.kind == "speech_start":
-            self._in_speech = True
-            self._utterance_is_echo = False
-            self._barge_candidate = None
-            self._utterance_level = 0.0
-            if self._speaking():
-                if self._barge_in_allowed():
-                    # Not yet: a back-channel ("uh-huh", "yes") is short; only speech that
-                    # goes on for barge_in_min_speech_ms interrupts (checked per batch).
-                    self._barge_candidate = at
-                else:
-                    self._utterance_is_echo = True
-        else:
-            self._in_speech = False
-            self._barge_candidate = None
-            self._speech_end_at = at
 
-    def _check_barge_in(self) -> None:
-        """Caller speech that has lasted long enough while we talk: stop talking now."""
-        start = self._barge_candidate
-        if start is None or not self._in_speech:
-            return
-        if not self._speaking():
-            self._barge_candidate = None
-            return
-        heard_until = (self._stream_t0 or self.loop.time()) + self.vad.time_s
-        # Still voiced and loud *now*: the VAD stays "in speech" through its end-of-turn
-        # hangover, so time since onset alone would let a finished "uh-huh" interrupt.
-        voiced_now = getattr(self.vad, "last_prob", 1.0) >= self.settings.vad.threshold
-        loud_now = bool(self._recent_rms) and float(np.mean(list(self._recent_rms)[-5:])) >= BARGE_IN_MIN_RMS
-        if voiced_now and loud_now and heard_until - start >= self.settings.call.barge_in_min_speech_ms / 1000:
-            self._barge_candidate = None
-            self._barge_in()
+    def on_resume(self) -> None:
+        self._drop_held("caller_went_on")
+
+    def on_barge_in(self) -> None:
+        self._barge_in()
+
+    async def on_failure(self, kind: str, exc: Exception) -> None:
+        await self._recover(kind, exc)
 
     def _speaking(self) -> bool:
-        replying = self._reply_task is not None and not self._reply_task.done() and self._held is None
+        # A reply cancelled (barge-in) is not talking any more, even while its threads wind
+        # down: the caller's words that interrupted it are the next turn, not an echo.
+        job = self._job
+        replying = (self._reply_task is not None and not self._reply_task.done() and job is not None
+                    and not job.pending and not job.cancel.is_set())
         return self.leg.rtp.speaking or replying
-
-    def _barge_in_allowed(self) -> bool:
-        started = self.leg.rtp.last_talkspurt_started
-        guard = self.settings.call.barge_in_guard_ms / 1000
-        if started is not None and self.loop.time() - started < guard:
-            return False
-        level = float(np.mean(self._recent_rms)) if self._recent_rms else 0.0
-        return level >= BARGE_IN_MIN_RMS
 
     def _barge_in(self) -> None:
         dropped = self.leg.rtp.clear()
@@ -415,15 +248,14 @@ class ConversationSession:
         self._set_state(State.LISTENING)
 
     # -- turns -------------------------------------------------------------------------
-    def _on_tentative(self, transcript: Transcript) -> None:
+    def on_tentative(self, text: str, speech_end_at: float | None) -> None:
         """The caller paused: start the answer on these words, held until the turn ends."""
-        text = transcript.text.strip()
         if self._held is not None:
             self._drop_held("superseded")
         if not text or not self._may_answer_early() or not _plain_question(text):
             return
-        clock = TurnClock(speech_end=self._speech_end_at or self.loop.time(), transcript=self.loop.time())
-        self._start_reply(text, clock, held=HeldReply(text, clock, self.loop.create_future()))
+        clock = TurnClock(speech_end=speech_end_at or self.loop.time(), transcript=self.loop.time())
+        self._start_reply(text, clock, held=True)
 
     def _may_answer_early(self) -> bool:
         """Whether a pause now may start a held answer: we listen, nothing else is going on
@@ -431,7 +263,7 @@ class ConversationSession:
         writes ``llm.parallel`` at once; past that an early answer would queue, and a dropped
         one would have cost the others the CPU)."""
         return (self.state is State.LISTENING and not self._ending and not self._speaking()
-                and self._lead is None and not self._offered_transfer and not self._utterance_is_echo
+                and self.dialogue.expects_question and not self.input.utterance_is_echo
                 and self.engines.replies_in_flight < self.settings.llm.parallel)
 
     def _drop_held(self, reason: str) -> None:
@@ -439,50 +271,49 @@ class ConversationSession:
             self._event("early_answer_dropped", reason=reason, text=self._held.text)
             self._cancel_reply(reason)
 
-    def _commit_held(self) -> None:
+    def _commit_held(self, speech_end_at: float | None) -> None:
         """The turn ended with the words the held reply was started on: let it be heard."""
-        held, self._held = self._held, None
-        assert held is not None and not held.decided.done()
+        job = self._job
+        assert job is not None and job.pending
         self._set_state(State.THINKING)
-        clock = held.clock
-        clock.early = True
-        clock.speech_end = self._speech_end_at or clock.speech_end
-        held.decided.set_result(True)
-        if held.audio_ready:
-            self._first_audio_out(clock)
-        for chunk in held.chunks:
-            self._play(chunk, threading.Event())
-        held.chunks.clear()
+        job.clock.early = True
+        job.clock.speech_end = speech_end_at or job.clock.speech_end
+        job.commit()
 
-    async def _on_final(self, transcript: Transcript) -> None:
+    def on_final(self, utterance: Utterance) -> None:
+        """A turn ended: decide now (echo, back-channel, barge-in) and carry it out in its own
+        task, so that the input loop goes on listening meanwhile (the caller can interrupt
+        a lead prompt, a read-back or a farewell as they can an answer)."""
         try:
-            await self._handle_final(transcript)
+            self._take_turn(utterance)
         finally:
             # The turn ended but did not take the held reply (other words, a back-channel,
             # a request for a person...): it must never be heard.
             self._drop_held("not_taken")
 
-    async def _handle_final(self, transcript: Transcript) -> None:
-        text = transcript.text.strip()
+    def _take_turn(self, utterance: Utterance) -> None:
+        text = utterance.text
         now = self.loop.time()
         held = self._held
-        if held is not None and (_words(held.text) != _words(text) or self._lead is not None
-                                 or self._offered_transfer):
+        if held is not None and (_words(held.text) != _words(text) or not self.dialogue.expects_question):
             self._drop_held("other_words")
             held = None
         if not text or self.state in (State.TRANSFERRING, State.ENDED) or self._ending:
             return
-        awaiting_yes_no = self._offered_transfer or (self._lead is not None and self._lead.step == "confirm")
+        awaiting_yes_no = self.dialogue.awaiting_yes_no
         if intents.is_backchannel(text) and not (awaiting_yes_no and (intents.is_yes(text) or intents.is_no(text))):
             self._event("backchannel", text=text)
             return
-        if self._utterance_is_echo:
+        # Words that end while we are still saying the previous turn's phrase (a lead prompt,
+        # the read-back) answer it: "yes" over the tail of "Is that correct?" is the next
+        # turn, carried out once the phrase is over (_carry_out waits for it), not our echo.
+        answering_phrase = self._turn_task is not None and not self._turn_task.done()
+        if utterance.echo and not answering_phrase:
             # Began while we talked, too quiet or too early to barge in: our own echo.
-            self._utterance_is_echo = False
             self._event("ignored_during_speech", text=text)
             return
-        if self._speaking():
-            if self._utterance_level < BARGE_IN_MIN_RMS or not intents.worth_interrupting(text):
+        if self._speaking() and not answering_phrase:
+            if utterance.level < BARGE_IN_MIN_RMS or not intents.worth_interrupting(text):
                 # Too quiet to be the caller (our echo), or a murmur rather than a request.
                 self._event("ignored_during_speech", text=text)
                 return
@@ -492,143 +323,102 @@ class ConversationSession:
             self._reprompts = 0
             self.turn_index += 1
             self._event("caller_said", text=text, turn=self.turn_index, early=True)
-            self._commit_held()
-            self._speech_end_at = None
+            self._commit_held(utterance.speech_end_at)
             return
-        clock = TurnClock(speech_end=self._speech_end_at or now, transcript=now)
-        self._speech_end_at = None
+        clock = TurnClock(speech_end=utterance.speech_end_at or now, transcript=now)
         self._reprompts = 0
         self.turn_index += 1
         self._event("caller_said", text=text, turn=self.turn_index)
-        offered, self._offered_transfer = self._offered_transfer, False
-        if self._lead is not None:
-            await self._continue_lead(text, clock)
-        elif offered and intents.is_yes(text):
-            await self._transfer("caller_accepted", text)
-        elif intents.wants_operator(text):
-            await self._transfer("caller_asked", text)
-        elif intents.says_goodbye(text):
-            await self._say(self.engines.phrases.farewell, kind="farewell", caller_text=text)
-            await self._end_call("goodbye")
-        elif intents.wants_lead(text):
-            self._lead = LeadForm(request=text)
-            await self._say(self.engines.phrases.lead_name, kind="lead", caller_text=text)
-        else:
-            self._start_reply(text, clock)
+        if self._contact_wait is not None:
+            self._contact_wait.cancel()  # the caller went on dictating
+            self._contact_wait = None
+        actions = self.dialogue.turn(text)
+        previous = self._turn_task
+        self._turn_task = self._spawn(self._carry_out(previous, actions, text, clock), "turn")
 
-    def _start_reply(self, question: str, clock: TurnClock, held: HeldReply | None = None) -> None:
+    async def _carry_out(self, previous: asyncio.Task[None] | None, actions: list[Action], text: str,
+                         clock: TurnClock) -> None:
+        """Do what the dialogue decided, after the previous turn's actions are done."""
+        if previous is not None and not previous.done():
+            await asyncio.wait({previous})
+        try:
+            for action in actions:
+                if self.call_over:
+                    return
+                await self._act(action, text, clock)
+        except Exception as exc:  # noqa: BLE001 - a failed turn (TTS, transfer) costs the turn, not the call
+            await self._recover("turn_error", exc)
+
+    async def _act(self, action: Action, text: str, clock: TurnClock) -> None:
+        if isinstance(action, Answer):
+            self._start_reply(action.question, clock)
+        elif isinstance(action, Say):
+            await self._say(getattr(self.phrases, action.phrase), kind=action.kind, caller_text=text)
+        elif isinstance(action, ReadBack):
+            confirm = self.phrases.lead_confirm.format(name=action.name,
+                                                       contact=intents.spell_out_contact(action.contact))
+            await self._say(confirm, kind="lead", caller_text=text, cached=False)
+        elif isinstance(action, Transfer):
+            await self._transfer(action.reason, text)
+        elif isinstance(action, HangUp):
+            await self._end_call(action.reason)
+        elif isinstance(action, StoreLead):
+            self.recorder.lead(action.name, action.contact, self._products_discussed(action.request), action.request)
+        elif isinstance(action, WaitForMore):
+            self._contact_wait = self._spawn(self._contact_timeout(), "contact-wait")
+
+    @property
+    def _held(self) -> HeldReply | None:
+        """The reply started early on a pause, while it waits for the turn to end."""
+        job = self._job
+        return job.held if job is not None and job.pending else None
+
+    def _start_reply(self, question: str, clock: TurnClock, held: bool = False) -> None:
         self._cancel_reply("superseded")
-        self._held = held
-        if held is None:
+        if not held:
             self._set_state(State.THINKING)
-        cancel = threading.Event()
-        self._reply_cancel = cancel
-        self._reply_task = self._spawn(self._reply(question, clock, cancel, held), "reply")
+        job = ReplyJob(question, clock, self.history[-self.settings.agent.history_turns:],
+                       agent=self.engines.agent, synthesizer=self.engines.synthesizer,
+                       workers=self.engines.workers, out=self, held=held, call_id=self.call_id,
+                       hold_on=lambda: self.engines.phrase_audio(self.phrases.hold_on),
+                       max_dead_air_s=self.settings.call.max_dead_air_s,
+                       sentence_pause_ms=self.settings.tts.sentence_pause_ms)
+        self._job = job
+        self._reply_task = self._spawn(self._reply(job), "reply")
 
     def _cancel_reply(self, reason: str) -> None:
-        held, self._held = self._held, None
-        if held is not None and not held.decided.done():
-            held.decided.set_result(False)  # never to be heard
-        if self._reply_cancel is not None:
-            self._reply_cancel.set()
-        if self._answer is not None:
-            self._answer.cancel.set()
+        if self._job is not None:
+            self._job.stop()
         if self._reply_task is not None and not self._reply_task.done() and reason != "superseded":
             log_event(log, "session.reply_cancelled", call_id=self.call_id, reason=reason)
 
-    async def _reply(self, question: str, clock: TurnClock, cancel: threading.Event,
-                     held: HeldReply | None = None) -> None:
-        """Generate and speak one answer; sentences are synthesised while the next is written.
-
-        A ``held`` reply (started on a pause) keeps its audio until the turn's end commits it
-        and leaves no trace (record, history, state) if it is dropped instead.
-        """
+    async def _reply(self, job: ReplyJob) -> None:
+        """Run one answer; then (heard, interrupted or failed, even when the call ended meanwhile)
+        record it and go on.  A held reply that was dropped leaves no trace."""
         self.engines.replies_in_flight += 1
         try:
-            await self._reply_inner(question, clock, cancel, held)
+            await job.run()
         finally:
             self.engines.replies_in_flight -= 1
+            if job.answer is not None and not job.dropped:
+                await self._reply_done(job.question, job.clock, job.answer, job.spoken, job.interrupted, job.failed)
 
-    async def _reply_inner(self, question: str, clock: TurnClock, cancel: threading.Event,
-                           held: HeldReply | None) -> None:
-        sentences: queue.Queue[str | None] = queue.Queue()
-        answer = await self.loop.run_in_executor(self.engines.workers, self.engines.agent.answer, question,
-                                                 tuple(self.history[-self.settings.agent.history_turns:]))
-        self._answer = answer
-        if cancel.is_set():
-            answer.cancel.set()  # cancelled while the answer was being set up: free its model slot now
-        spoken: list[str] = []
+    # -- the reply's output (ReplyOutput) ---------------------------------------------------
+    def play(self, pcm: np.ndarray) -> None:
+        self.leg.rtp.play(pcm)
+        self.recorder.said(pcm)
 
-        def generate() -> None:
-            try:
-                for sentence in answer.sentences:
-                    if cancel.is_set():
-                        break
-                    if clock.first_sentence is None:
-                        clock.first_sentence = time.monotonic()
-                    sentences.put(sentence)
-            finally:
-                close = getattr(answer.sentences, "close", None)
-                if close is not None:
-                    close()  # releases the model for the next caller
-                sentences.put(None)
+    def first_audio(self, clock: TurnClock) -> None:
+        self._set_state(State.SPEAKING)
+        # Measured where it happens: the endpoint says when the answer's first frame left,
+        # after whatever (a "one moment") was still queued ahead of it.
+        self.leg.rtp.on_frame_sent(lambda sent_at: _first_time(clock, sent_at))
 
-        def speak() -> None:
-            pause = np.zeros(int(self.settings.tts.sentence_pause_ms * 8), dtype=np.int16)
-            joined = True  # the next piece goes on from opening words (or starts the answer)
-            while True:
-                sentence = sentences.get()
-                if sentence is None or cancel.is_set():
-                    return
-                # Opening words said before their sentence was finished: the rest follows
-                # with a breath between, not the voice's full trailing and leading silence.
-                opening = not ends_sentence(sentence)
-                trailing: list[np.ndarray] = []
-                for chunk in self.engines.synthesizer.stream(sentence):
-                    if cancel.is_set():
-                        return
-                    if _quiet(chunk):
-                        if joined:
-                            continue  # the voice's lead-in silence: the caller would wait through it
-                        trailing.append(chunk)
-                        continue
-                    joined = False
-                    if clock.first_audio_chunk is None:
-                        clock.first_audio_chunk = time.monotonic()
-                        self.loop.call_soon_threadsafe(self._first_audio_out, clock, held)
-                    for quiet in trailing:
-                        self.loop.call_soon_threadsafe(self._play, quiet, cancel, held)
-                    trailing.clear()
-                    self.loop.call_soon_threadsafe(self._play, chunk, cancel, held)
-                for quiet in trailing[: OPENING_GAP_FRAMES if opening else None]:
-                    self.loop.call_soon_threadsafe(self._play, quiet, cancel, held)
-                if not opening:
-                    self.loop.call_soon_threadsafe(self._play, pause, cancel, held)
-                joined = opening
-                spoken.append(sentence)
+    async def played(self) -> None:
+        await self.leg.rtp.wait_idle()
 
-        gen = self.loop.run_in_executor(self.engines.workers, generate)
-        say = self.loop.run_in_executor(self.engines.workers, speak)
-        hold = self._spawn(self._hold_on_if_slow(clock, cancel, held), "hold-on")
-        failed = ""
-        try:
-            await asyncio.gather(gen, say)
-            hold.cancel()
-            if held is not None and not await asyncio.shield(held.decided):
-                return  # dropped unheard: not a turn
-            if not cancel.is_set():
-                await self.leg.rtp.wait_idle()
-        except Exception as exc:  # noqa: BLE001 - a failed answer costs a turn, not the call
-            log.exception("event=session.reply_failed call_id=%s", self.call_id)
-            cancel.set()
-            failed = f"{type(exc).__name__}: {exc}"
-        finally:
-            hold.cancel()
-            dropped = held is not None and not (held.decided.done() and held.decided.result())
-            if dropped:
-                cancel.set()  # an early answer the turn did not take leaves no record
-            else:
-                await self._reply_done(question, clock, answer, spoken, cancel.is_set(), failed)
+    def event(self, kind: str, **detail: Any) -> None:
+        self._event(kind, **detail)
 
     async def _reply_done(self, question: str, clock: TurnClock, answer: AnswerStream, spoken: list[str],
                           interrupted: bool, failed: str) -> None:
@@ -639,7 +429,7 @@ class ConversationSession:
         if spoken and not interrupted:
             self.history.append(Turn(question, text))
         self._unanswered = self._unanswered + 1 if answer.fell_back else 0
-        self._offered_transfer = answer.fell_back and not interrupted
+        self.dialogue.answer_done(answer.fell_back, interrupted)
         self._failures = 0 if not failed else self._failures
         self._record_turn("answer", question, text, clock, answer, interrupted)
         if self.call_over:
@@ -652,46 +442,9 @@ class ConversationSession:
             if self._unanswered >= self.settings.call.max_unanswered_turns:
                 await self._transfer("unanswered", question)
 
-    def _first_audio_out(self, clock: TurnClock, held: HeldReply | None = None) -> None:
-        if held is not None and not held.decided.done():
-            held.audio_ready = True  # said once the turn ends with these words
-            return
-        if held is not None and not held.decided.result():
-            return
-        self._set_state(State.SPEAKING)
-        # The pacer sends the first queued frame on its next 20 ms tick.
-        clock.first_rtp = self.loop.time() + 0.02
-
-    def _play(self, chunk: np.ndarray, cancel: threading.Event, held: HeldReply | None = None) -> None:
-        if held is not None and not held.decided.done():
-            if not cancel.is_set():
-                held.chunks.append(chunk)
-            return
-        if held is not None and not held.decided.result():
-            return
-        if not cancel.is_set():
-            self.leg.rtp.play(chunk)
-            if self.settings.call.record_audio:
-                self._tx_audio.append(chunk)
-
-    async def _hold_on_if_slow(self, clock: TurnClock, cancel: threading.Event, held: HeldReply | None = None) -> None:
-        """Dead air is capped: past the limit with nothing to say yet, say "one moment"."""
-        if held is not None and not await asyncio.shield(held.decided):
-            return
-        await asyncio.sleep(self.settings.call.max_dead_air_s)
-        if clock.first_audio_chunk is None and not cancel.is_set():
-            self._event("hold_on")
-            self._play(self.engines.phrase_audio(self.engines.phrases.hold_on), cancel)
-
     def _record_turn(self, kind: str, caller_text: str, agent_text: str, clock: TurnClock | None,
                      answer: AnswerStream | None = None, interrupted: bool = False) -> None:
-        timings = clock.report() if clock else {}
-        metrics.observe_turn(timings, kind=kind, interrupted=interrupted)
-        sources = [{"source": p.source, "title": p.title, "score": round(p.score, 3)} for p in (answer.sources if answer else [])]
-        log_event(log, "session.turn", call_id=self.call_id, turn=self.turn_index, kind=kind, caller=caller_text,
-                  agent=agent_text, interrupted=interrupted, **{k: v for k, v in timings.items() if k.endswith("_ms")})
-        if self.records:
-            self.records.add_turn(self.call_id, self.turn_index, kind, caller_text, agent_text, sources, timings, interrupted)
+        self.recorder.turn(self.turn_index, kind, caller_text, agent_text, clock, answer, interrupted)
 
     async def _say(self, text: str, kind: str, caller_text: str = "", cached: bool = True) -> None:
         """Speak a phrase and wait until it has gone out.
@@ -707,8 +460,7 @@ class ConversationSession:
         if self.call_over:
             return
         self.leg.rtp.play(pcm)
-        if self.settings.call.record_audio:
-            self._tx_audio.append(pcm)
+        self.recorder.said(pcm)
         self._record_turn(kind, caller_text, text, None)
         await self.leg.rtp.wait_idle()
         self._last_activity = self.loop.time()
@@ -716,71 +468,20 @@ class ConversationSession:
             self._set_state(State.LISTENING)
 
     # -- leads ---------------------------------------------------------------------------
-    async def _continue_lead(self, text: str, clock: TurnClock) -> None:
-        lead = self._lead
-        assert lead is not None
-        phrases = self.engines.phrases
-        if lead.step == "name":
-            lead.name = intents.extract_name(text)
-            lead.step = "contact"
-            await self._say(phrases.lead_contact, kind="lead", caller_text=text)
-        elif lead.step == "contact":
-            if self._contact_wait is not None:
-                self._contact_wait.cancel()
-                self._contact_wait = None
-            text = f"{lead.partial} {text}".strip()
-            contact = intents.extract_contact(text)
-            if "@" not in contact and intents.has_digits(text):
-                # People dictate numbers in groups with pauses: each group is held until the
-                # caller has been quiet for a moment, then the whole number is read back.
-                lead.partial = text
-                self._contact_wait = self._spawn(self._contact_timeout(lead), "contact-wait")
-                return
-            lead.partial = ""
-            if not contact:
-                await self._say(phrases.lead_retry, kind="lead", caller_text=text)
-                return
-            lead.contact = contact
-            lead.step = "confirm"
-            await self._read_back(lead, text)
-        elif lead.step == "confirm":
-            if intents.is_yes(text):
-                products = self._products_discussed(lead)
-                if self.records:
-                    self.records.add_lead(self.call_id, lead.name, lead.contact, products, lead.request)
-                self._event("lead_stored", name=lead.name, contact=lead.contact)
-                self._lead = None
-                await self._say(phrases.lead_done, kind="lead", caller_text=text)
-            else:
-                contact = intents.extract_contact(text)
-                if contact:
-                    lead.contact = contact
-                    await self._read_back(lead, text)
-                else:
-                    lead.step = "contact"
-                    await self._say(phrases.lead_retry, kind="lead", caller_text=text)
-
-    async def _contact_timeout(self, lead: LeadForm) -> None:
+    async def _contact_timeout(self) -> None:
+        """The caller paused after a group of digits: if they stay quiet, the number is whole."""
         await asyncio.sleep(CONTACT_PAUSE_S)
         self._contact_wait = None
-        if self._lead is lead and lead.partial and not self._in_speech:
-            text, lead.partial = lead.partial, ""
-            contact = intents.extract_contact(text)
-            if contact:
-                lead.contact, lead.step = contact, "confirm"
-                await self._read_back(lead, text)
-            else:
-                await self._say(self.engines.phrases.lead_retry, kind="lead", caller_text=text)
+        if self.input.in_speech:
+            return  # more digits coming; their turn's end decides
+        text, actions = self.dialogue.contact_pause()
+        for action in actions:
+            await self._act(action, text, TurnClock())
 
-    def _products_discussed(self, lead: LeadForm) -> list[str]:
+    def _products_discussed(self, request: str) -> list[str]:
         """Product codes the caller asked about or we answered about in this call."""
-        said = " ".join([lead.request] + [f"{t.caller} {t.agent}" for t in self.history])
+        said = " ".join([request] + [f"{t.caller} {t.agent}" for t in self.history])
         return sorted(set(product_codes(said)))
-
-    async def _read_back(self, lead: LeadForm, caller_text: str) -> None:
-        """Say the name and number back for the caller to confirm."""
-        confirm = self.engines.phrases.lead_confirm.format(name=lead.name, contact=intents.spell_out_contact(lead.contact))
-        await self._say(confirm, kind="lead", caller_text=caller_text, cached=False)
 
     # -- leaving -------------------------------------------------------------------------
     async def _transfer(self, reason: str, caller_text: str = "") -> None:
@@ -789,11 +490,17 @@ class ConversationSession:
         self._ending = True
         self._cancel_reply("transfer")
         self._event("transfer", reason=reason)
-        await self._say(self.engines.phrases.transfer, kind="transfer", caller_text=caller_text)
-        self._set_state(State.TRANSFERRING)
+        try:
+            await self._say(self.phrases.transfer, kind="transfer", caller_text=caller_text)
+            self._set_state(State.TRANSFERRING)
+            d = self.settings.dialplan
+            await self.leg.transfer(d.operator_context, d.operator_extension, d.operator_priority)
+        except Exception:
+            self._ending = False  # the caller is still with us
+            if not self.call_over:
+                self._set_state(State.LISTENING)
+            raise
         self.outcome = "transferred"
-        d = self.settings.dialplan
-        await self.leg.transfer(d.operator_context, d.operator_extension, d.operator_priority)
 
     async def _end_call(self, reason: str) -> None:
         self._ending = True
@@ -808,7 +515,22 @@ class ConversationSession:
             self.outcome = "error"
             await self._transfer(kind)
         else:
-            await self._say(self.engines.phrases.apology, kind="fallback")
+            await self._say(self.phrases.apology, kind="fallback")
+
+    async def _recover(self, kind: str, exc: Exception) -> None:
+        """A part of the call failed: the caller hears the apology (the operator after two in
+        a row), never silence.  If even that fails, the call is ended rather than left mute."""
+        log.error("event=session.%s call_id=%s", kind, self.call_id, exc_info=exc)
+        self._ending = False  # a transfer that failed leaves the call with us
+        if self.call_over:
+            return
+        try:
+            await self._failure(kind, f"{type(exc).__name__}: {exc}")
+        except Exception as again:  # noqa: BLE001 - nothing can be said: end the call, do not go mute
+            log_event(log, "session.recovery_failed", level=logging.ERROR, call_id=self.call_id,
+                      error=f"{type(again).__name__}: {again}")
+            self.outcome = "error"
+            await self._end_call("error")
 
     async def _dtmf_loop(self) -> None:
         while True:
@@ -816,34 +538,45 @@ class ConversationSession:
             self._event("dtmf", digit=digit)
             if digit == "0":
                 self.leg.rtp.clear()
-                await self._transfer("dtmf_0", "DTMF 0")
+                self._cancel_reply("dtmf_0")
+                try:
+                    await self._transfer("dtmf_0", "DTMF 0")
+                except Exception as exc:  # noqa: BLE001 - costs the request, not the call
+                    await self._recover("dtmf_error", exc)
 
     async def _watchdog(self) -> None:
         """Reprompt after silence, hang up after too many, and enforce the call's length."""
-        cfg = self.settings.call
         while True:
-            await asyncio.sleep(0.25)
-            now = self.loop.time()
-            if self._ending:
-                continue
-            if now - self._started > cfg.max_call_s:
-                self._cancel_reply("time_limit")
-                self.leg.rtp.clear()
-                await self._say(self.engines.phrases.time_limit, kind="farewell")
-                await self._end_call("time_limit")
-                continue
-            quiet = (self.state is State.LISTENING and not self._in_speech and not self._speaking()
-                     and now - self._last_activity > cfg.reprompt_after_s)
-            if not quiet:
-                continue
-            self._reprompts += 1
-            if self._reprompts > cfg.max_reprompts:
-                self.outcome = "abandoned"
-                await self._say(self.engines.phrases.goodbye_silence, kind="farewell")
-                await self._end_call("silence")
-            else:
-                self._event("reprompt", count=self._reprompts)
-                await self._say(self.engines.phrases.reprompt, kind="reprompt")
+            await asyncio.sleep(WATCHDOG_TICK_S)
+            try:
+                await self._watch()
+            except Exception as exc:  # noqa: BLE001 - a failed reprompt costs it, not the call
+                await self._recover("watchdog_error", exc)
+
+    async def _watch(self) -> None:
+        """One look: past the call's time limit say goodbye; after silence reprompt or leave."""
+        cfg = self.settings.call
+        now = self.loop.time()
+        if self._ending:
+            return
+        if now - self._started > cfg.max_call_s:
+            self._cancel_reply("time_limit")
+            self.leg.rtp.clear()
+            await self._say(self.phrases.time_limit, kind="farewell")
+            await self._end_call("time_limit")
+            return
+        quiet = (self.state is State.LISTENING and not self.input.in_speech and not self._speaking()
+                 and now - self._last_activity > cfg.reprompt_after_s)
+        if not quiet:
+            return
+        self._reprompts += 1
+        if self._reprompts > cfg.max_reprompts:
+            self.outcome = "abandoned"
+            await self._say(self.phrases.goodbye_silence, kind="farewell")
+            await self._end_call("silence")
+        else:
+            self._event("reprompt", count=self._reprompts)
+            await self._say(self.phrases.reprompt, kind="reprompt")
 
 
 def _words(text: str) -> list[str]:
@@ -857,9 +590,9 @@ def _plain_question(text: str) -> bool:
                 or intents.wants_lead(text))
 
 
-def _quiet(chunk: np.ndarray) -> bool:
-    """Below -50 dBFS: silence, not speech."""
-    return float(np.sqrt(np.mean(chunk.astype(np.float32) ** 2))) < LEAD_IN_RMS
+def _first_time(clock: TurnClock, sent_at: float) -> None:
+    if clock.first_rtp is None:
+        clock.first_rtp = sent_at
 
 
 def _ms(seconds: float | None) -> float | None:

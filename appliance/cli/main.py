@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "appliance.cli.kb_cmd", "appliance.cli.ask_cmd",
     "appliance.web.cli",
     "appliance.cli.bench_cmd",
+    "appliance.cli.soak_cmd",
     "appliance.cli.eval_cmd",
     "appliance.cli.demo_cmd",
 ]

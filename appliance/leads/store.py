@@ -6,7 +6,6 @@ The console and the delivery worker share these queries; each takes an open conn
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import random
 import sqlite3
@@ -14,24 +13,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from appliance.web.queries import QueryError, day_bound
+
 STATUSES = ("new", "contacted", "closed")
 DELIVERY_STATES = ("pending", "done", "failed")
 
 
-class LeadQueryError(ValueError):
-    """A filter or change the user asked for is malformed; the message says which."""
-
-
-def _day(value: str, name: str, end: bool = False) -> float | None:
-    if not value:
-        return None
-    try:
-        d = dt.date.fromisoformat(value)
-    except ValueError:
-        raise LeadQueryError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
-    if end:
-        d += dt.timedelta(days=1)
-    return dt.datetime.combine(d, dt.time(), tzinfo=dt.timezone.utc).timestamp()
+#: A filter or change the user asked for is malformed; the message says which (the calls
+#: page's error, so one date parser serves both pages).
+LeadQueryError = QueryError
 
 
 _LEAD_SELECT = ("SELECT l.*, COALESCE(c.caller, '') AS caller FROM leads l"
@@ -56,7 +46,7 @@ def list_leads(conn: sqlite3.Connection, *, status: str = "", date_from: str = "
             raise LeadQueryError(f"status: {status!r} is not one of {', '.join(STATUSES)}")
         where.append("l.status = ?")
         args.append(status)
-    lo, hi = _day(date_from, "date_from"), _day(date_to, "date_to", end=True)
+    lo, hi = day_bound(date_from, "date_from"), day_bound(date_to, "date_to", end=True)
     if lo is not None:
         where.append("l.at >= ?")
         args.append(lo)

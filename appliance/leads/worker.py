@@ -27,6 +27,7 @@ from appliance.leads.channels import DeliveryError, make_channels
 from appliance.leads.config import DeliveryConfig
 from appliance.logs import log_event
 from appliance.web import metrics
+from appliance.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,13 +69,8 @@ class DeliveryWorker:
 
     async def stop(self) -> None:
         """Cancel the task and wait for it (a send in flight gets ``stop_grace_s`` to finish)."""
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         for ch in self.channels.values():
             await ch.close()
         if self._conn is not None:

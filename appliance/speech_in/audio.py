@@ -58,7 +58,7 @@ def resample_int16(pcm: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
     """One-shot high-quality resampling of int16 audio (soxr, anti-aliased)."""
     if rate_in == rate_out or pcm.size == 0:
         return pcm.astype(np.int16, copy=False)
-    return soxr.resample(pcm.astype(np.int16, copy=False), rate_in, rate_out, quality="HQ")
+    return np.asarray(soxr.resample(pcm.astype(np.int16, copy=False), rate_in, rate_out, quality="HQ"), dtype=np.int16)
 
 
 class StreamingUpsampler:
@@ -90,7 +90,7 @@ class StreamingUpsampler:
         stuffed = np.zeros(len(x) * self.factor, dtype=np.float64)
         stuffed[:: self.factor] = x
         out, self._state = lfilter(self._taps, 1.0, stuffed, zi=self._state)
-        return out.astype(np.float32)
+        return np.asarray(out, dtype=np.float32)
 
 
 def read_wav(path: str | Path) -> tuple[np.ndarray, int]:

@@ -43,6 +43,10 @@ class VadEvent:
 class SpeechRecognizer(ABC):
     """Streaming recogniser: feed audio as it arrives, get partial and final transcripts."""
 
+    #: Whether a ``pause`` (see VadEvent) should yield a tentative transcript now; the call
+    #: session switches it per batch (only when an early answer could use it).
+    early_transcripts: bool = False
+
     @abstractmethod
     def feed(self, pcm_8k: np.ndarray) -> list[Transcript]:
         """Take the next stretch of audio; return whatever transcripts it completes."""
@@ -57,7 +61,27 @@ class SpeechRecognizer(ABC):
 
 
 class VoiceActivityDetector(ABC):
-    """Turns audio into speech-start and speech-end events."""
+    """Turns audio into speech-start and speech-end events.
+
+    Besides the events, the call session reads how far the stream has got (``time_s``) and
+    the voice probability of the latest window (``last_prob``: is the caller voiced *now*,
+    for barge-in), and switches dictation mode on while a number is dictated.
+    """
+
+    @property
+    def time_s(self) -> float:
+        """Seconds of audio processed since the last reset."""
+        return 0.0
+
+    #: Voice probability of the latest window (1.0 for detectors that do not score).
+    last_prob: float = 1.0
+
+    def set_dictation(self, on: bool) -> None:
+        """While on, only the full end-of-turn silence ends a turn (no early end).
+
+        The short pauses between digit groups would otherwise cut a dictated number into
+        clips the recogniser hears badly.  Detectors without an early end ignore it.
+        """
 
     @abstractmethod
     def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
@@ -81,6 +105,7 @@ class EventTee(VoiceActivityDetector):
 
     def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
         events = self.inner.process(pcm_8k)
+        self.last_prob = self.inner.last_prob
         self._events.extend(events)
         return events
 
@@ -91,5 +116,9 @@ class EventTee(VoiceActivityDetector):
         events, self._events = self._events, []
         return events
 
-    def __getattr__(self, name: str):  # in_speech, time_s... of the inner detector
-        return getattr(self.inner, name)
+    @property
+    def time_s(self) -> float:
+        return self.inner.time_s
+
+    def set_dictation(self, on: bool) -> None:
+        self.inner.set_dictation(on)

@@ -62,12 +62,12 @@ def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
 def _mel_filters() -> np.ndarray:
     """(n_mels, n_fft/2+1) triangular filters over 0..8 kHz with Slaney area normalisation."""
     bins = np.linspace(0.0, MODEL_RATE / 2, N_FFT // 2 + 1)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(0.0), _hz_to_mel(MODEL_RATE / 2), N_MELS + 2))
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array(0.0)), _hz_to_mel(np.array(MODEL_RATE / 2)), N_MELS + 2))
     lo, mid, hi = edges[:-2, None], edges[1:-1, None], edges[2:, None]
     rising = (bins[None, :] - lo) / (mid - lo)
     falling = (hi - bins[None, :]) / (hi - mid)
     tri = np.maximum(0.0, np.minimum(rising, falling))
-    return tri * (2.0 / (hi - lo))
+    return np.asarray(tri * (2.0 / (hi - lo)))
 
 
 _FILTERS = _mel_filters()
@@ -85,7 +85,7 @@ def log_mel_features(audio_16k: np.ndarray) -> np.ndarray:
     power = np.abs(np.fft.rfft(frames * _WINDOW, axis=-1)) ** 2  # (frames, bins)
     mel = np.log10(np.maximum(power @ _FILTERS.T, 1e-10)).T[:, :-1]  # (80, 800)
     mel = np.maximum(mel, mel.max() - 8.0)
-    return ((mel + 4.0) / 4.0).astype(np.float32)
+    return np.asarray(((mel + 4.0) / 4.0).astype(np.float32))
 
 
 # --- the model ---------------------------------------------------------------------------------
@@ -140,6 +140,10 @@ class SmartTurn:
 # --- the detector ------------------------------------------------------------------------------
 
 
+#: The turn model's threshold while a number is dictated: a probability never reached.
+DICTATION_TURN_THRESHOLD = 1.01
+
+
 class EndOfTurnDetector(VoiceActivityDetector):
     """A VAD whose ``speech_end`` waits for the turn model (or for the longer silence).
 
@@ -159,6 +163,8 @@ class EndOfTurnDetector(VoiceActivityDetector):
         self.vad = vad
         self.model = model
         self.threshold = threshold
+        #: The model's own threshold, kept while a number is dictated (see set_dictation).
+        self._threshold_before_dictation: float | None = None
         self.max_silence_s = max_silence_ms / 1000
         self.recheck_s = recheck_ms / 1000 if recheck_ms else None
         self.pause_s = pause_ms / 1000
@@ -183,9 +189,16 @@ class EndOfTurnDetector(VoiceActivityDetector):
     def time_s(self) -> float:
         return self.vad.time_s
 
-    @property
-    def last_prob(self) -> float:
-        return self.vad.last_prob
+    def set_dictation(self, on: bool) -> None:
+        """While a number is dictated the model's threshold is one never reached, so only
+        the full silence ends the turn: the short pauses between digit groups would otherwise
+        cut the number into ~1 s clips that Whisper hears badly (a group dropped, or one
+        group's last digit heard again at the start of the next); over the whole number at
+        once it has the context ("My number is 0176 248-3915.")."""
+        if on and self._threshold_before_dictation is None:
+            self._threshold_before_dictation, self.threshold = self.threshold, DICTATION_TURN_THRESHOLD
+        elif not on and self._threshold_before_dictation is not None:
+            self.threshold, self._threshold_before_dictation = self._threshold_before_dictation, None
 
     def process(self, pcm_8k: np.ndarray) -> list[VadEvent]:
         x = np.asarray(pcm_8k, dtype=np.int16)
@@ -196,6 +209,7 @@ class EndOfTurnDetector(VoiceActivityDetector):
         for i in range(0, n, STEP):
             events += self._step(x[i : i + STEP])
         self._carry = x[n:].copy()
+        self.last_prob = self.vad.last_prob
         return events
 
     def _step(self, piece: np.ndarray) -> list[VadEvent]:
@@ -254,6 +268,7 @@ class EndOfTurnDetector(VoiceActivityDetector):
         return []
 
     def _end(self, reason: str) -> VadEvent:
+        assert self._pending_at is not None  # a turn ends only after its silence began
         ev = VadEvent("speech_end", self._pending_at)
         self.in_speech = False
         self._pending_at = None

@@ -22,8 +22,7 @@ import soxr
 from appliance.config.errors import ModelError
 from appliance.config.settings import AsrSettings
 from appliance.logs import log_event
-from appliance.speech_in.base import PHONE_RATE, SpeechRecognizer, Transcript
-from appliance.speech_in.vad import SileroVad
+from appliance.speech_in.base import PHONE_RATE, SpeechRecognizer, Transcript, VoiceActivityDetector
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +100,7 @@ class FasterWhisperRecognizer(SpeechRecognizer):
     def __init__(
         self,
         model: Any,
-        vad: SileroVad,
+        vad: VoiceActivityDetector,
         settings: AsrSettings | None = None,
         language: str = "en",
         vocabulary: str = "",

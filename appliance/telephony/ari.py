@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -196,7 +196,7 @@ class AriClient:
         return urlunsplit((scheme, parts.netloc, parts.path + "/events", query, ""))
 
     async def run_events(self, handler: EventHandler,
-                         on_connect: Callable[[], Awaitable[None]] | None = None) -> None:
+                         on_connect: Callable[[], Coroutine[Any, Any, None]] | None = None) -> None:
         """Deliver events to handler forever, reconnecting with backoff when the link drops.
 
         Each event is handled in its own task so one slow call never delays another's events;

@@ -11,12 +11,16 @@ import subprocess
 import tempfile
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soxr
 
 from appliance.config.errors import ApplianceError, InputError
 from appliance.telephony import g711
+
+if TYPE_CHECKING:
+    from appliance.config.settings import Settings
 
 
 def phone_line(pcm_8k: np.ndarray) -> np.ndarray:
@@ -50,7 +54,7 @@ def read_wav_any(path: str | Path) -> np.ndarray:
     x = x.reshape(-1, channels).mean(axis=1)
     if rate != 8000:
         x = soxr.resample(x, rate, 8000, quality="HQ")
-    return np.clip(x * 32768, -32768, 32767).astype(np.int16)
+    return np.asarray(np.clip(x * 32768, -32768, 32767), dtype=np.int16)
 
 
 def espeak_voice(text: str, voice: str = "en-us", speed: int = 165) -> np.ndarray:
@@ -63,7 +67,7 @@ def espeak_voice(text: str, voice: str = "en-us", speed: int = 165) -> np.ndarra
         return read_wav_any(tmp.name)
 
 
-def caller_voice(text: str, engine: str = "auto", settings: object | None = None) -> np.ndarray:
+def caller_voice(text: str, engine: str = "auto", settings: Settings | None = None) -> np.ndarray:
     """The caller saying text, through a µ-law line; engine is "piper", "espeak" or "auto"."""
     if engine in ("auto", "piper"):
         try:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from appliance.logs import log_event
+from appliance.tasks import cancel_and_wait
 from appliance.telephony import g711
 from appliance.telephony.g711 import Codec
 from appliance.web import metrics
@@ -257,6 +258,11 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
         #: Loop time at which the first frame of the current talkspurt went out.
         self.last_talkspurt_started: float | None = None
+        #: Frames ever queued / ever taken off the queue (sent or cleared), and who wants to
+        #: know when a given frame leaves (see ``on_frame_sent``).
+        self._queued_total = 0
+        self._taken_total = 0
+        self._sent_callbacks: deque[tuple[int, Callable[[float], None]]] = deque()
 
     # -- lifecycle -----------------------------------------------------------------
     @classmethod
@@ -325,14 +331,10 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         """Stop for good: drop what is queued, wake every waiter, release the port."""
         self.closed = True
         self._queue.clear()
+        self._sent_callbacks.clear()
         self._idle.set()
-        if self._pacer is not None:
-            self._pacer.cancel()
-            try:
-                await self._pacer
-            except asyncio.CancelledError:
-                pass
-            self._pacer = None
+        await cancel_and_wait(self._pacer)
+        self._pacer = None
         if self._transport is not None:
             self._transport.close()
         log_event(
@@ -341,7 +343,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         )
 
     # -- receiving -----------------------------------------------------------------
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         now = asyncio.get_running_loop().time()
         if self.peer is None or (addr[0], addr[1]) != self.peer:
             self._drop("foreign", now, addr)
@@ -441,12 +443,25 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             pcm = np.concatenate([pcm, np.zeros(FRAME_SAMPLES - remainder, dtype=np.int16)])
         for frame in pcm.reshape(-1, FRAME_SAMPLES):
             self._queue.append(frame)
+        self._queued_total += len(pcm) // FRAME_SAMPLES
         self._idle.clear()
+
+    def on_frame_sent(self, callback: Callable[[float], None]) -> None:
+        """Call ``callback(loop time)`` when the next frame queued from now on is sent.
+
+        The call session measures its first-audio time here: when the frame actually left,
+        after whatever was queued before it, not when it was queued.  Dropped unsent when
+        that frame is cleared (barge-in) or the endpoint closes.
+        """
+        self._sent_callbacks.append((self._queued_total, callback))
 
     def clear(self) -> int:
         """Drop everything queued; returns how many frames were dropped."""
         dropped = len(self._queue)
         self._queue.clear()
+        self._taken_total += dropped
+        while self._sent_callbacks and self._sent_callbacks[0][0] < self._taken_total:
+            self._sent_callbacks.popleft()
         self._marker_pending = True
         self._idle.set()
         return dropped
@@ -520,6 +535,12 @@ class RtpEndpoint(asyncio.DatagramProtocol):
     def _send_next_frame(self, now: float) -> None:
         if self._queue:
             frame = self._queue.popleft()
+            index = self._taken_total
+            self._taken_total += 1
+            while self._sent_callbacks and self._sent_callbacks[0][0] <= index:
+                wanted, callback = self._sent_callbacks.popleft()
+                if wanted == index:
+                    callback(now)
             marker = self._marker_pending
             if marker:
                 self.last_talkspurt_started = now

@@ -20,13 +20,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from appliance.config.settings import Settings
 from appliance.logs import log_event
 from appliance.telephony.ari import AriClient, AriError, AriEvent, Channel
+from appliance.telephony.g711 import Codec
 from appliance.telephony.rtp import RtpEndpoint
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ class CallLeg:
         self.end("transferred")
 
 
-CallHandler = Callable[[CallLeg], Awaitable[None]]
+CallHandler = Callable[[CallLeg], Coroutine[Any, Any, None]]
 
 
 class StasisApp:
@@ -145,7 +147,8 @@ class StasisApp:
         rtp_cfg = self.settings.rtp
         leg: CallLeg | None = None
         try:
-            rtp = await RtpEndpoint.open(rtp_cfg.bind_host, rtp_cfg.port_min, rtp_cfg.port_max, rtp_cfg.codec, call_id)
+            codec: Codec = "alaw" if rtp_cfg.codec == "alaw" else "ulaw"  # validated by the settings
+            rtp = await RtpEndpoint.open(rtp_cfg.bind_host, rtp_cfg.port_min, rtp_cfg.port_max, codec, call_id)
             leg = CallLeg(call_id, caller, self.ari, rtp)
             self.calls[call_id] = leg
             self.calls_taken += 1

@@ -17,7 +17,8 @@ class QueryError(ValueError):
     """A filter the user gave is malformed; the message says which."""
 
 
-def _day(value: str, name: str, end: bool = False) -> float | None:
+def day_bound(value: str, name: str, end: bool = False) -> float | None:
+    """A YYYY-MM-DD filter as a UTC timestamp (its start, or with ``end`` the next day's start)."""
     if not value:
         return None
     try:
@@ -41,7 +42,7 @@ def search_calls(path: Path, *, q: str = "", outcome: str = "", caller: str = ""
     if caller:
         where.append("c.caller LIKE ?")
         args.append(f"%{caller}%")
-    lo, hi = _day(date_from, "date_from"), _day(date_to, "date_to", end=True)
+    lo, hi = day_bound(date_from, "date_from"), day_bound(date_to, "date_to", end=True)
     if lo is not None:
         where.append("c.started_at >= ?")
         args.append(lo)
