@@ -133,7 +133,9 @@ async def test_soedinite_s_operatorom_transfers_the_call(local_asterisk, service
             break
         await asyncio.sleep(0.2)
     result = await call
-    assert reached, "the caller's channel continued in [appliance-operator] 100"
-    assert result.answered
     record = await call_record(service)
+    said = [(t["kind"], t.get("caller_text"), t.get("agent_text")) for t in record["turns"]]
+    events = [(e["kind"], e["detail"]) for e in record["events"]]
+    assert reached, f"the caller's channel continued in [appliance-operator] 100: {said} {events}"
+    assert result.answered
     assert record["outcome"] == "transferred"
