@@ -76,7 +76,8 @@ def test_an_unknown_pack_is_one_line(tmp_path):
 
 @pytest.mark.parametrize("text", ["Соедините с оператором", "соедините меня с менеджером, пожалуйста",
                                   "Можно поговорить с живым человеком?", "оператора, пожалуйста",
-                                  "Можно поговорить с менеджером?", "Мне нужен специалист"])
+                                  "Можно поговорить с менеджером?", "Мне нужен специалист",
+                                  "Сиди, ницем, и неосоператорам."])
 def test_russian_requests_for_a_person(text):
     assert intents.wants_operator(text) and intents.worth_interrupting(text)
     assert not intents.is_backchannel(text)
