@@ -24,6 +24,8 @@ $(VENV)/.installed: pyproject.toml scripts/setup-python.sh
 
 models: python
 	$(PY) -m appliance.cli.main models install
+	$(PY) -m appliance.cli.main models install --group ru
+	$(PY) -m appliance.cli.main models install llm_qwen_0_5b
 
 asterisk-root:
 	bash scripts/asterisk.sh build

@@ -128,6 +128,28 @@ sync_dir "$REPO_DIR/models/cache" "$OUT/models/cache"
 find "$OUT/models/cache" -name '.*.tmp*' -delete 2>/dev/null || true
 sync_dir "$REPO_DIR/asterisk" "$OUT/asterisk"
 sync_dir "$REPO_DIR/kb/sample" "$OUT/kb/sample"
+sync_dir "$REPO_DIR/kb/sample_ru" "$OUT/kb/sample_ru"
+
+# --- the Russian voice's debs (festival, festvox-ru, libestools), for agent.language = "ru" ---
+# From $VOICE_DEBS_DIR, else the host's apt cache (scripts/system-deps.sh installed them);
+# the appliance role installs them with apt-get --no-download when the box speaks Russian.
+voice_debs=()
+for d in "${VOICE_DEBS_DIR:-}" /var/cache/apt/archives; do
+  [ -n "$d" ] || continue
+  for p in festival festvox-ru libestools2.5; do
+    f="$(ls "$d"/"$p"_*.deb 2>/dev/null | sort | tail -1 || true)"
+    [ -n "$f" ] && voice_debs+=("$f")
+  done
+  [ ${#voice_debs[@]} -eq 3 ] && break
+  voice_debs=()
+done
+if [ ${#voice_debs[@]} -eq 3 ]; then
+  mkdir -p "$OUT/voice-debs"
+  cp -u "${voice_debs[@]}" "$OUT/voice-debs/"
+  log "voice-debs: festival, festvox-ru, libestools2.5"
+else
+  log "voice-debs: none found (a Russian box needs festival and festvox-ru installed already)"
+fi
 
 # --- Asterisk debs (optional) ----------------------------------------------------------
 collect_debs() {

@@ -30,5 +30,5 @@ if ! ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1 || [ "
 fi
 # The CPU build of torch first, so sentence-transformers does not pull the CUDA one.
 quietly "${PIP[@]}" install "torch==2.13.0"
-quietly "${PIP[@]}" install --find-links "$WHEELS" -e ".[models,dev,bench]"
+quietly "${PIP[@]}" install --find-links "$WHEELS" -e ".[models,models-ru,models-alt,dev,bench]"
 echo "setup: python environment ready in $VENV"

@@ -3,6 +3,7 @@
 #   debootstrap  builds the local Asterisk root (scripts/asterisk.sh build)
 #   sip-tester   SIPp (binary "sipp"), places SIP test calls into Asterisk
 #   espeak-ng    synthesises caller speech for tests
+#   festival, festvox-ru  the Russian language pack's voice (msu_ru_nsh_clunits; tts.engine "festival")
 #   sox          audio conversion in scripts and tests
 #   libsndfile1  used by the Python audio stack
 #   chromium     the real browser the admin-console tests drive (Playwright)
@@ -11,7 +12,7 @@
 # nothing when everything is present. Run as root.
 set -euo pipefail
 
-PACKAGES=(debootstrap sip-tester espeak-ng sox libsndfile1 chromium ansible)
+PACKAGES=(debootstrap sip-tester espeak-ng festival festvox-ru sox libsndfile1 chromium ansible)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -36,7 +36,7 @@ _CAP = r"[A-Z][\w&'’-]*"
 _NAME = rf"{_CAP}(?:\s+(?:&|and|of|the|{_CAP})){{0,4}}"
 _LEGAL = r"(?:GmbH|Ltd\.?|Limited|Inc\.?|LLC|AG|plc|PLC|S\.A\.|SA|BV|B\.V\.|Co\.|KG|Oy|AB|SAS|S\.r\.l\.|Pty)"
 _ABOUT_DOC = re.compile(r"\b(about|company|who[ _-]?we[ _-]?are|our[ _-]?story|profile|imprint|impressum)\b", re.I)
-_ABOUT_TITLE = re.compile(r"^\s*(?:about|welcome to|who is|meet)\s+(?:us\s*[-:–]\s*)?(.+?)\s*$", re.I)
+_ABOUT_TITLE = re.compile(r"^\s*(?:about|welcome to|who is|meet|о компании|о нас)\s+(?:us\s*[-:–]\s*)?(.+?)\s*$", re.I)
 _INTRO = re.compile(rf"(?<![\w-])({_NAME})\s+(?:is|are)\s+((?:a|an|the|your|one of)\b[^.;:!?\n]*)")
 _WELCOME = re.compile(rf"(?:[Ww]elcome to|[Tt]hank you for (?:choosing|calling)|[Aa]bout)\s+({_NAME})")
 _FOUNDED = re.compile(rf"({_NAME})\s+(?:was|were)\s+(?:founded|established|set up|started)\b")
@@ -55,7 +55,7 @@ _TRADE_END = re.compile(
 )
 #: Words about the document rather than the business ("fictional", "leading").
 _TRADE_FILLER = re.compile(r"\b(fictional|fictitious|imaginary|sample|example|demo|leading|world-leading|premier)\s+", re.I)
-_PRODUCT = re.compile(r"(?<![\w-])[A-Z][A-Za-z]*-\d+[A-Za-z]*(?![\w-])")
+_PRODUCT = re.compile(r"(?<![\w-])[A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]*-\d+[A-Za-zА-Яа-яЁё]*(?![\w-])")
 _PLACEHOLDER = re.compile(r"\{(company|trade|product1|product2)\}")
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 

@@ -16,9 +16,10 @@ from collections.abc import Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
+from appliance.knowledge.russian import STOPWORDS_RU, is_number_word, is_russian, russian_numbers_to_digits, stem_ru
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_WORD = re.compile(r"[a-z0-9]+", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_]+", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a an the and or but of to in on for with by at from as is are was were be been being do does did
     done can could would should will shall may might must have has had having it its it's this that these
@@ -26,19 +27,29 @@ STOPWORDS = frozenset(
     much many when where why any some all each every about please tell know want need like just also
     not no yes so if than then very more most less only one ones get got give hello hi thanks thank
     sorry okay ok is isn't don't doesn't i'm you're i'd""".split()
-)
+) | STOPWORDS_RU
+
+
+_SPACE_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 
 
 def numbers(text: str) -> set[str]:
-    """Numbers as digit strings, separators dropped: "27,500" and "27500" are the same."""
+    """Numbers as digit strings, separators dropped: "27,500", "27 500" (Russian) and "27500"
+    are the same, and so are Russian number words ("двадцать семь тысяч пятьсот")."""
+    text = _SPACE_THOUSANDS.sub("", text)
+    if is_russian(text.lower()):
+        text = russian_numbers_to_digits(text.lower())
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
 
 
 def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in _WORD.findall(text.lower()) if len(w) > 1 and w not in STOPWORDS and not w.isdigit()}
+    return {_stem(w) for w in _WORD.findall(text.lower())
+            if len(w) > 1 and w not in STOPWORDS and not w.isdigit() and not is_number_word(w)}
 
 
 def _stem(word: str) -> str:
+    if is_russian(word):
+        return stem_ru(word)
     for suffix in ("ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
@@ -57,7 +68,7 @@ def is_grounded(sentence: str, context: str, question: str = "", min_overlap: fl
     return len(words & known) / len(words) >= min_overlap
 
 
-_PRODUCT = re.compile(r"\b[a-z]+-\d+[a-z]*\b", re.IGNORECASE)
+_PRODUCT = re.compile(r"\b[^\W\d_]+-\d+[^\W\d_]*\b", re.IGNORECASE)  # "UTM-300", "ПГ-40"
 
 
 def product_pieces(passages: Sequence[Passage]) -> list[str]:
@@ -193,9 +204,27 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset("°c °f degrees".split()),
     ),
 }
+#: The same in Russian (the Russian language pack): question words, and units in their forms.
+_RUSSIAN_ATTRIBUTES: dict[str, tuple[str, str]] = {
+    "price": ("стоит стоят стоимость стоимости цена цену цены ценой почём почем",
+              "₽ руб рубль рубля рублей рублях евро доллар доллара долларов"),
+    "weight": ("весит весят вес веса масса массу тяжелый тяжёлый",
+               "кг килограмм килограмма килограммов т тонна тонны тонн"),
+    "duration": ("занимает занимают длится срок сроки",
+                 "день дня дней неделя недели недель месяц месяца месяцев год года лет час часа часов рабочих"),
+    # a press's force is said in tonnes ("усилие 250 тонн"), so tonnes are a capacity too
+    "capacity": ("усилие усилия грузоподъёмность грузоподъемность объём объем",
+                 "кн л литр литра литров т тонна тонны тонн"),
+    "size": ("размер размеры ширина высота длина диаметр ход", "мм см м метр метра метров миллиметров"),
+    "power": ("мощность мощности напряжение потребление", "вт квт в вольт киловатт киловатта"),
+}
+ATTRIBUTES = {name: (cues | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[0].split()),
+                     units | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[1].split()))
+              for name, (cues, units) in ATTRIBUTES.items()}
 #: Topics whose figure is a duration unless the question asks for another attribute.
-_DURATION_TOPICS = frozenset("warranty guarantee delivery deliver ship shipping shipped lead".split())
-_UNIT_AFTER = re.compile(r"\s?([€$£¥]|°\s?[cf]\b|[a-z]+[³3]?(?:/[a-z]+)?)", re.IGNORECASE)
+_DURATION_TOPICS = frozenset("warranty guarantee delivery deliver ship shipping shipped lead "
+                             "гарантия гарантии гарантию доставка доставки доставку отгрузка".split())
+_UNIT_AFTER = re.compile(r"\s?([€$£¥₽]|°\s?[cf]\b|[^\W\d_]+[³3]?(?:/[^\W\d_]+)?)", re.IGNORECASE)
 #: A volume unit followed by this is a flow ("litres per minute", "cubic metres an hour").
 _PER_TIME = re.compile(r"(?:\s?(?:metres|meters|m)?\s?(?:/|per|an?)\s?(?:h|hr|hour|min|minute|s|sec|second)s?\b)",
                        re.IGNORECASE)
@@ -243,7 +272,7 @@ def _unit_kinds(unit: str) -> set[str]:
 def figure_kinds(text: str) -> dict[str, set[str]]:
     """Each figure in ``text`` (product codes left out) and the attributes its unit says it
     is: "54,000 euros" -> price, "1350 kg" -> weight, a bare "1994" -> nothing."""
-    text = _PRODUCT.sub(" ", text)
+    text = _SPACE_THOUSANDS.sub("", _PRODUCT.sub(" ", text))
     out: dict[str, set[str]] = {}
     for m in _NUMBER.finditer(text):
         kinds: set[str] = set()
@@ -332,19 +361,28 @@ def finish_opening(opening: str, sentence: str, question: str) -> str:
 def is_yes_no(question: str) -> bool:
     """A question answered by yes or no ("Can I extend the warranty?", "Do you ship to Norway?")."""
     words = _WORD.findall(question.lower().replace("’", "'"))
+    if words and is_russian(words[0]):
+        # Russian: the particle "ли" ("Есть ли скидка?"), or a question without a question
+        # word ("Вы работаете в субботу?", "Можно продлить гарантию?")
+        return "ли" in words or (question.rstrip().endswith("?") and not set(words) & _RU_QUESTION_WORDS)
     return bool(words) and (words[0] in _YES_NO_START or question.lower().lstrip().startswith(tuple(
         f"{w} " for w in _YES_NO_START)))
+
+
+_RU_QUESTION_WORDS = frozenset("что кто где когда куда откуда почему зачем как какой какая какое какие каков какова "
+                               "сколько чей чья чьё чем чего кого кому почём почем".split())
 
 
 def is_bare_yes_no(sentence: str, question: str) -> bool:
     """"Yes, you can." / "No, we don't.": a yes or no with no fact of its own (no figure, and
     no word the question did not already say)."""
     low = sentence.lower().strip()
-    if not re.match(r"^(yes|no|yeah|sure|certainly|of course)\b", low):
+    if not re.match(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\b", low):
         return False
     if numbers(sentence):
         return False
-    return not (content_words(sentence) - content_words(question) - {"yes", "no", "sure", "certainly", "course", "yeah"})
+    return not (content_words(sentence) - content_words(question)
+                - {"yes", "no", "sure", "certainly", "course", "yeah", "да", "нет", "конечно", "конечн"})
 
 
 #: Question words and what the knowledge base says instead ("how heavy" -> "weighs").

@@ -467,7 +467,8 @@ class LlamaAgent(Agent):
         return ""
 
 
-_REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only answer", "cannot answer", "can't answer")
+_REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only answer", "cannot answer", "can't answer",
+             "к сожалению", "нет информации", "нет такой информации", "не могу ответить")
 
 
 def _bears_on(sentence: str, question: str) -> bool:

@@ -2,7 +2,8 @@
 
 These are deliberately plain word lists, checked before the language model runs: they
 must work with any model (a 270M base model cannot be trusted to route a call), they cost
-nothing, and an integrator can read and extend them.  Back-channels ("uh-huh", "yes")
+nothing, and an integrator can read and extend them: they are the ``[intents]`` of the
+language packs (appliance/lang/en.toml, ru.toml).  Back-channels ("uh-huh", "yes")
 while we speak are recognised here so they neither interrupt nor start a turn.
 """
 
@@ -10,31 +11,30 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[a-z0-9']+")
+from appliance.lang import all_packs
 
-FILLERS = frozenset({
-    "uh", "uhh", "um", "umm", "hmm", "mm", "mhm", "mmm", "uh-huh", "uhhuh", "huh", "ah", "oh", "yeah", "yes",
-    "yep", "ok", "okay", "right", "sure", "alright", "i", "see", "got", "it", "cool", "great", "thanks", "aha",
-    "u", "m", "hm", "mhmm", "mmhmm", "uhuh", "a", "oh",
-})
-_INTERRUPT = re.compile(r"\b(stop|wait|hold on|excuse me)\b")
-#: A person is asked for by these words on their own ...
-_OPERATOR_WORDS = r"operator|human|real person|representative|customer service|put me through|transfer me|connect me"
-#: ... or by a request ("speak to", "I'd like") followed within a few words by someone to ask
-#: for: "does someone service this model?" or "your sales agent in Austria" are questions.
-_PERSON = r"someone|somebody|person|agent|colleagues?|staff|rep"
-_OPERATOR = re.compile(
-    rf"\b({_OPERATOR_WORDS})\b"
-    rf"|\b(speak|talk|chat)\s+(to|with)\s+(\w+\s+){{0,3}}?({_PERSON})\b"
-    rf"|\b(i want|i'd like|i would like|can i have|could i have|get me|give me)\s+(\w+\s+){{0,2}}?({_PERSON})\b")
-_GOODBYE = re.compile(r"\b(good ?bye|bye|that'?s all|that is all|nothing else|no more questions|hang up)\b")
-_LEAD = re.compile(r"\b(quote|quotation|offer|call me back|callback|call back|contact me|get back to me|"
-                   r"reach me|sales (team|person|rep))\b")
-_YES = re.compile(r"\b(yes|yeah|yep|correct|right|that'?s right|sure|exactly|affirmative|it is)\b")
-_NO = re.compile(r"\b(no|nope|wrong|incorrect|not right|isn'?t)\b")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 
-_DIGIT_WORDS = {"zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-                "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+
+def _pattern(name: str) -> re.Pattern[str]:
+    """One word-bounded alternation of every language pack's phrases for an intent."""
+    phrases = [p for pack in all_packs() for p in pack.intents.get(name, ())]
+    return re.compile(r"\b(" + "|".join(phrases) + r")\b") if phrases else re.compile(r"(?!x)x")
+
+
+# The words come from the language packs (appliance/lang/*.toml), all of them at once: each
+# language's words are its own script or spelling, so listening for every pack's costs nothing
+# and a caller who switches language still reaches a person or says goodbye.
+FILLERS = frozenset(w for pack in all_packs() for w in pack.fillers)
+_INTERRUPT = _pattern("interrupt")
+_OPERATOR = _pattern("operator")
+_GOODBYE = _pattern("goodbye")
+_LEAD = _pattern("lead")
+_YES = _pattern("yes")
+_NO = _pattern("no")
+_DIGIT_WORDS = {w: d for pack in all_packs() for w, d in pack.digit_words.items()}
+_NAME_INTRO = re.compile(r"\b(?:" + "|".join(p for pack in all_packs() for p in pack.name_intro) + r")\s+(.+)",
+                         re.IGNORECASE)
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
 
 
@@ -80,7 +80,7 @@ def is_no(text: str) -> bool:
 
 def has_digits(text: str) -> bool:
     """Digits in the words, written or spoken."""
-    return any(w in _DIGIT_WORDS or w.isdigit() for w in re.findall(r"[a-z]+|\d+", text.lower()))
+    return any(w in _DIGIT_WORDS or w.isdigit() for w in re.findall(r"[^\W\d_]+|\d+", text.lower()))
 
 
 def extract_contact(text: str) -> str:
@@ -91,7 +91,7 @@ def extract_contact(text: str) -> str:
     if m:
         return m.group(0)
     digits = []
-    for token in re.findall(r"[a-z]+|\d", t):
+    for token in re.findall(r"[^\W\d_]+|\d", t):
         if token.isdigit():
             digits.append(token)
         elif token in _DIGIT_WORDS:
@@ -115,7 +115,7 @@ def extract_contact(text: str) -> str:
 def extract_name(text: str) -> str:
     """The name in "my name is Anna Schmidt" / "it's Anna" / "Anna Schmidt"."""
     t = text.strip().rstrip(".!?")
-    m = re.search(r"(?:my name is|name's|this is|i am|i'm|it's|it is|call me)\s+(.+)", t, re.IGNORECASE)
+    m = _NAME_INTRO.search(t)
     name = (m.group(1) if m else t).strip(" ,.")
     return " ".join(w.capitalize() for w in name.split()[:4])
 

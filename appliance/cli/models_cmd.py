@@ -27,11 +27,16 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from appliance.lang import roles_in_use
+
     settings = settings_for(args)
     manifest = load_manifest(args.manifest or settings.manifest_path)
+    # The roles the config's language pack loads are checked even from an on-request group:
+    # a Russian box whose Russian models are missing must fail here, not at the first call.
+    needed = {r for r in roles_in_use(settings) if r in manifest.entries}
     for role in args.roles or manifest.roles():
         entry = manifest.get(role)
-        if not args.roles and entry.group != "default" and entry.absent:
+        if not args.roles and entry.group != "default" and entry.absent and role not in needed:
             print(f"{role:<11} --  {entry.engine:<22} not installed (group {entry.group}: "
                   f"`appliance models install --group {entry.group}`)")
             continue

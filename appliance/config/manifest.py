@@ -206,7 +206,7 @@ def verify(entry: ModelEntry, full: bool = True) -> None:
     """Raise ModelError naming the first missing, resized or (with ``full``) altered file."""
     for f in entry.files:
         if not f.path.is_file():
-            raise ModelError(f"{entry.role} model file {f.path} is missing: run `make models`")
+            raise ModelError(f"{entry.role} model file {f.path} is missing: run {_install_hint(entry)}")
         size = f.path.stat().st_size
         if size != f.size:
             raise ModelError(
@@ -222,13 +222,18 @@ def verify(entry: ModelEntry, full: bool = True) -> None:
         raise ModelError(f"{entry.role} model path {entry.path} does not exist: run `make models`")
 
 
+def _install_hint(entry: ModelEntry) -> str:
+    """What installs the entry: ``make models``, or its group's install command."""
+    return "`make models`" if entry.group == "default" else f"`appliance models install --group {entry.group}`"
+
+
 def require_path(entry: ModelEntry) -> Path:
-    """The entry's path, or a ModelError saying to run ``make models`` (cheap check for engines)."""
-    if not entry.path.exists():
-        raise ModelError(f"{entry.role} model {entry.path} does not exist: run `make models`")
+    """The entry's path, or a ModelError saying how to install it (cheap check for engines)."""
     for f in entry.files:
         if not f.path.is_file():
-            raise ModelError(f"{entry.role} model file {f.path} is missing: run `make models`")
+            raise ModelError(f"{entry.role} model file {f.path} is missing: run {_install_hint(entry)}")
+    if not entry.path.exists():
+        raise ModelError(f"{entry.role} model {entry.path} does not exist: run {_install_hint(entry)}")
     return entry.path
 
 

@@ -103,6 +103,9 @@ class AsrSettings:
     """Speech recognition engine choice and its tuning."""
 
     engine: str = field(default="faster-whisper", metadata=_choice("faster-whisper", "vosk"))
+    #: The manifest role of the recogniser's model; empty: the engine's default role ("asr" for
+    #: faster-whisper, "asr_vosk" for Vosk).  The language pack sets it ("asr_ru").
+    role: str = ""
     beam_size: int = field(default=1, metadata=_range(1, 10))
     threads: int = field(default=1, metadata=_range(1, 64))
     #: Run Whisper's encoder on the utterance's length (>= 10 s) rather than a padded 30 s:
@@ -114,9 +117,15 @@ class AsrSettings:
 
 @dataclass
 class TtsSettings:
-    """Piper synthesis options."""
+    """Speech synthesis: Piper (a manifest voice) or Festival (a system voice)."""
 
-    engine: str = field(default="piper", metadata=_choice("piper"))
+    #: "piper": the manifest's ``role`` voice (.onnx); "festival": the Debian festival voice
+    #: ``voice`` (the Russian pack's default, msu_ru_nsh_clunits from festvox-ru).
+    engine: str = field(default="piper", metadata=_choice("piper", "festival"))
+    #: Piper's manifest role ("tts"; a Russian Piper voice put in the manifest as "tts_ru").
+    role: str = "tts"
+    #: Festival's voice (without the "voice_" prefix).
+    voice: str = "msu_ru_nsh_clunits"
     length_scale: float = field(default=1.0, metadata=_range(0.3, 3.0))
     #: Output level the synthesised speech is normalised to, in dBFS (RMS).
     target_dbfs: float = field(default=-20.0, metadata=_range(-40.0, -6.0))
@@ -166,6 +175,10 @@ class KnowledgeSettings:
     #: Empty: embedded on-disk Qdrant in the data dir. Set: a Qdrant server or cluster.
     qdrant_url: str = ""
     collection: str = "knowledge"
+    #: The manifest role of the embedding model: "embeddings" (MiniLM, English) or
+    #: "embeddings_ru" (multilingual USE v3, the Russian pack's).  Another model needs another
+    #: ``collection`` (its vectors differ).
+    embeddings_role: str = "embeddings"
     top_k: int = field(default=3, metadata=_range(1, 20))
     #: The cosine similarity a passage needs to be relevant when it has none of the question's
     #: rare words; the more of them it has, the less it needs (knowledge.rerank).  A product
@@ -191,7 +204,10 @@ class AgentSettings:
     #: Editable prompts (system prompt, greeting, fallbacks), relative to the config file.
     prompts_file: str = ""
     history_turns: int = field(default=4, metadata=_range(0, 50))
-    language: str = field(default="en", metadata=_choice("en", "ru"))
+    #: The language pack (appliance/lang/<name>.toml, or a path to one): "en" or "ru".  It
+    #: chooses the recogniser, voice, embedding and language models, the prompts and phrases,
+    #: the number reading and the intent words; a key this file sets itself wins over the pack's.
+    language: str = "en"
     #: The first sentence's opening words are spoken once this many are written and checked,
     #: while the model writes the rest (0: whole sentences only).
     lead_words: int = field(default=3, metadata=_range(0, 20))
@@ -421,8 +437,11 @@ def _lead_checks(leads: LeadSettings) -> None:
 
 def settings_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Settings:
     """Build settings from an already-parsed table (tests and tools use this)."""
+    from appliance.lang import apply_pack
+
     s = _build(Settings, raw, "")
     s.base_dir = (base_dir or Path.cwd()).resolve()
+    apply_pack(s, raw)
     _cross_checks(s)
     return s
 

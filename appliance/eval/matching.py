@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from appliance.knowledge.russian import russian_numbers_to_digits
+
 #: One expected fact: a token, or alternatives of which one must be there.
 Expected = str | Sequence[str]
 
@@ -63,13 +65,21 @@ _REPLACEMENTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\ba\.m\.|\bam\b"), " am "),
     (re.compile(r"\bp\.m\.|\bpm\b"), " pm "),
     (re.compile(r"\bo'clock\b"), ""),
+    # Russian: units in any case form, roubles
+    (re.compile(r"(?<![а-яё])(килограмм[а-яё]*|кг)(?![а-яё])"), " kg "),
+    (re.compile(r"(?<![а-яё])(киловатт[а-яё]*|квт)(?![а-яё])"), " kw "),
+    (re.compile(r"(?<![а-яё])(миллиметр[а-яё]*|мм)(?![а-яё])"), " mm "),
+    (re.compile(r"(?<![а-яё])(тонн[а-яё]*)(?![а-яё])"), " t "),
+    (re.compile(r"₽|(?<![а-яё])(рубл[а-яё]*|руб)(?![а-яё])"), " руб "),
+    (re.compile(r"(?<![а-яё])(процент[а-яё]*)(?![а-яё])"), " percent "),
+    (re.compile(r"ё"), "е"),
 ]
 #: Units glued to their number ("38kg", "2.2kW", "5pm").
 _GLUED = re.compile(r"(\d)(kg|kw|mm|km|m3|v|l|m|db|t|ha|am|pm|h)\b")
 _TIME = re.compile(r"\b0?(\d{1,2}):00\b")
 _TIME_LEADING_ZERO = re.compile(r"\b0(\d):(\d\d)\b")
 #: What is left of punctuation: keep decimal points, times and slashes inside numbers/units.
-_PUNCT = re.compile(r"[^a-z0-9.:/ ]+|(?<!\d)[.:]|[.:](?!\d)")
+_PUNCT = re.compile(r"[^a-z0-9а-яё.:/ ]+|(?<!\d)[.:]|[.:](?!\d)")
 
 
 def _words_to_numbers(text: str) -> str:
@@ -137,6 +147,8 @@ def normalise(text: str) -> str:
     t = _PUNCT.sub(" ", t)
     t = " ".join(t.split())
     t = _words_to_numbers(t)
+    if re.search(r"[а-я]", t):
+        t = russian_numbers_to_digits(t)
     t = _TIME_LEADING_ZERO.sub(r"\1:\2", t)
     t = _TIME.sub(r"\1", t)
     return t
@@ -148,7 +160,7 @@ def contains(answer: str, token: str, *, normalised: bool = False) -> bool:
     tok = normalise(token)
     if not tok:
         return False
-    return re.search(r"(?<![a-z0-9.])" + re.escape(tok) + r"(?:e?s)?(?![a-z0-9]|\.\d)", a) is not None
+    return re.search(r"(?<![a-z0-9а-я.])" + re.escape(tok) + r"(?:e?s)?(?![a-z0-9а-я]|\.\d)", a) is not None
 
 
 def missing_facts(answer: str, expected: Iterable[Expected]) -> list[str]:

@@ -53,11 +53,26 @@ class EvalOptions:
     prime: bool = True
 
 
-def available_kbs(eval_dir: Path = EVAL_DIR) -> list[str]:
-    """Knowledge bases that have both documents and a questions file."""
+def available_kbs(eval_dir: Path = EVAL_DIR, language: str | None = None) -> list[str]:
+    """Knowledge bases that have both documents and a questions file (with ``language``: only
+    those whose questions are in it; a questions file says ``language = "ru"``, else English)."""
     kbs = eval_dir / "kbs"
-    return sorted(p.name for p in kbs.iterdir() if p.is_dir() and (eval_dir / "questions" / f"{p.name}.toml").is_file()) \
-        if kbs.is_dir() else []
+    if not kbs.is_dir():
+        return []
+    names = sorted(p.name for p in kbs.iterdir() if p.is_dir() and (eval_dir / "questions" / f"{p.name}.toml").is_file())
+    if language is None:
+        return names
+    return [n for n in names if questions_language(eval_dir / "questions" / f"{n}.toml") == language]
+
+
+def questions_language(path: Path) -> str:
+    """The language a questions file's questions are asked in (its top-level ``language``)."""
+    import tomllib
+
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("language", "en"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return "en"
 
 
 @contextlib.contextmanager
@@ -169,7 +184,9 @@ def run_eval(opts: EvalOptions, progress: Callable[[str], None] = lambda line: N
     from appliance.config.manifest import load_manifest
     from appliance.knowledge import create_knowledge_store
 
-    names = opts.kbs or available_kbs(opts.eval_dir)
+    settings = load_settings(opts.config)
+    # Without --kb: the knowledge bases whose questions are in the configured pack's language.
+    names = opts.kbs or available_kbs(opts.eval_dir, Path(settings.agent.language).stem)
     if not names:
         raise ConfigError(f"no knowledge bases with questions under {opts.eval_dir}")
     sets: list[tuple[Path, QuestionSet]] = []
@@ -186,7 +203,6 @@ def run_eval(opts: EvalOptions, progress: Callable[[str], None] = lambda line: N
     if not sets:
         raise ConfigError("no questions selected")
 
-    settings = load_settings(opts.config)
     # Each knowledge base gets its own embedded store, never a configured server's collection.
     settings = dataclasses.replace(settings, knowledge=dataclasses.replace(settings.knowledge, qdrant_url="",
                                                                            collection="eval"))

@@ -65,14 +65,14 @@ def model_path(settings: Settings, manifest: Any, role: str) -> Path:
 
 def create_knowledge_store(settings: Settings, manifest: Any = None, embedder: Any = None) -> QdrantKnowledgeStore:
     """The configured store, with its embedding model loaded (pass ``embedder`` to share one)."""
-    from appliance.knowledge.embedder import SentenceEmbedder
+    from appliance.knowledge.embedder import create_embedder
     from appliance.knowledge.loaders import ReadLimits
     from appliance.knowledge.parsing import ParseLimits
     from appliance.knowledge.qdrant_store import QdrantKnowledgeStore
 
     k = settings.knowledge
     if embedder is None:
-        embedder = SentenceEmbedder(model_path(settings, manifest, "embeddings"))
+        embedder = create_embedder(settings, manifest)
     return QdrantKnowledgeStore(
         embedder,
         path=None if k.qdrant_url else settings.data_path / "qdrant",

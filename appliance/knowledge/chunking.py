@@ -42,7 +42,7 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 _BULLET_CHARS = "-*+•·▪◦‣–—"
 _CURRENCY = re.compile(
     r"[€$£¥₽]\s?\d|\d\s?[€$£¥₽]|\d[\d,.']*\s?(?:eur|euros?|usd|dollars?|gbp|pounds?|chf|francs?|sek|nok|dkk|kr|pln|czk|"
-    r"rub|roubles?|rubles?|jpy|yen|cad|aud|inr|rupees?)\b|\b(?:eur|usd|gbp|chf)\)?:?\s?\d",
+    r"rub|roubles?|rubles?|jpy|yen|cad|aud|inr|rupees?|руб\w*|евро|доллар\w*)\b|\b(?:eur|usd|gbp|chf)\)?:?\s?\d",
     re.IGNORECASE,
 )
 

