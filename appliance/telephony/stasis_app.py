@@ -34,8 +34,6 @@ from appliance.telephony.rtp import RtpEndpoint
 log = logging.getLogger(__name__)
 
 _END_EVENTS = {"StasisEnd", "ChannelDestroyed", "ChannelHangupRequest"}
-#: How long a call's handler may take to wind down after the call ended before it is cancelled.
-HANDLER_GRACE_S = 20.0
 
 
 @dataclass
@@ -176,11 +174,8 @@ class StasisApp:
             ended_task = asyncio.get_running_loop().create_task(leg.ended.wait())
             done, _ = await asyncio.wait({handler_task, ended_task}, return_when=asyncio.FIRST_COMPLETED)
             if handler_task not in done:
-                # The call ended: the handler winds down by itself (records the call); it is
-                # cancelled only if it has not within the grace period.
-                await asyncio.wait({handler_task}, timeout=HANDLER_GRACE_S)
-            if not handler_task.done():
-                log_event(log, "call.handler_cancelled", level=logging.WARNING, call_id=call_id)
+                # The call ended: the handler is cancelled (a conversation finishes its record
+                # from a clean-up that a cancellation cannot cut short; see ConversationSession.run).
                 handler_task.cancel()
             try:
                 await handler_task
