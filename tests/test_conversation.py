@@ -240,13 +240,14 @@ async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, ser
     record = await call_record(svc, local_asterisk)
     dialogue = [(e["kind"], e["detail"].get("text")) for e in record["events"] if e["kind"] in ("caller_said", "say")]
     dialogue += [(t["caller_text"], t["agent_text"]) for t in record["turns"]]
+    print("dialogue:", *dialogue, "leads:", record["leads"], sep="\n  ")  # shown whole if an assert fails
     assert len(record["leads"]) == 1, dialogue
     lead = record["leads"][0]
-    assert "john" in lead["name"].lower()
+    assert "john" in lead["name"].lower(), dialogue
     assert re.sub(r"\D", "", lead["contact"]) == "01762483915", dialogue
     readback = [t["agent_text"] for t in record["turns"] if "contact you at" in t["agent_text"]]
     assert readback and re.sub(r"\D", "", readback[-1]) == "01762483915", readback  # read back digit by digit
-    assert lead["products"] == ["UTM-50"]
+    assert lead["products"] == ["UTM-50"], (lead, dialogue)
     assert result.answered
 
 

@@ -44,6 +44,8 @@ def test_questions_that_mention_people_are_questions(text: str) -> None:
 @pytest.mark.parametrize("text,expected", [
     ("uh-huh", True), ("yeah okay", True), ("mm", True), ("", True),
     ("What is the T100?", False), ("yes but how much is it", False),
+    ("That's correct.", True), ("Perfect, thank you very much.", True), ("Всё верно, спасибо", False),
+    ("Верно, спасибо большое", True), ("Is that correct for the UTM-50?", False),
 ])
 def test_backchannels(text: str, expected: bool) -> None:
     assert intents.is_backchannel(text) is expected

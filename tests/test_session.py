@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.session_harness import LOUD, PHRASES, QUIET_FRAME, Call, Scripted, patch_fast
+from appliance.speech_in.base import Transcript
+from tests.session_harness import LOUD, PHRASES, QUIET_FRAME, Call, Scripted, Step, patch_fast
 
 
 @pytest.fixture
@@ -143,7 +144,7 @@ async def test_a_dictated_number_in_groups_is_read_back_whole(call: Call) -> Non
     await call.say("my number is 0176")
     assert call.vad.dictation  # only the full silence ends a turn meanwhile
     await call.say("248 3915")
-    await call.until(lambda: any("We will contact you" in t for t in call.heard()))
+    await call.line_quiet_until(lambda: any("We will contact you" in t for t in call.heard()))
     await call.listening()
     await call.say("yes")
     await call.listening()
@@ -152,6 +153,46 @@ async def test_a_dictated_number_in_groups_is_read_back_whole(call: Call) -> Non
     assert call.heard()[-1] == PHRASES.lead_done
     assert [(lead["name"], lead["contact"]) for lead in stored["leads"]] == [("Anna Berg", "01762483915")]
     assert not call.vad.dictation
+
+
+async def test_an_acknowledgement_after_the_lead_is_not_a_question(call: Call) -> None:
+    """"Yes." then "That's correct." (the turn model ended the turn between them): the second
+    is no question for the agent, so no "I don't have that information" follows the lead."""
+    await call.start()
+    await _take_down_name(call)
+    await call.say("my number is 0176 248 3915")
+    await call.line_quiet_until(lambda: any("We will contact you" in t for t in call.heard()))
+    await call.listening()
+    await call.say("yes")
+    await call.listening()
+    await call.say("That's correct.")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[-1] == PHRASES.lead_done
+    assert [t["caller_text"] for t in stored["turns"]][-1] == "yes"
+    assert call.agent.questions == [], call.agent.questions
+
+
+async def test_a_number_is_not_cut_while_the_recogniser_runs_behind(call: Call) -> None:
+    """On a loaded box the recogniser lags the line: the pause after a digit group is counted
+    in the caller's audio as heard, so the next group, already spoken but not yet processed,
+    is not cut off by a wall-clock timer (CI once read back "0176248" of "0176 248 3915")."""
+    await call.start()
+    await _take_down_name(call)
+    await call.say("my number is 0176 248")
+    call.engines.recognizer.running.clear()  # the recogniser falls behind the line
+    call.frame()
+    await asyncio.sleep(0.05)
+    with call.vad.lock:  # what the caller says next is queued, not yet heard
+        call.vad.steps.extend([Step(["speech_start"]), Step(), Step(), Step(["speech_end"], [
+            Transcript("3915", True, 0.0, 0.0)])])
+    for _ in range(4):
+        call.frame(level=LOUD)
+    await asyncio.sleep(0.3)  # three times the contact pause, by the clock
+    assert not any("We will contact you" in t for t in call.heard())
+    call.engines.recognizer.running.set()
+    await call.line_quiet_until(lambda: any("We will contact you" in t for t in call.heard()))
+    assert call.heard()[-1].endswith("0 1 7, 6 2 4, 8 3 9, 1 5. Is that correct?")
 
 
 # -- 3: a reply cancelled while the answer is set up stops generating --------------------------

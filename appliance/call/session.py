@@ -61,6 +61,9 @@ log = logging.getLogger(__name__)
 #: How long a caller dictating a number may pause between digit groups, past the full
 #: end-of-turn silence (``vad.end_silence_ms``) that ends each dictated stretch.
 CONTACT_PAUSE_S = 1.0
+#: How often the contact wait looks at the caller's audio; how long it waits for audio at most.
+CONTACT_POLL_S = 0.05
+CONTACT_STALL_S = 4.0
 #: How often the watchdog looks at the call (reprompts, the call's time limit).
 WATCHDOG_TICK_S = 0.25
 
@@ -469,11 +472,20 @@ class ConversationSession:
 
     # -- leads ---------------------------------------------------------------------------
     async def _contact_timeout(self) -> None:
-        """The caller paused after a group of digits: if they stay quiet, the number is whole."""
-        await asyncio.sleep(CONTACT_PAUSE_S)
+        """The caller paused after a group of digits: if they stay quiet, the number is whole.
+
+        The pause is counted in the caller's audio as processed (``TurnInput.quiet_for``), so
+        a recogniser running behind on a loaded box cannot cut a number at its first group.
+        Should the caller's audio stop arriving altogether, a wall-clock bound ends the wait."""
+        started = self.loop.time()
+        while True:
+            await asyncio.sleep(CONTACT_POLL_S)
+            quiet = self.input.quiet_for()
+            if quiet is not None and quiet >= CONTACT_PAUSE_S:
+                break
+            if quiet is not None and self.input.idle and self.loop.time() - started >= CONTACT_STALL_S:
+                break  # no audio arriving at all (silence suppression): don't wait for ever
         self._contact_wait = None
-        if self.input.in_speech:
-            return  # more digits coming; their turn's end decides
         text, actions = self.dialogue.contact_pause()
         for action in actions:
             await self._act(action, text, TurnClock())

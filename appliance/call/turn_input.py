@@ -100,6 +100,8 @@ class TurnInput:
         self._recent_rms: deque[float] = deque(maxlen=10)
         self.in_speech = False
         self._speech_end_at: float | None = None
+        #: Stream time (loop clock) at which the caller last stopped speaking.
+        self._last_speech_end: float | None = None
         #: The current utterance began while we were talking and did not barge in.
         self._utterance_is_echo = False
         #: Stream time (loop clock) at which caller speech began while we talked; barge-in
@@ -112,6 +114,17 @@ class TurnInput:
     def utterance_is_echo(self) -> bool:
         """The utterance under way began while we talked and did not barge in."""
         return self._utterance_is_echo
+
+    def quiet_for(self) -> float | None:
+        """Seconds of caller audio, processed so far, since the caller last stopped speaking.
+
+        Measured in the audio stream, not the wall clock: when the recogniser runs behind
+        (a loaded box), a pause is not counted before the audio after it has been heard.
+        None while the caller speaks or before they first spoke."""
+        if self.in_speech or self._last_speech_end is None:
+            return None
+        heard_until = (self._stream_t0 or self.loop.time()) + self.vad.time_s
+        return max(0.0, heard_until - self._last_speech_end)
 
     @property
     def idle(self) -> bool:
@@ -208,6 +221,7 @@ class TurnInput:
             self.in_speech = False
             self._barge_candidate = None
             self._speech_end_at = at
+            self._last_speech_end = at
 
     def _check_barge_in(self) -> None:
         """Caller speech that has lasted long enough while we talk: stop talking now."""
