@@ -23,6 +23,7 @@ __all__ = ["Agent", "AnswerStream", "Turn", "create_agent"]
 def create_agent(settings: Settings, manifest: Any = None, store: KnowledgeStore | None = None, model: Any = None) -> LlamaAgent:
     """The configured LlamaAgent (pass ``model``, a LlamaModel, to share one across agents)."""
     from appliance.agent.llama_agent import LlamaAgent, LlamaModel
+    from appliance.config.threads import ThreadPlan
     from appliance.knowledge import create_knowledge_store, model_path
 
     if store is None:
@@ -32,7 +33,7 @@ def create_agent(settings: Settings, manifest: Any = None, store: KnowledgeStore
         model = LlamaModel(
             model_path(settings, manifest, settings.llm.role),
             n_ctx=settings.llm.context,
-            n_threads=settings.llm.threads,
+            n_threads=ThreadPlan.for_box(settings).llm,
             cpu_repack=getattr(settings.llm, "cpu_repack", False),
             prompt_cache_mb=settings.llm.prompt_cache_mb,
             parallel=settings.llm.parallel,

@@ -20,6 +20,7 @@ import numpy as np
 from appliance.agent.base import Agent
 from appliance.config.manifest import Manifest, load_manifest
 from appliance.config.settings import Settings
+from appliance.config.threads import ThreadPlan
 from appliance.knowledge.base import KnowledgeStore
 from appliance.knowledge.vocabulary import vocabulary_from_folder
 from appliance.logs import log_event
@@ -115,7 +116,8 @@ class Engines:
         log_event(log, "engines.company", greeting=prompts.greeting)
         engines.knowledge_changed()  # every passage's prompt state, before the first call (~0.2 s each)
         engines.warm()
-        log_event(log, "engines.loaded", took_s=round(time.monotonic() - t0, 2), asr=settings.asr.engine)
+        log_event(log, "engines.loaded", took_s=round(time.monotonic() - t0, 2), asr=settings.asr.engine,
+                  **{f"threads_{k}": v for k, v in ThreadPlan.for_box(settings).fields().items()})
         return engines
 
     def warm(self) -> None:

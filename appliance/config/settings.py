@@ -107,7 +107,11 @@ class AsrSettings:
     #: faster-whisper, "asr_vosk" for Vosk).  The language pack sets it ("asr_ru").
     role: str = ""
     beam_size: int = field(default=1, metadata=_range(1, 10))
+    #: CTranslate2 threads per transcription.
     threads: int = field(default=1, metadata=_range(1, 64))
+    #: Transcriptions that run at once across calls; 0: one per ``threads`` cores
+    #: (appliance/config/threads.py).
+    workers: int = field(default=0, metadata=_range(0, 64))
     #: Run Whisper's encoder on the utterance's length (>= 10 s) rather than a padded 30 s:
     #: about 4x faster per turn, same transcripts on our tests.
     short_context: bool = True
@@ -141,7 +145,8 @@ class LlmSettings:
     #: alternative the manifest lists, e.g. "llm_qwen_1_5b" (install it first:
     #: `appliance models install llm_qwen_1_5b`).  The role's prompt_format says its template.
     role: str = "llm"
-    threads: int = field(default=2, metadata=_range(1, 64))
+    #: llama.cpp's decode threads; 0: every core this process may use (appliance/config/threads.py).
+    threads: int = field(default=0, metadata=_range(0, 64))
     context: int = field(default=2048, metadata=_range(256, 131072))
     max_tokens: int = field(default=96, metadata=_range(8, 4096))
     temperature: float = field(default=0.0, metadata=_range(0.0, 2.0))

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.config.threads import ThreadPlan
 from appliance.config.errors import ConfigError
 from appliance.eval.questions import Question, QuestionSet, load_questions, pick
 from appliance.eval.scoring import Scored, score, summarise, table
@@ -213,7 +214,7 @@ def run_eval(opts: EvalOptions, progress: Callable[[str], None] = lambda line: N
         "config": opts.config or "",
         "llm": "", "embeddings": "",
         "settings": {"top_k": settings.knowledge.top_k, "min_score": settings.knowledge.min_score,
-                     "time_budget_s": settings.llm.time_budget_s, "threads": settings.llm.threads,
+                     "time_budget_s": settings.llm.time_budget_s, "threads": ThreadPlan.for_box(settings).llm,
                      "max_tokens": settings.llm.max_tokens, "lead_words": settings.agent.lead_words},
         "kbs": {},
     }

@@ -37,10 +37,12 @@ def create_recognizer(settings: Settings, manifest: Manifest | None = None, engi
     m = _manifest(settings, manifest)
     engine = engine or settings.asr.engine
     if engine == "faster-whisper":
+        from appliance.config.threads import ThreadPlan
         from appliance.speech_in.whisper_asr import FasterWhisperRecognizer, load_whisper_model
 
         entry = m.get(settings.asr.role or ASR_ROLES[engine])
-        model = load_whisper_model(require_path(entry), settings.asr.threads)
+        plan = ThreadPlan.for_box(settings)
+        model = load_whisper_model(require_path(entry), plan.asr, plan.asr_workers)
         return FasterWhisperRecognizer(model, vad or create_vad(settings, m), settings.asr, entry.language or "en",
                                        settings.asr.vocabulary or vocabulary)
     if engine == "vosk":

@@ -38,23 +38,27 @@ MAX_TOKENS = 200
 NO_SPEECH_PROB = 0.6
 MIN_SPEECH_RMS = 60.0  # int16 RMS below which a segment is line noise (speech is ~1000-4000)  # Whisper's window is 30 s: a longer turn is cut here
 
-_models: dict[tuple[str, int], Any] = {}
+_models: dict[tuple[str, int, int], Any] = {}
 _models_lock = threading.Lock()
 
 
-def load_whisper_model(path: str | Path, threads: int = 1) -> Any:
-    """The shared ``WhisperModel`` for a CTranslate2 folder (int8 on CPU), loaded on first use."""
+def load_whisper_model(path: str | Path, threads: int = 1, workers: int = 1) -> Any:
+    """The shared ``WhisperModel`` for a CTranslate2 folder (int8 on CPU), loaded on first use.
+
+    ``workers`` transcriptions run at once (CTranslate2's ``num_workers``; one call's
+    transcription otherwise waits for another's to finish), each on ``threads`` threads."""
     from faster_whisper import WhisperModel
 
     p = Path(path)
-    key = (str(p.resolve()), threads)
+    key = (str(p.resolve()), threads, workers)
     with _models_lock:
         if key not in _models:
             if not (p / "model.bin").is_file():
                 raise ModelError(f"Whisper model {p} (model.bin) does not exist: run `make models`")
             try:
                 _models[key] = WhisperModel(
-                    str(p), device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True
+                    str(p), device="cpu", compute_type="int8", cpu_threads=threads, num_workers=workers,
+                    local_files_only=True
                 )
             except Exception as exc:
                 raise ModelError(f"Whisper model {p} cannot be loaded ({exc}): re-copy it (run `make models`)") from None
