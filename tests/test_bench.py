@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.bench.report import format_table
+from appliance.bench.report import capacity, format_table
 from appliance.bench.runner import BenchOptions, parse_events, run_bench, tokens_per_s, trim_trailing_silence
 
 LEVEL_KEYS = {"concurrency", "p50_ms", "p95_ms", "max_ms", "underruns", "turns", "missed", "stages", "profile_ms",
@@ -30,6 +30,16 @@ def test_log_parsing_and_token_rate() -> None:
     closed = parse_events(log, "rtp.closed")
     assert [c["underruns"] for c in closed] == ["3"]
     assert tokens_per_s(parse_events(log, "agent.answered")) == [20.0]
+
+
+def test_capacity_is_the_last_level_answered_well_in_a_row() -> None:
+    def level(n: int, p95: float, **bad: int) -> dict:
+        return {"concurrency": n, "p95_ms": p95, "missed": 0, "underruns": 0, "barge_ins": 0, "fallbacks": 0, **bad}
+
+    assert capacity([level(1, 900), level(2, 1400), level(4, 1600), level(6, 1400)]) == 2
+    assert capacity([level(1, 900), level(2, 1000, underruns=3), level(4, 1200)]) == 1  # gaps are not "well"
+    assert capacity([level(1, 900, fallbacks=1)]) == 0
+    assert capacity([level(4, 1000), level(1, 800), level(2, 900)]) == 4
 
 
 def test_trailing_silence_is_trimmed() -> None:
@@ -64,6 +74,7 @@ def test_quick_bench_end_to_end(local_asterisk, tmp_path: Path) -> None:  # type
         assert entry["baseline"]["stages"]["recording_ms"] >= 1400  # the fixed 1.5 s silence
         assert entry["baseline"]["p50_ms"] > entry["p50_ms"], "the baseline is slower than streaming"
         assert entry["speedup_p50"] > 1 and saved["speedup_p50"][str(n)] == entry["speedup_p50"]
+    assert saved["capacity"] == capacity(saved["levels"]) and "capacity" in format_table(saved)
     assert "p50" in format_table(saved)
     if out.with_suffix(".png").exists():
         assert out.with_suffix(".png").stat().st_size > 10_000

@@ -251,6 +251,30 @@ async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, ser
     assert result.answered
 
 
+async def test_a_caller_past_max_calls_hears_the_lines_are_busy(local_asterisk, service, engines) -> None:
+    """The box answers one call at a time here: a second caller is told the lines are busy
+    and hung up on, in seconds, while the first caller's question is answered as usual."""
+    svc = await service(max_calls=1, when_full="busy")
+    first_call = asyncio.create_task(caller(local_asterisk).call([say("How much does the UTM-100 weigh?")],
+                                                                 listen_s=1.0))
+    await asyncio.sleep(1.5)
+    second = await caller(local_asterisk).call([], hangup="remote", listen_s=20.0)
+    first = await first_call
+    assert second.answered and second.ended_by == "remote" and second.duration_s < 12, second
+    heard = heard_text(second, engines).lower()
+    assert "busy" in heard and "call again" in heard, heard
+    await svc.wait_idle(15)
+    svc.records.flush()
+    rows = [read_call(svc.records.path, cid) for cid in _call_ids(svc)][-2:]  # this test's two calls
+    outcomes = {row["outcome"]: row for row in rows if row}
+    assert "busy" in outcomes and len(outcomes) == 2, [r and r["outcome"] for r in rows]
+    busy = outcomes["busy"]
+    assert [t["agent_text"] for t in busy["turns"]] == [engines.phrases.busy]
+    answered = [r for r in rows if r and r["outcome"] != "busy"][-1]
+    assert any("410" in t["agent_text"] for t in answered["turns"]), answered["turns"]
+    assert first.answered
+
+
 async def test_model_failures_get_the_fallback_then_a_transfer(local_asterisk, service, engines,
                                                               monkeypatch) -> None:
     """The model times out on every answer, and no sentence of the knowledge base can stand in

@@ -17,6 +17,7 @@ from appliance.telephony.caller_voice import caller_voice
 from appliance.telephony.rtp import FRAME_SAMPLES
 from appliance.telephony.sip_caller import CallerTurn, SipCaller
 from appliance.telephony.stasis_app import CallLeg
+from conftest import settings_for_asterisk
 from conftest import TEST_APP
 
 pytestmark = [pytest.mark.asterisk]
@@ -102,6 +103,41 @@ async def test_five_calls_at_once_are_all_answered_and_cleaned_up(local_asterisk
     assert svc.app.calls_taken == 5
     await svc.wait_idle()
     assert await svc.app.leftovers() == []  # none of our channels or bridges in GET /ari/channels, /ari/bridges
+
+
+async def test_a_caller_beyond_max_calls_rings_until_a_line_frees(local_asterisk, start_service, tmp_path) -> None:
+    settings = settings_for_asterisk(local_asterisk, tmp_path, call={"max_calls": 1, "when_full": "wait"})
+    svc = await start_service(echo_handler, settings)
+    first_call = asyncio.create_task(caller(local_asterisk).call([], listen_s=3.0))
+    await asyncio.sleep(1.0)
+    second = await caller(local_asterisk).call([], listen_s=1.0)
+    first = await first_call
+    assert first.answered and first.heard_spans
+    assert second.answered and second.heard_spans, "answered once the first call ended, and greeted"
+    assert second.answered_after_s > 1.0, second.answered_after_s  # rang while the only line was taken
+    assert first.answered_after_s < second.answered_after_s
+    assert svc.app.calls_taken == 2 and svc.app.admission.active == 0
+    await svc.wait_idle()
+    assert await svc.app.leftovers() == []
+
+
+async def test_a_caller_who_waited_too_long_is_told_and_the_line_is_not_held(local_asterisk, start_service,
+                                                                             tmp_path) -> None:
+    """Past ``queue_wait_s`` the waiting caller is answered only to be told the lines are busy
+    (the echo handler, which has no voice, hangs up at once): the call ends quickly and the
+    line stays with the caller who had it."""
+    settings = settings_for_asterisk(local_asterisk, tmp_path,
+                                     call={"max_calls": 1, "when_full": "wait", "queue_wait_s": 1.0})
+    svc = await start_service(echo_handler, settings)
+    first_call = asyncio.create_task(caller(local_asterisk).call([], listen_s=6.0))
+    await asyncio.sleep(1.0)
+    second = await caller(local_asterisk).call([], hangup="remote", listen_s=10.0)
+    assert second.answered and second.ended_by == "remote"
+    assert second.answered_after_s > 0.9 and second.duration_s < 5, (second.answered_after_s, second.duration_s)
+    first = await first_call
+    assert first.answered and first.ended_by == "caller"
+    await svc.wait_idle()
+    assert await svc.app.leftovers() == []
 
 
 async def test_reconnects_after_asterisk_restart_and_answers_next_call(local_asterisk, start_service) -> None:

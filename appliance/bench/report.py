@@ -155,6 +155,7 @@ def build_report(opts: Any, runs: dict[str, list[Any]], services: dict[str, dict
               and not e.get("missed")]
         sizing[f"p95_le_{target}ms"] = max(ok) if ok else 0
     return {
+        "capacity": capacity(levels),
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": machine(),
         "config": {"levels": list(opts.levels), "quick": opts.quick,
@@ -166,6 +167,23 @@ def build_report(opts: Any, runs: dict[str, list[Any]], services: dict[str, dict
         "speedup_p50": {str(e["concurrency"]): e.get("speedup_p50") for e in levels if "speedup_p50" in e},
         "max_calls_tested_at_p95": sizing,
     }
+
+
+#: What "answered well" means for the capacity figure (and so for ``call.max_calls``).
+CAPACITY_P95_MS = 1500
+
+
+def capacity(levels: list[dict[str, Any]]) -> int:
+    """The most concurrent calls answered well: every level up to it had p95 <= 1.5 s, no late
+    frames, nothing missed, no false barge-in and no fallback.  ``call.max_calls`` is sized by it."""
+    best = 0
+    for e in sorted(levels, key=lambda e: e["concurrency"]):
+        good = (e.get("p95_ms") is not None and e["p95_ms"] <= CAPACITY_P95_MS and not e.get("missed")
+                and not e.get("underruns") and not e.get("barge_ins") and not e.get("fallbacks"))
+        if not good:
+            break
+        best = e["concurrency"]
+    return best
 
 
 def _f(v: Any, width: int = 7) -> str:
@@ -202,6 +220,9 @@ def format_table(report: dict[str, Any]) -> str:
     if sizing:
         lines += ["", "most concurrent calls tested within a p95 target: "
                   + ", ".join(f"{k.removeprefix('p95_le_')}: {v}" for k, v in sizing.items())]
+    if "capacity" in report:
+        lines += [f"capacity (p95 <= {CAPACITY_P95_MS} ms, no late frames, barge-ins, fallbacks or misses): "
+                  f"{report['capacity']} call(s) -> call.max_calls"]
     return "\n".join(lines)
 
 

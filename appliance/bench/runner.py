@@ -5,7 +5,9 @@ callers and the service never share a GIL; it gets its own Stasis app name (dial
 that name: the dialplan routes ``appliance-<x>`` to app ``appliance-<x>``), its own data
 dir and its stderr captured to a log file.  For each concurrency level N, N callers dial
 at once (a quarter second apart, so SIP setup is not one burst) and each asks ``turns``
-questions from the sample knowledge base in the caller's Piper voice (synthesised once).
+questions from two knowledge bases in different trades (``BENCH_KBS``, ingested together)
+in the caller's Piper voice (synthesised once).  The service answers every caller at once
+(``call.max_calls`` off): the figures say how many it answers well, ``capacity``.
 
 Per turn we keep what the caller measured (end of its speech -> first audible answer
 frame) and what the service recorded (SQLite ``turns.timings``); per level the service's
@@ -21,6 +23,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -42,16 +45,21 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Questions the sample knowledge base answers (kb/sample); each call asks them in turn,
-#: starting at a different one so concurrent calls do not all ask the same thing.
+#: The bench's knowledge base: the sample's documents and a second trade's (woodworking
+#: machines, from the evaluation set) in one folder, so retrieval searches both.
+BENCH_KBS = ("kb/sample", "bench/eval/kbs/larchfield")
+#: Questions on both knowledge bases; each call asks them in turn, starting at a different
+#: one so concurrent calls do not all ask the same thing.
 QUESTIONS = [
     "How much does the UTM-100 weigh?",
+    "What's the price of the PS-3200?",
     "What is the price of the UTM-300?",
     "What are your opening hours?",
+    "What does the PT-510 weigh?",
     "How long is the warranty?",
 ]
 
-DEFAULT_LEVELS = [1, 2, 4, 8]
+DEFAULT_LEVELS = [1, 2, 4, 6, 8]
 QUICK_LEVELS = [1, 2]
 DEFAULT_TURNS = 3
 QUICK_TURNS = 2
@@ -145,7 +153,20 @@ def service_config(mode: str, app: str, data_dir: Path, asterisk: Any, base_conf
     # No "one moment, please": the figure is the time to the answer itself (the baseline has
     # no such phrase), and a caller who hears it and then silence would ask its next question.
     raw.setdefault("call", {})["max_dead_air_s"] = 30.0
+    # Every level's callers are answered at once: the bench measures what the box can do, to
+    # size ``call.max_calls`` from, so the limit itself must not queue them.
+    raw.setdefault("call", {})["max_calls"] = 0
     return raw
+
+
+def bench_kb(folder: Path) -> Path:
+    """``BENCH_KBS`` copied into one folder (a subfolder each)."""
+    kb = folder / "kb"
+    if kb.exists():
+        shutil.rmtree(kb)
+    for source in BENCH_KBS:
+        shutil.copytree(ROOT / source, kb / Path(source).name)
+    return kb
 
 
 class ServiceProcess:
@@ -493,7 +514,11 @@ async def run_modes(opts: BenchOptions, progress: Any = print) -> dict[str, Any]
         try:
             for mode in modes:
                 app = f"appliance-{'bench' if mode == 'conversation' else 'baseline'}{os.getpid()}"
-                svc = ServiceProcess(mode, app, workdir / mode, asterisk, opts.config)
+                # A box's own config with its own documents is benched on them; else both KBs.
+                own_kb = opts.config is not None and "source_dir" in tomllib.loads(
+                    Path(opts.config).read_text(encoding="utf-8")).get("knowledge", {})
+                overrides = {} if own_kb else {"knowledge": {"source_dir": str(bench_kb(workdir / mode))}}
+                svc = ServiceProcess(mode, app, workdir / mode, asterisk, opts.config, overrides)
                 progress(f"bench: starting the {mode} service (app {app})")
                 try:
                     await svc.start()

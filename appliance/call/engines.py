@@ -55,6 +55,8 @@ class Phrases:
     lead_confirm: str = "Thank you, {name}. We will contact you at {contact}. Is that correct?"
     lead_retry: str = "Sorry about that. Please tell me the phone number or e-mail address again."
     lead_done: str = "Thank you. Our sales team will be in touch shortly. Is there anything else I can help with?"
+    #: Every line is taken (``call.max_calls``): said to the extra caller, who is then hung up on.
+    busy: str = "All our lines are busy at the moment. Please call again in a few minutes. Goodbye."
 
 
 @dataclass
@@ -125,7 +127,8 @@ class Engines:
         cached = getattr(self.synthesizer, "cached", None)
         for text in (self.phrases.greeting, self.phrases.fallback, self.phrases.reprompt, self.phrases.farewell,
                      self.phrases.transfer, self.phrases.apology, self.phrases.hold_on, self.phrases.goodbye_silence,
-                     self.phrases.lead_name, self.phrases.lead_contact, self.phrases.lead_retry, self.phrases.lead_done):
+                     self.phrases.lead_name, self.phrases.lead_contact, self.phrases.lead_retry, self.phrases.lead_done,
+                     self.phrases.busy):
             if cached is not None:
                 cached(text)
         recognizer = self.new_recognizer()

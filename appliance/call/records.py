@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS calls (
   caller TEXT NOT NULL DEFAULT '',
   started_at REAL NOT NULL,
   ended_at REAL,
-  outcome TEXT,             -- answered | transferred | abandoned | error | in_progress
+  outcome TEXT,             -- answered | transferred | abandoned | error | busy | in_progress
   end_reason TEXT,
   recording_caller TEXT,
   recording_agent TEXT

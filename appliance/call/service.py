@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from appliance.call.busy import tell_lines_busy
 from appliance.call.engines import Engines
 from appliance.call.records import CallRecords
 from appliance.call.session import ConversationSession
@@ -25,6 +26,9 @@ def conversation_handler(engines: Engines, records: CallRecords | None) -> CallH
     """The handler the Stasis app runs for each answered call."""
 
     async def handle(leg: CallLeg) -> None:
+        if leg.over_capacity:
+            await tell_lines_busy(leg, engines, records)
+            return
         await ConversationSession(leg, engines, records).run()
 
     return handle

@@ -249,6 +249,16 @@ class CallSettings:
     #: Longest silence the caller hears while we think; past it we say "one moment, please".
     max_dead_air_s: float = field(default=2.5, metadata=_range(0.5, 30))
     record_audio: bool = False
+    #: Calls the agent answers at once; 0: no limit.  Past it the box would answer every
+    #: caller late and with gaps, so the extra caller waits or is told (``when_full``).  Size it
+    #: from ``make bench`` (its ``capacity``: the most calls answered at p95 <= 1.5 s with no
+    #: late frames; bench/README.md, "Sizing").
+    max_calls: int = field(default=4, metadata=_range(0, 1000))
+    #: "wait": the extra caller hears ringing until a line frees (up to ``queue_wait_s``), then
+    #: the agent answers; "busy": answered at once with the short ``busy`` phrase, then hung up.
+    when_full: str = field(default="wait", metadata=_choice("wait", "busy"))
+    #: Longest a caller rings in the queue before hearing the ``busy`` phrase.
+    queue_wait_s: float = field(default=30.0, metadata=_range(0, 3600))
 
 
 @dataclass

@@ -160,6 +160,10 @@ class AriClient:
     async def answer(self, channel_id: str) -> None:
         await self.post(f"/channels/{channel_id}/answer")
 
+    async def ring(self, channel_id: str) -> None:
+        """Indicate ringing to the caller (a call waiting in our queue, not yet answered)."""
+        await self.post(f"/channels/{channel_id}/ring")
+
     async def hangup(self, channel_id: str, reason: str = "normal") -> bool:
         return await self.delete_quietly(f"/channels/{channel_id}", reason=reason)
 

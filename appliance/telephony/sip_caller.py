@@ -79,6 +79,8 @@ class CallResult:
     #: Audible spans heard, (start_s, end_s) on the call clock.
     heard_spans: list[tuple[float, float]] = field(default_factory=list)
     transcript: str = ""
+    #: Seconds from dialling to the answer (ringing, or waiting in the appliance's queue).
+    answered_after_s: float = 0.0
 
 
 def find_sipp() -> str:
@@ -197,6 +199,7 @@ class SipCaller:
             answered_at = await self._wait_answer(info_file, proc, rtp, result)
             if answered_at is None:
                 return result
+            result.answered_after_s = answered_at - t_start
             listener = _Listener(answered_at, self.settle_silence_s)
             rtp.on_audio = listener.on_audio
             rtp.start()

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from appliance.config.settings import Settings
 from appliance.logs import log_event
+from appliance.telephony.admission import CallAdmission
 from appliance.telephony.ari import AriClient, AriError, AriEvent, Channel
 from appliance.telephony.g711 import Codec
 from appliance.telephony.rtp import RtpEndpoint
@@ -50,6 +51,9 @@ class CallLeg:
     end_reason: str = ""
     transferred_to: str = ""
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    #: Answered although every line is taken (``call.max_calls``): the handler tells the
+    #: caller the lines are busy and hangs up.
+    over_capacity: bool = False
 
     def end(self, reason: str) -> None:
         """Mark the call over (idempotent); the app tears it down."""
@@ -101,6 +105,9 @@ class StasisApp:
         self.interrupted_call_ids: list[str] = []
         #: How long the sweep waits for StasisStart events in flight when it lists the app.
         self.sweep_grace_s = 1.0
+        self.admission = CallAdmission(settings.call.max_calls)
+        #: Callers waiting for a line (set when they hang up while waiting).
+        self._queued: dict[str, asyncio.Event] = {}
 
     async def run(self) -> None:
         """Handle events until cancelled; on cancel, end and tear down every live call."""
@@ -109,6 +116,9 @@ class StasisApp:
         finally:
             for leg in list(self.calls.values()):
                 leg.end("shutdown")
+            for gone in list(self._queued.values()):
+                gone.set()  # callers waiting for a line: hung up with the rest
+            await self.admission.changed()
             if self._tasks:
                 await asyncio.wait(self._tasks, timeout=10)
 
@@ -124,7 +134,10 @@ class StasisApp:
             task.add_done_callback(self._tasks.discard)
         elif event.type in _END_EVENTS and ch is not None:
             leg = self.calls.get(ch.id)
-            if leg is not None:
+            if ch.id in self._queued:
+                self._queued[ch.id].set()
+                await self.admission.changed()
+            elif leg is not None:
                 leg.end("caller_hangup" if event.type != "StasisEnd" or not leg.transferred_to else "transferred")
             else:
                 for leg in self.calls.values():
@@ -140,18 +153,50 @@ class StasisApp:
             host = urlsplit(self.settings.ari.url).hostname or "127.0.0.1"
         return host, int(port)
 
+    async def _admit(self, caller: Channel) -> bool | None:
+        """A line for this caller: True; every line taken: False (the caller is told so);
+        None: the caller hung up while waiting for one."""
+        if self.admission.try_take():
+            return True
+        call = self.settings.call
+        if call.when_full != "wait" or call.queue_wait_s <= 0:
+            return False
+        gone = self._queued[caller.id] = asyncio.Event()
+        log_event(log, "call.queued", call_id=caller.id, caller=caller.caller_number,
+                  active=self.admission.active, waiting=self.admission.waiting + 1)
+        try:
+            try:
+                await self.ari.ring(caller.id)
+            except AriError as exc:  # the caller hears silence instead of ringing: still queued
+                log_event(log, "call.ring_failed", level=logging.WARNING, call_id=caller.id, error=str(exc))
+            t0 = asyncio.get_running_loop().time()
+            admitted = await self.admission.wait(caller.id, call.queue_wait_s, gone)
+            waited = round(asyncio.get_running_loop().time() - t0, 2)
+        finally:
+            del self._queued[caller.id]
+        if gone.is_set():
+            log_event(log, "call.queue_abandoned", call_id=caller.id, waited_s=waited)
+            return None
+        log_event(log, "call.dequeued", call_id=caller.id, waited_s=waited, admitted=admitted)
+        return admitted
+
     async def _take_call(self, caller: Channel) -> None:
         call_id = caller.id
         rtp_cfg = self.settings.rtp
         leg: CallLeg | None = None
+        admitted: bool | None = False
         try:
+            admitted = await self._admit(caller)
+            if admitted is None:
+                return
             codec: Codec = "alaw" if rtp_cfg.codec == "alaw" else "ulaw"  # validated by the settings
             rtp = await RtpEndpoint.open(rtp_cfg.bind_host, rtp_cfg.port_min, rtp_cfg.port_max, codec, call_id)
-            leg = CallLeg(call_id, caller, self.ari, rtp)
+            leg = CallLeg(call_id, caller, self.ari, rtp, over_capacity=not admitted)
             self.calls[call_id] = leg
             self.calls_taken += 1
             self.recent_ids.append(call_id)
-            log_event(log, "call.start", call_id=call_id, caller=caller.caller_number, exten=caller.exten)
+            log_event(log, "call.start", call_id=call_id, caller=caller.caller_number, exten=caller.exten,
+                      **({"over_capacity": True} if leg.over_capacity else {}))
             await self.ari.answer(call_id)
             leg.bridge_id = await self.ari.create_bridge(name=f"appliance-{call_id}")
             self.recent_ids.append(leg.bridge_id)
@@ -192,6 +237,8 @@ class StasisApp:
                 leg.end("setup_failed")
         finally:
             await self._teardown(call_id, leg)
+            if admitted:
+                await self.admission.release()
 
     async def _teardown(self, call_id: str, leg: CallLeg | None) -> None:
         try:
