@@ -75,6 +75,20 @@ def test_missing_model_is_a_model_error(tmp_path):
         SileroVad(tmp_path / "nope.bin")
 
 
+def test_the_upsampler_in_chunks_is_the_whole_signal_filtered_at_once():
+    """Chunk boundaries leave no trace: the same samples as one FIR filter over the whole stream."""
+    from scipy.signal import firwin, lfilter
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1, 1, 8000).astype(np.float32)
+    up = StreamingUpsampler(8000, 16000)
+    chunks = [up.process(x[i : i + n]) for i, n in zip(range(0, 8000, 173), [173] * 47, strict=False)]
+    stuffed = np.zeros(16000)
+    stuffed[::2] = x
+    whole = lfilter(firwin(63, 0.45) * 2, 1.0, stuffed)
+    assert np.allclose(np.concatenate(chunks), whole[: sum(len(c) for c in chunks)], atol=1e-6)
+
+
 def test_vad_input_is_upsampled_steadily_and_cleanly():
     """Each 20 ms frame is judged when it arrives (soxr's stream returned ~100 ms bursts), and
     the 16 kHz signal is the same tone with no images above the phone band."""

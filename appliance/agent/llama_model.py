@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.config.threads import lower_thread_priority
 from appliance.agent.prompt_states import PromptStates, SavedState
 from appliance.config.errors import ModelError
 
@@ -294,6 +295,7 @@ class LlamaModel:
         return future.result()
 
     def _run(self) -> None:
+        lower_thread_priority()  # before the first decode starts llama.cpp's own (OpenMP) threads
         try:
             while True:
                 with self._cond:

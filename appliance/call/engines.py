@@ -20,7 +20,7 @@ import numpy as np
 from appliance.agent.base import Agent
 from appliance.config.manifest import Manifest, load_manifest
 from appliance.config.settings import Settings
-from appliance.config.threads import ThreadPlan
+from appliance.config.threads import ThreadPlan, lower_thread_priority
 from appliance.knowledge.base import KnowledgeStore
 from appliance.knowledge.vocabulary import vocabulary_from_folder
 from appliance.logs import log_event
@@ -77,7 +77,7 @@ class Engines:
     #: 2 x cores made the third concurrent reply queue for a thread (bench: p50 13.7 s at
     #: 8 calls).  CPU parallelism is bounded by the model's engine and the cores, not by this.
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
-        max_workers=MAX_MODEL_THREADS, thread_name_prefix="model"))
+        max_workers=MAX_MODEL_THREADS, thread_name_prefix="model", initializer=lower_thread_priority))
     #: Replies being generated across all calls (event-loop thread only).  An answer started
     #: early, on a pause, is only worth its CPU while the model has room for it.
     replies_in_flight: int = 0
@@ -198,3 +198,10 @@ class Engines:
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
+
+
+def load_engines_yielding(settings: Settings) -> Engines:
+    """``Engines.load`` on a worker thread that yields to the event loop first, so the pools the
+    libraries start while loading (onnxruntime, CTranslate2) inherit its lower priority."""
+    lower_thread_priority()
+    return Engines.load(settings)

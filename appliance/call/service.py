@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from appliance.call.busy import tell_lines_busy
-from appliance.call.engines import Engines
+from appliance.call.engines import Engines, load_engines_yielding
 from appliance.call.records import CallRecords
 from appliance.call.session import ConversationSession
 from appliance.config.settings import Settings
@@ -36,5 +36,5 @@ def conversation_handler(engines: Engines, records: CallRecords | None) -> CallH
 
 async def build_conversation_handler(settings: Settings) -> CallHandler:
     """Load and warm every engine (off the loop) before the first call is taken."""
-    engines = await asyncio.get_running_loop().run_in_executor(None, Engines.load, settings)
+    engines = await asyncio.get_running_loop().run_in_executor(None, load_engines_yielding, settings)
     return conversation_handler(engines, open_records(settings))

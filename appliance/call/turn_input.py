@@ -22,6 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
+from appliance.config.threads import lower_thread_priority
 from appliance.config.settings import Settings
 from appliance.logs import log_event
 from appliance.speech_in.base import EventTee, SpeechRecognizer, Transcript, VadEvent
@@ -93,7 +94,8 @@ class TurnInput:
         self.last_talkspurt = last_talkspurt
         self.loop = asyncio.get_running_loop()
         self._segments_itself = getattr(asr, "vad", None) is vad
-        self._exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{call_id}")
+        self._exec = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"listen-{call_id}",
+                                        initializer=lower_thread_priority)
         self._frames: asyncio.Queue[ReceivedFrame] = asyncio.Queue(MAX_QUEUED_FRAMES)
         self.frames_dropped = 0
         self._stream_t0: float | None = None  # loop time of the first caller frame (VAD time zero)

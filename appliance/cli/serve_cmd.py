@@ -95,10 +95,10 @@ async def _make_handler(settings, mode: str, on_lead=None):  # type: ignore[no-u
         from appliance.call.echo import echo_handler
 
         return echo_handler, None
-    from appliance.call.engines import Engines
+    from appliance.call.engines import load_engines_yielding
     from appliance.call.service import conversation_handler, open_records
 
-    engines = await asyncio.get_running_loop().run_in_executor(None, Engines.load, settings)
+    engines = await asyncio.get_running_loop().run_in_executor(None, load_engines_yielding, settings)
     if mode == "baseline":  # record-then-answer, for the benchmark's side-by-side (appliance/bench)
         from appliance.bench.baseline import baseline_handler
 
