@@ -253,7 +253,7 @@ class CallSettings:
     #: caller late and with gaps, so the extra caller waits or is told (``when_full``).  Size it
     #: from ``make bench`` (its ``capacity``: the most calls answered at p95 <= 1.5 s with no
     #: late frames; bench/README.md, "Sizing").
-    max_calls: int = field(default=4, metadata=_range(0, 1000))
+    max_calls: int = field(default=2, metadata=_range(0, 1000))
     #: "wait": the extra caller hears ringing until a line frees (up to ``queue_wait_s``), then
     #: the agent answers; "busy": answered at once with the short ``busy`` phrase, then hung up.
     when_full: str = field(default="wait", metadata=_choice("wait", "busy"))
