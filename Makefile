@@ -9,7 +9,7 @@ export APPLIANCE_CACHE_DIR := $(abspath $(CACHE_DIR))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup system-deps python models asterisk-root asterisk-up asterisk-down run test bench eval soak clean bundle lint-ansible
+.PHONY: setup system-deps python models asterisk-root asterisk-up asterisk-down run test bench eval soak clean bundle lint-ansible ansible-lint-tool
 
 setup: system-deps python models asterisk-root
 
@@ -39,8 +39,16 @@ asterisk-down:
 run: setup
 	bash scripts/demo.sh
 
-test: setup
+# tests/test_ansible.py runs ansible-lint on the playbooks: its own venv in the cache (ansible-core
+# and the appliance's venv do not share dependencies well), installed from the package registry.
+ANSIBLE_LINT_VERSION := 26.10.1
+ANSIBLE_LINT := $(APPLIANCE_CACHE_DIR)/ansible-venv/bin/ansible-lint
+
+test: setup ansible-lint-tool
 	$(PY) -m pytest -q -rs
+
+ansible-lint-tool:
+	[ -x "$(ANSIBLE_LINT)" ] || { python3 -m venv "$(APPLIANCE_CACHE_DIR)/ansible-venv" && "$(APPLIANCE_CACHE_DIR)/ansible-venv/bin/pip" install -q "ansible-lint==$(ANSIBLE_LINT_VERSION)"; }
 
 bench: setup
 	$(PY) -m appliance.cli.main bench
@@ -63,6 +71,5 @@ bundle: python models
 	bash scripts/bundle.sh
 
 # ansible-lint lives in its own venv (it pins an ansible-core of its own).
-lint-ansible:
-	[ -x "$(APPLIANCE_CACHE_DIR)/ansible-venv/bin/ansible-lint" ] || { python3 -m venv "$(APPLIANCE_CACHE_DIR)/ansible-venv" && "$(APPLIANCE_CACHE_DIR)/ansible-venv/bin/pip" install -q ansible-lint; }
+lint-ansible: ansible-lint-tool
 	cd ansible && PATH="$(APPLIANCE_CACHE_DIR)/ansible-venv/bin:$$PATH" ansible-lint site.yml
