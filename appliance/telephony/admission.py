@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
+from appliance.web import metrics
+
 
 class CallAdmission:
     """At most ``limit`` calls in progress (0: no limit); the others wait first come, first served."""
@@ -39,6 +41,7 @@ class CallAdmission:
     async def wait(self, call_id: str, timeout_s: float, gone: asyncio.Event) -> bool:
         """Wait in line for up to ``timeout_s``; False if the time ran out or the caller left."""
         self._waiting.append(call_id)
+        metrics.calls_waiting(len(self._waiting))
         try:
             async with self._changed:
                 try:
@@ -53,6 +56,7 @@ class CallAdmission:
                 return True
         finally:
             self._waiting.remove(call_id)
+            metrics.calls_waiting(len(self._waiting))
             await self.changed()  # the next in line may now be first
 
     async def release(self) -> None:

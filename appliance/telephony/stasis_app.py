@@ -31,6 +31,7 @@ from appliance.telephony.admission import CallAdmission
 from appliance.telephony.ari import AriClient, AriError, AriEvent, Channel
 from appliance.telephony.g711 import Codec
 from appliance.telephony.rtp import RtpEndpoint
+from appliance.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +177,10 @@ class StasisApp:
             del self._queued[caller.id]
         if gone.is_set():
             log_event(log, "call.queue_abandoned", call_id=caller.id, waited_s=waited)
+            metrics.call_queue_result("abandoned")
             return None
         log_event(log, "call.dequeued", call_id=caller.id, waited_s=waited, admitted=admitted)
+        metrics.call_queue_result("admitted" if admitted else "timed_out")
         return admitted
 
     async def _take_call(self, caller: Channel) -> None:

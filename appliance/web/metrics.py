@@ -42,7 +42,7 @@ PlatformCollector(registry=REGISTRY)
 #: Latency stages we know from TurnClock/agent timings; other *_ms keys are observed too.
 STAGES = ("transcript", "retrieval", "first_token", "first_sentence", "first_audio_chunk", "first_rtp")
 _BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0)
-OUTCOMES = ("answered", "transferred", "abandoned", "error")
+OUTCOMES = ("answered", "transferred", "abandoned", "error", "busy")
 
 CALLS_STARTED = Counter("appliance_calls_started", "Calls answered by the service", registry=REGISTRY)
 CALLS = Counter("appliance_calls", "Finished calls by outcome", ["outcome"], registry=REGISTRY)
@@ -82,6 +82,13 @@ LOOP_LAG = Histogram("appliance_event_loop_lag_seconds",
                      buckets=_LAG_BUCKETS, registry=REGISTRY)
 LOOP_LAG_MAX = Gauge("appliance_event_loop_lag_max_seconds", "Largest event-loop lag seen since start",
                      registry=REGISTRY)
+CALLS_WAITING = Gauge("appliance_calls_waiting", "Callers ringing in the queue for a line (call.max_calls)",
+                      registry=REGISTRY)
+#: How a wait for a line ended: admitted (a line freed), timed_out (told the lines are busy),
+#: abandoned (the caller hung up while waiting).
+QUEUE_RESULTS = ("admitted", "timed_out", "abandoned")
+CALL_QUEUE = Counter("appliance_call_queue", "Callers who waited for a line, by how the wait ended", ["result"],
+                     registry=REGISTRY)
 _rtp_dropped = {r: RTP_DROPPED.labels(r) for r in RTP_DROP_REASONS}
 _loop_lag_max = 0.0
 
@@ -89,6 +96,8 @@ for _o in OUTCOMES:
     CALLS.labels(_o)
 for _s in STAGES:
     LATENCY.labels(_s)
+for _r in QUEUE_RESULTS:
+    CALL_QUEUE.labels(_r)
 for _c in ("webhook", "mail"):
     DELIVERIES.labels(_c)
     DELIVERY_FAILURES.labels(_c)
@@ -191,6 +200,14 @@ def observe_loop_lag(seconds: float) -> None:
             LOOP_LAG_MAX.set(lag)
     except Exception:  # pragma: no cover
         log.debug("metrics.observe_loop_lag failed", exc_info=True)
+def calls_waiting(count: int) -> None:
+    CALLS_WAITING.set(count)
+
+
+def call_queue_result(result: str) -> None:
+    CALL_QUEUE.labels(result).inc()
+
+
 def lead_stored() -> None:
     try:
         LEADS.inc()
