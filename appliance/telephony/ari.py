@@ -94,7 +94,8 @@ class AriClient:
     def __init__(self, url: str, username: str, password: str, app: str, reconnect_max_s: float = 10.0) -> None:
         self.base = url.rstrip("/") + "/ari"
         self.app = app
-        self._auth = aiohttp.BasicAuth(username, password)
+        # A header, not aiohttp's ``auth=`` (BasicAuth), which aiohttp 4 removes.
+        self._headers = {"Authorization": aiohttp.encode_basic_auth(username, password)}
         self._api_key = f"{username}:{password}"
         self._session: aiohttp.ClientSession | None = None
         self.reconnect_max_s = reconnect_max_s
@@ -111,7 +112,7 @@ class AriClient:
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(auth=self._auth, timeout=aiohttp.ClientTimeout(total=10))
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=aiohttp.ClientTimeout(total=10))
         return self._session
 
     async def close(self) -> None:
