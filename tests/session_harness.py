@@ -447,24 +447,21 @@ class Call:
             await self.step(level=level)
         await self.step("speech_end", final=text, level=level)
 
-    async def until(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
+    async def until(self, condition: Callable[[], bool], timeout: float = 3.0, *, line_on: bool = False) -> None:
+        """Until ``condition``; with ``line_on`` the caller says nothing but the line goes on
+        (a quiet frame every 20 ms, as RTP does), for what is measured in the caller's audio."""
         deadline = asyncio.get_running_loop().time() + timeout
         while not condition():
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}; "
                                      f"heard so far: {self.heard()}")
-            await asyncio.sleep(0.001)
+            if line_on:
+                self.frame()
+            await asyncio.sleep(FRAME_SAMPLES / 8000 if line_on else 0.001)
 
     async def line_quiet_until(self, condition: Callable[[], bool], timeout: float = 3.0) -> None:
-        """The caller says nothing but the line goes on (a quiet frame every 20 ms, as RTP
-        does) until ``condition``: for what is measured in the caller's audio, not the clock."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not condition():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}; "
-                                     f"heard so far: {self.heard()}")
-            self.frame()
-            await asyncio.sleep(FRAME_SAMPLES / 8000)
+        """``until`` with the line on: quiet caller frames keep arriving meanwhile."""
+        await self.until(condition, timeout, line_on=True)
 
     async def quiet_for(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

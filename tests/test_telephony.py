@@ -105,19 +105,18 @@ async def test_five_calls_at_once_are_all_answered_and_cleaned_up(local_asterisk
     assert await svc.app.leftovers() == []  # none of our channels or bridges in GET /ari/channels, /ari/bridges
 
 
-def _metric(name: str) -> float:
+def _metric(name: str, **labels: str) -> float:
     from appliance.web import metrics
 
-    for line in metrics.render()[0].decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    raise AssertionError(f"{name} not in /metrics")
+    value = metrics.REGISTRY.get_sample_value(name, labels)
+    assert value is not None, f"{name} {labels} not in /metrics"
+    return value
 
 
 async def test_a_caller_beyond_max_calls_rings_until_a_line_frees(local_asterisk, start_service, tmp_path) -> None:
     settings = settings_for_asterisk(local_asterisk, tmp_path, call={"max_calls": 1, "when_full": "wait"})
     svc = await start_service(echo_handler, settings)
-    admitted_before = _metric('appliance_call_queue_total{result="admitted"}')
+    admitted_before = _metric("appliance_call_queue_total", result="admitted")
     first_call = asyncio.create_task(caller(local_asterisk).call([], listen_s=3.0))
     await asyncio.sleep(1.0)
     second_call = asyncio.create_task(caller(local_asterisk).call([], listen_s=1.0))
@@ -126,7 +125,7 @@ async def test_a_caller_beyond_max_calls_rings_until_a_line_frees(local_asterisk
     second = await second_call
     first = await first_call
     assert _metric("appliance_calls_waiting") == 0
-    assert _metric('appliance_call_queue_total{result="admitted"}') == admitted_before + 1
+    assert _metric("appliance_call_queue_total", result="admitted") == admitted_before + 1
     assert first.answered and first.heard_spans
     assert second.answered and second.heard_spans, "answered once the first call ended, and greeted"
     assert second.answered_after_s > 1.0, second.answered_after_s  # rang while the only line was taken
