@@ -15,8 +15,19 @@ own thread; nothing here touches llama.cpp.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+
+
+#: Every live store, so that ``saved_bytes`` can say what they hold (``/metrics``).
+_STORES: weakref.WeakSet[PromptStates] = weakref.WeakSet()
+
+
+def saved_bytes() -> int:
+    """Bytes of saved states held by every live store: bounded by their ``max_bytes``, and
+    the part of the service's memory that grows as new passages are asked about."""
+    return sum(store.bytes for store in list(_STORES))
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,7 @@ class PromptStates:
         self.bytes = 0
         #: Texts that must not give way to others (the bare prefix every prompt starts with).
         self.pinned: set[str] = set()
+        _STORES.add(self)
 
     def __len__(self) -> int:
         return len(self._states)

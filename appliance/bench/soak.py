@@ -45,7 +45,14 @@ import aiohttp
 import numpy as np
 
 from appliance.bench.runner import ROOT, ServiceProcess, _proc_rss_mb, parse_events, trim_trailing_silence
-from appliance.bench.soak_admin import GOOD_MD, AdminClient, fetch_metrics, hostile_markdown, zip_bomb_docx
+from appliance.bench.soak_admin import (
+    GOOD_MD,
+    AdminClient,
+    fetch_metrics,
+    hostile_markdown,
+    parse_metrics,
+    zip_bomb_docx,
+)
 from appliance.bench.soak_calls import DEFAULT_MIX, QUESTIONS, CuttingCaller, SoakCall, fact_in, plan_turns
 from appliance.config.errors import ApplianceError
 from appliance.logs import log_event
@@ -156,6 +163,13 @@ def proc_figures(pid: int | None) -> dict[str, Any]:
     return {"rss_mb": round(rss, 1) if rss is not None else None, "fds": fds, "threads": threads}
 
 
+def memory_parts(metrics_text: str) -> dict[str, float]:
+    """The service's ``appliance_memory_bytes`` parts in MB (prompt_states, heap_in_use,
+    heap_free), as ``<part>_mb``; empty when /metrics did not answer."""
+    return {f"{labels['part']}_mb": round(value / 1e6, 1) for name, labels, value in parse_metrics(metrics_text)
+            if name == "appliance_memory_bytes" and "part" in labels}
+
+
 @dataclass
 class ServiceLife:
     """One run of the service process, from start to SIGTERM.
@@ -181,18 +195,24 @@ class ServiceLife:
     #: difference (start-up, with its model loading, is not a call's problem).
     metrics_start: str = ""
     metrics: str = ""
+    #: The latest memory parts from /metrics (the sampler's): kept with each figure, so
+    #: that a growth of RSS can be told apart (saved prompt states, heap in use, heap free).
+    memory: dict[str, float] = field(default_factory=dict)
+
+    def figures(self) -> dict[str, Any]:
+        return {**proc_figures(self.pid), **self.memory}
 
     def note_call_ended(self, calls_ended: int) -> None:
         if not self.warm:
-            self.warm, self.calls_at_warm = proc_figures(self.pid), calls_ended
+            self.warm, self.calls_at_warm = self.figures(), calls_ended
         if not self.settled and calls_ended - self.calls_at_start >= WARMUP_CALLS:
-            self.settled, self.calls_at_settled = proc_figures(self.pid), calls_ended
+            self.settled, self.calls_at_settled = self.figures(), calls_ended
 
     @staticmethod
-    def _growth(a: dict[str, Any], b: dict[str, Any], calls: int, least: int) -> float | None:
-        if a.get("rss_mb") is None or b.get("rss_mb") is None or calls < least:
+    def _growth(a: dict[str, Any], b: dict[str, Any], calls: int, least: int, key: str = "rss_mb") -> float | None:
+        if a.get(key) is None or b.get(key) is None or calls < least:
             return None
-        return round((b["rss_mb"] - a["rss_mb"]) / calls * 100, 1)
+        return round((b[key] - a[key]) / calls * 100, 1)
 
     def to_json(self) -> dict[str, Any]:
         after_settled = self.calls_at_end - self.calls_at_settled if self.settled else 0
@@ -202,6 +222,9 @@ class ServiceLife:
                 "rss_growth_mb_per_100_calls": self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH),
                 "rss_growth_mb_per_100_calls_from_first": self._growth(
                     self.warm, self.end, self.calls_at_end - self.calls_at_warm, 10),
+                "growth_mb_per_100_calls_by_part": {
+                    part: self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH, f"{part}_mb")
+                    for part in ("prompt_states", "heap_in_use", "heap_free")},
                 "term_exit_s": self.term_exit_s}
 
 
@@ -287,7 +310,7 @@ class Soak:
     def close_life(self) -> None:
         if self.lives and not self.lives[-1].end:
             life = self.lives[-1]
-            life.end, life.calls_at_end = proc_figures(life.pid), self.ended
+            life.end, life.calls_at_end = life.figures(), self.ended
 
     async def terminate(self) -> float | None:
         """SIGTERM the service; seconds it took to exit, or None (a hang: it was killed)."""
@@ -431,8 +454,12 @@ class Soak:
 
     async def sampler(self) -> None:
         while True:
+            life = self.lives[-1] if self.lives else None
+            if life is not None and life.pid == self.pid() and not life.end:
+                life.memory = memory_parts(await fetch_metrics(self.web_url, timeout_s=2.0)) or life.memory
             self.timeline.append({"t_s": self.now(), "calls_ended": self.ended, "pid": self.pid(),
-                                  **proc_figures(self.pid())})
+                                  **proc_figures(self.pid()),
+                                  **(life.memory if life is not None and life.pid == self.pid() else {})})
             await asyncio.sleep(SAMPLE_INTERVAL_S)
 
     # -- chaos ---------------------------------------------------------------------------

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from appliance.agent.prompt_states import saved_bytes
+from appliance.config.heap import heap_figures
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -89,6 +91,11 @@ CALLS_WAITING = Gauge("appliance_calls_waiting", "Callers ringing in the queue f
 QUEUE_RESULTS = ("admitted", "timed_out", "abandoned")
 CALL_QUEUE = Counter("appliance_call_queue", "Callers who waited for a line, by how the wait ended", ["result"],
                      registry=REGISTRY)
+#: Where the service's memory goes beside the models (appliance/config/heap.py): the saved
+#: prompt states (bounded by llm.prompt_cache_mb), the C heap's bytes in use, and the bytes
+#: it holds free (RSS growing with ``heap_free`` is the allocator keeping memory, not a leak).
+MEMORY = Gauge("appliance_memory_bytes", "Memory by part: prompt_states, heap_in_use, heap_free", ["part"],
+               registry=REGISTRY)
 _rtp_dropped = {r: RTP_DROPPED.labels(r) for r in RTP_DROP_REASONS}
 _loop_lag_max = 0.0
 
@@ -117,6 +124,21 @@ def _active_value() -> float:
 
 
 ACTIVE.set_function(_active_value)
+
+
+def _memory_part(part: str) -> Callable[[], float]:
+    def read() -> float:
+        try:
+            if part == "prompt_states":
+                return float(saved_bytes())
+            return float(heap_figures().get(part.removeprefix("heap_"), 0))
+        except Exception:  # pragma: no cover - never break a scrape
+            return 0.0
+    return read
+
+
+for _part in ("prompt_states", "heap_in_use", "heap_free"):
+    MEMORY.labels(_part).set_function(_memory_part(_part))
 
 
 def bind_live_calls(count: Callable[[], int] | None) -> None:
