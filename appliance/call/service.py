@@ -9,6 +9,7 @@ from appliance.call.busy import tell_lines_busy
 from appliance.call.engines import Engines, load_engines_yielding
 from appliance.call.records import CallRecords
 from appliance.call.session import ConversationSession
+from appliance.config import heap
 from appliance.config.settings import Settings
 from appliance.telephony.stasis_app import CallHandler, CallLeg
 
@@ -23,13 +24,22 @@ def open_records(settings: Settings, on_lead: Callable[[int], None] | None = Non
 
 
 def conversation_handler(engines: Engines, records: CallRecords | None) -> CallHandler:
-    """The handler the Stasis app runs for each answered call."""
+    """The handler the Stasis app runs for each answered call.
+
+    After each call the C heap's free pages go back to the system (``heap.trim``, off the
+    loop, ~10-30 ms): the models' threads free what a call allocated in pieces that glibc
+    keeps, and a box that takes calls for months would otherwise grow by that (the soak
+    measured ~100 MB per 100 calls of it, with the heap in use flat).
+    """
 
     async def handle(leg: CallLeg) -> None:
-        if leg.over_capacity:
-            await tell_lines_busy(leg, engines, records)
-            return
-        await ConversationSession(leg, engines, records).run()
+        try:
+            if leg.over_capacity:
+                await tell_lines_busy(leg, engines, records)
+                return
+            await ConversationSession(leg, engines, records).run()
+        finally:
+            await asyncio.to_thread(heap.trim)
 
     return handle
 
