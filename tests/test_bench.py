@@ -78,3 +78,39 @@ def test_quick_bench_end_to_end(local_asterisk, tmp_path: Path) -> None:  # type
     assert "p50" in format_table(saved)
     if out.with_suffix(".png").exists():
         assert out.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_the_russian_pack_is_benched_with_russian_questions_on_its_own_knowledge_base() -> None:
+    import re
+
+    from appliance.bench.runner import QUESTIONS, QUESTIONS_RU, ROOT, questions_for
+    from appliance.config.settings import load_settings
+
+    assert questions_for(load_settings(ROOT / "bench" / "eval" / "ru.toml")) == QUESTIONS_RU
+    assert questions_for(load_settings(None)) == QUESTIONS
+    kb = " ".join(p.read_text(encoding="utf-8") for p in (ROOT / "kb" / "sample_ru").rglob("*.md"))
+    for q in QUESTIONS_RU:
+        assert re.search("[а-яё]", q, re.IGNORECASE), q
+        for code in re.findall(r"[А-Я]{2}-\d+", q):
+            assert code in kb, f"{q!r} names {code}, which kb/sample_ru does not have"
+
+
+def test_a_compared_config_is_reported_beside_the_first_at_each_level() -> None:
+    from appliance.bench.report import build_report
+    from appliance.bench.runner import LevelRun
+
+    def run(n: int, latencies: list[float]) -> LevelRun:
+        return LevelRun(concurrency=n, latencies_ms=latencies, missed=0, calls=n, answered_calls=n,
+                        service_turns=[], events={}, underruns=0, rtp_closed=n, token_rates=[], resources={},
+                        wall_s=1.0)
+
+    opts = BenchOptions(levels=[1, 4], baseline=False, compare_config="bench/eval/ru.toml")
+    report = build_report(opts, {"conversation": [run(1, [800, 900]), run(4, [1000, 1400])],
+                                 "compare": [run(1, [1500, 1700]), run(4, [2500, 3000])]}, {},
+                          {"conversation": ["How long is the warranty?"], "compare": ["Какая гарантия на прессы?"]})
+    by_level = {e["concurrency"]: e for e in report["levels"]}
+    assert by_level[1]["p50_ms"] == 850 and by_level[1]["compare"]["p50_ms"] == 1600
+    assert by_level[4]["compare"]["max_ms"] == 3000
+    assert report["config"]["compare_questions"] == ["Какая гарантия на прессы?"]
+    table = format_table(report)
+    assert "compared config (bench/eval/ru.toml)" in table and "1600" in table

@@ -134,14 +134,21 @@ def machine() -> dict[str, Any]:
     return {"cpus": os.cpu_count(), "cpu_model": model, "mem_gb": mem_gb, "python": platform.python_version()}
 
 
-def build_report(opts: Any, runs: dict[str, list[Any]], services: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def build_report(opts: Any, runs: dict[str, list[Any]], services: dict[str, dict[str, Any]],
+                 questions: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The JSON report: per level the streaming figures, with the baseline's (``baseline``)
+    and the compared config's (``compare``, e.g. the Russian pack) beside them."""
     from appliance.bench.runner import QUESTIONS
 
+    questions = questions or {"conversation": QUESTIONS}
     streaming = {r.concurrency: level_figures(r) for r in runs.get("conversation", [])}
     baseline = {r.concurrency: level_figures(r) for r in runs.get("baseline", [])}
+    compare = {r.concurrency: level_figures(r) for r in runs.get("compare", [])}
     levels = []
     for n in opts.levels:
         entry = dict(streaming.get(n, {"concurrency": n}))
+        if n in compare:
+            entry["compare"] = compare[n]
         if n in baseline:
             entry["baseline"] = baseline[n]
             b, s = baseline[n].get("p50_ms"), entry.get("p50_ms")
@@ -160,8 +167,10 @@ def build_report(opts: Any, runs: dict[str, list[Any]], services: dict[str, dict
         "machine": machine(),
         "config": {"levels": list(opts.levels), "quick": opts.quick,
                    "turns_per_call": {str(n): opts.turns_at(n) for n in opts.levels},
-                   "baseline": opts.baseline, "questions": QUESTIONS, "baseline_silence_s": 1.5,
-                   "base_config": opts.config},
+                   "baseline": opts.baseline, "questions": questions.get("conversation", QUESTIONS),
+                   "baseline_silence_s": 1.5, "base_config": opts.config,
+                   "compare_config": getattr(opts, "compare_config", None),
+                   "compare_questions": questions.get("compare")},
         "services": services,
         "levels": levels,
         "speedup_p50": {str(e["concurrency"]): e.get("speedup_p50") for e in levels if "speedup_p50" in e},
@@ -201,11 +210,19 @@ def format_table(report: dict[str, Any]) -> str:
             f"{_f(e.get('turns'), 5)} {_f(e.get('underruns'), 5)} {_f(e.get('cpu_mean_pct'), 5)} "
             f"{_f(e.get('rss_peak_mb'), 6)} | {_f(b.get('p50_ms'))} {_f(b.get('p95_ms'))} {_f(b.get('max_ms'))} | "
             f"{(format(e['speedup_p50'], '.2f') if e.get('speedup_p50') else '-'):>5}")
+    if any("compare" in e for e in report["levels"]):
+        lines += ["", f"compared config ({report['config'].get('compare_config')}), same levels, same run:",
+                  f"{'calls':>5} | {'p50':>7} {'p95':>7} {'max':>7} {'turns':>5} {'undrn':>5} {'cpu%':>5} {'rssMB':>6}"]
+        for e in report["levels"]:
+            c = e.get("compare") or {}
+            lines.append(f"{e['concurrency']:>5} | {_f(c.get('p50_ms'))} {_f(c.get('p95_ms'))} {_f(c.get('max_ms'))} "
+                         f"{_f(c.get('turns'), 5)} {_f(c.get('underruns'), 5)} {_f(c.get('cpu_mean_pct'), 5)} "
+                         f"{_f(c.get('rss_peak_mb'), 6)}")
     lines += ["", "where the time goes (medians, ms):",
               f"{'calls':>5} {'mode':>9} | {'end+ASR':>7} {'agent':>7} {'TTS':>7} {'send':>5} {'line':>5} |"
               f" {'1st tok':>7} {'tok/s':>6}"]
     for e in report["levels"]:
-        for name, fig in (("streaming", e), ("baseline", e.get("baseline"))):
+        for name, fig in (("streaming", e), ("compared", e.get("compare")), ("baseline", e.get("baseline"))):
             if not fig or "profile_ms" not in fig:
                 continue
             p, s = fig["profile_ms"], fig["stages"]
@@ -233,6 +250,7 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
     xs = [e["concurrency"] for e in levels]
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 6), gridspec_kw={"width_ratios": [1, 1.3]})
     for label, get, color in (("streaming", lambda e: e, "tab:blue"),
+                              ("compared", lambda e: e.get("compare") or {}, "tab:green"),
                               ("baseline", lambda e: e.get("baseline") or {}, "tab:red")):
         p50 = [get(e).get("p50_ms") for e in levels]
         if not any(v is not None for v in p50):

@@ -58,6 +58,21 @@ QUESTIONS = [
     "What does the PT-510 weigh?",
     "How long is the warranty?",
 ]
+#: The same mix for the Russian pack (``agent.language = "ru"``), on its own knowledge base
+#: (kb/sample_ru): weights, prices, hours and warranty, said by the pack's voice.
+QUESTIONS_RU = [
+    "Сколько весит пресс ПГ-40?",
+    "Сколько стоит токарный станок ТС-16?",
+    "Какая цена у пресса ПГ-100?",
+    "Когда работает ваш офис?",
+    "Сколько весит станок ТС-32?",
+    "Какая гарантия на прессы?",
+]
+
+
+def questions_for(settings: Any) -> list[str]:
+    """The bench's questions in the language of the config's pack."""
+    return QUESTIONS_RU if getattr(settings.agent, "language", "en") == "ru" else QUESTIONS
 
 DEFAULT_LEVELS = [1, 2, 4, 6, 8]
 QUICK_LEVELS = [1, 2]
@@ -91,6 +106,9 @@ class BenchOptions:
     chart: bool = True
     #: Where the services' data dirs and logs go (default: a fresh temp folder, removed after).
     workdir: Path | None = None
+    #: A second config (e.g. another language pack) whose streaming service is measured in
+    #: the same run, at the same levels, right after the first: figures side by side.
+    compare_config: str | None = None
 
     @classmethod
     def quick_run(cls, **kw: Any) -> BenchOptions:
@@ -411,6 +429,8 @@ class LevelRun:
 
 async def run_level(svc: ServiceProcess, concurrency: int, turns: int, voices: dict[str, np.ndarray],
                     sip_host: str, sip_port: int) -> LevelRun:
+    """``concurrency`` calls at once, each asking ``turns`` of the questions ``voices`` holds
+    (in their order, each call starting at a different one)."""
     from appliance.telephony.sip_caller import CallerTurn, CallResult, SipCaller
 
     log_start = svc.log_size()
@@ -422,7 +442,8 @@ async def run_level(svc: ServiceProcess, concurrency: int, turns: int, voices: d
 
     async def one(i: int) -> CallResult | BaseException:
         await asyncio.sleep(i * CALL_SPACING_S)
-        script = [QUESTIONS[(i + k) % len(QUESTIONS)] for k in range(turns)]
+        questions = list(voices)
+        script = [questions[(i + k) % len(questions)] for k in range(turns)]
         caller = SipCaller(sip_host, sip_port, svc.app, caller_number=f"{2000 + i}",
                            settle_silence_s=SETTLE_SILENCE_S, max_wait_s=90.0, max_call_s=900.0)
         try:
@@ -467,10 +488,11 @@ async def run_level(svc: ServiceProcess, concurrency: int, turns: int, voices: d
 # -- the whole run -------------------------------------------------------------------------------
 
 def synthesize_voices(settings: Any) -> dict[str, np.ndarray]:
-    """Each question in the caller's Piper voice through a µ-law line, once."""
+    """Each of the config's questions (``questions_for``) in its voice (Piper, or the pack's
+    engine: Festival for Russian) through a µ-law line, once, in order."""
     from appliance.telephony.caller_voice import caller_voice
 
-    return {q: trim_trailing_silence(caller_voice(q, "piper", settings)) for q in QUESTIONS}
+    return {q: trim_trailing_silence(caller_voice(q, "piper", settings)) for q in questions_for(settings)}
 
 
 def trim_trailing_silence(pcm: np.ndarray, rms: float = 100.0) -> np.ndarray:
@@ -504,21 +526,28 @@ async def run_modes(opts: BenchOptions, progress: Any = print) -> dict[str, Any]
         await asyncio.to_thread(asterisk.up)  # idempotent; never stopped here: others share it
         sip_host, sip_port = asterisk.sip_host, asterisk.sip_port
         base = load_settings(opts.config) if opts.config else settings_from_dict({}, ROOT)
-        progress("bench: synthesising the caller's questions (Piper)")
-        voices = await asyncio.to_thread(synthesize_voices, base)
+        configs = {"conversation": opts.config, "compare": opts.compare_config, "baseline": opts.config}
+        progress("bench: synthesising the caller's questions")
+        voices = {"conversation": await asyncio.to_thread(synthesize_voices, base)}
+        voices["baseline"] = voices["conversation"]
+        if opts.compare_config:
+            voices["compare"] = await asyncio.to_thread(synthesize_voices, load_settings(opts.compare_config))
         tmp = tempfile.TemporaryDirectory(prefix="appliance-bench-") if opts.workdir is None else None
         workdir = Path(tmp.name) if tmp else Path(opts.workdir)  # type: ignore[arg-type]
-        modes = ["conversation"] + (["baseline"] if opts.baseline else [])
+        modes = (["conversation"] + (["compare"] if opts.compare_config else [])
+                 + (["baseline"] if opts.baseline else []))
         runs: dict[str, list[LevelRun]] = {}
         services: dict[str, dict[str, Any]] = {}
         try:
             for mode in modes:
-                app = f"appliance-{'bench' if mode == 'conversation' else 'baseline'}{os.getpid()}"
+                config = configs[mode]
+                app = f"appliance-{'baseline' if mode == 'baseline' else 'bench'}{os.getpid()}"
                 # A box's own config with its own documents is benched on them; else both KBs.
-                own_kb = opts.config is not None and "source_dir" in tomllib.loads(
-                    Path(opts.config).read_text(encoding="utf-8")).get("knowledge", {})
+                own_kb = config is not None and "source_dir" in tomllib.loads(
+                    Path(config).read_text(encoding="utf-8")).get("knowledge", {})
                 overrides = {} if own_kb else {"knowledge": {"source_dir": str(bench_kb(workdir / mode))}}
-                svc = ServiceProcess(mode, app, workdir / mode, asterisk, opts.config, overrides)
+                svc = ServiceProcess("conversation" if mode == "compare" else mode, app, workdir / mode, asterisk,
+                                     config, overrides)
                 progress(f"bench: starting the {mode} service (app {app})")
                 try:
                     await svc.start()
@@ -526,14 +555,14 @@ async def run_modes(opts: BenchOptions, progress: Any = print) -> dict[str, Any]
                     for level in opts.levels:
                         turns = opts.turns_at(level)
                         progress(f"bench: {mode}: {level} concurrent call(s) x {turns} questions")
-                        run = await run_level(svc, level, turns, voices, sip_host, sip_port)
+                        run = await run_level(svc, level, turns, voices[mode], sip_host, sip_port)
                         if run.answered_calls < run.calls:
                             # The shared Asterisk restarted under us (another session): once it
                             # is back and lists our app again, run the level once more.
                             progress(f"bench: {mode}: {run.calls - run.answered_calls} call(s) not answered; "
                                      "waiting for Asterisk and retrying the level")
                             await svc.wait_registered()
-                            run = await run_level(svc, level, turns, voices, sip_host, sip_port)
+                            run = await run_level(svc, level, turns, voices[mode], sip_host, sip_port)
                         runs[mode].append(run)
                         p50 = f"{np.percentile(run.latencies_ms, 50):.0f} ms" if run.latencies_ms else "n/a"
                         progress(f"bench: {mode}: {level} -> p50 {p50}, {len(run.latencies_ms)} turns, "
@@ -547,7 +576,7 @@ async def run_modes(opts: BenchOptions, progress: Any = print) -> dict[str, Any]
         finally:
             if tmp is not None and not os.environ.get("APPLIANCE_BENCH_KEEP"):
                 tmp.cleanup()
-        return build_report(opts, runs, services)
+        return build_report(opts, runs, services, {mode: list(v) for mode, v in voices.items()})
     finally:
         lease.unlink(missing_ok=True)
 

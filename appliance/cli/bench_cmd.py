@@ -22,6 +22,9 @@ def _levels(text: str) -> list[int]:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("bench", help="concurrent scripted calls: latency, stages, CPU/memory (bench/README.md)")
     p.add_argument("--config", help="config the bench service starts from (models, threads, KB)")
+    p.add_argument("--compare-config", default=None,
+                   help="a second config (e.g. bench/eval/ru.toml, the Russian pack) measured in the same run, "
+                        "streaming only, figures side by side")
     p.add_argument("--levels", type=_levels, default=None, help="concurrent calls per level (default 1,2,4,8)")
     p.add_argument("--turns", type=int, default=None, help="questions per call (default 3)")
     p.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         opts.out = args.out
     opts.config = args.config
+    opts.compare_config = args.compare_config
     opts.chart = args.chart
     opts.workdir = args.keep
     if args.pacing_frames > 0:
