@@ -19,6 +19,8 @@ health.py         ``/healthz``, ``/metrics``, the health checks (``/health``)
 leads.py          leads, their CSV export, statuses and deliveries
 openapi.py        ``/api/openapi.json``
 ================  ================================================================
+
+What the console uses of the running service is typed in service_view.py.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ import asyncio
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import jinja2
@@ -40,6 +41,7 @@ from appliance.web import auth, calls, health, kb, leads, metrics, openapi, prom
 from appliance.web.auth import SESSION_COOKIE, LoginLimiter, SessionStore, same_token
 from appliance.web.common import CONSOLE, SESSION, is_api, json_error
 from appliance.web.kb import KnowledgeJobs
+from appliance.web.service_view import EnginesView, KnowledgeStoreView, LeadWorkerView, StasisView
 
 log = logging.getLogger(__name__)
 
@@ -53,20 +55,21 @@ FEATURES = (auth, calls, kb, prompts, health, leads, openapi)
 class Console:
     """What the handlers share: settings, the live service's parts, sessions."""
 
-    def __init__(self, settings: Settings, *, engines: Any = None, stasis: Any = None, store: Any = None,
-                 records_path: Path | None = None, lead_worker: Any = None) -> None:
+    def __init__(self, settings: Settings, *, engines: EnginesView | None = None, stasis: StasisView | None = None,
+                 store: KnowledgeStoreView | None = None, records_path: Path | None = None,
+                 lead_worker: LeadWorkerView | None = None) -> None:
         self.settings = settings
         #: The service's DeliveryWorker (appliance/leads/worker.py), woken by "retry now".
         self.lead_worker = lead_worker
         self.engines = engines
         self.stasis = stasis
-        self.store = store if store is not None else getattr(engines, "store", None)
+        self.store = store if store is not None else engines.store if engines is not None else None
         self.records_path = records_path or settings.data_path / "calls.sqlite3"
         self.sessions = SessionStore()
         self.limiter = LoginLimiter()
         self.uploads = (settings.data_path / "kb_uploads").resolve()
         self.kb = KnowledgeJobs(self.store, self.uploads, [settings.resolve(settings.knowledge.source_dir)],
-                                on_changed=getattr(engines, "knowledge_changed", None)) \
+                                on_changed=engines.knowledge_changed if engines is not None else None) \
             if self.store is not None else None
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                                             autoescape=jinja2.select_autoescape(["html"]))
@@ -152,8 +155,9 @@ async def auth_required(request: web.Request, handler: Handler) -> web.StreamRes
 # -- the app ---------------------------------------------------------------------------------
 
 
-def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, store: Any = None,
-               records_path: Path | None = None, lead_worker: Any = None) -> web.Application:
+def create_app(settings: Settings, *, engines: EnginesView | None = None, stasis: StasisView | None = None,
+               store: KnowledgeStoreView | None = None, records_path: Path | None = None,
+               lead_worker: LeadWorkerView | None = None) -> web.Application:
     console = Console(settings, engines=engines, stasis=stasis, store=store, records_path=records_path,
                       lead_worker=lead_worker)
     # Uploads are streamed and counted by the handler; this only bounds other bodies.
@@ -175,8 +179,8 @@ def create_app(settings: Settings, *, engines: Any = None, stasis: Any = None, s
     return app
 
 
-async def start_web(settings: Settings, *, engines: Any = None, stasis: Any = None,
-                    lead_worker: Any = None) -> web.AppRunner:
+async def start_web(settings: Settings, *, engines: EnginesView | None = None, stasis: StasisView | None = None,
+                    lead_worker: LeadWorkerView | None = None) -> web.AppRunner:
     """Serve the console on web.host:web.port in the running loop; ``await runner.cleanup()`` to stop."""
     app = create_app(settings, engines=engines, stasis=stasis, lead_worker=lead_worker)
     c = app[CONSOLE]

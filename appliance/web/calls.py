@@ -34,8 +34,8 @@ def _live_calls(c: Console) -> list[dict[str, Any]]:
         for call_id, leg in list(c.stasis.calls.items()):
             rec = records.get(call_id, {})
             started = rec.get("started_at")
-            out.append({"call_id": call_id, "caller": getattr(leg.caller, "caller_number", "") or rec.get("caller", ""),
-                        "caller_name": getattr(leg.caller, "caller_name", ""), "started_at": started,
+            out.append({"call_id": call_id, "caller": leg.caller.caller_number or rec.get("caller", ""),
+                        "caller_name": leg.caller.caller_name, "started_at": started,
                         "duration_s": round(now - started, 1) if started else None, "turns": rec.get("turns", 0),
                         "ending": leg.ended.is_set()})
     else:

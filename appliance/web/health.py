@@ -21,6 +21,7 @@ from appliance.web.common import console, render
 
 if TYPE_CHECKING:
     from appliance.web.app import Console
+    from appliance.web.service_view import ManifestView
 
 routes = web.RouteTableDef()
 
@@ -65,9 +66,9 @@ def _check_models(c: Console) -> dict[str, Any]:
     from appliance.config.manifest import load_manifest
 
     try:
-        manifest = getattr(c.engines, "manifest", None) or load_manifest(c.settings.manifest_path)
+        manifest: ManifestView = c.engines.manifest if c.engines is not None else load_manifest(c.settings.manifest_path)
         checked = manifest.verify_all(full=False)
-        names = [getattr(e, "role", None) or getattr(e, "name", "?") for e in checked]
+        names = [e.role or "?" for e in checked]
         return {"ok": True, "detail": f"{len(checked)} models present and sized as the manifest says",
                 "models": [str(n) for n in names], "loaded": c.engines is not None}
     except Exception as exc:
@@ -79,7 +80,7 @@ def _check_store(c: Console) -> dict[str, Any]:
         return {"ok": False, "detail": "the knowledge store is not loaded in this process"}
     try:
         chunks = c.store.count()
-        return {"ok": True, "detail": f"{chunks} chunks in {getattr(c.store, 'location', 'the store')}", "chunks": chunks}
+        return {"ok": True, "detail": f"{chunks} chunks in {c.store.location}", "chunks": chunks}
     except Exception as exc:
         return {"ok": False, "detail": f"not reachable: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"}
 

@@ -37,6 +37,7 @@ from aiohttp import web
 
 from appliance.logs import log_event
 from appliance.web.common import console, json_error, render
+from appliance.web.service_view import KnowledgeStoreView
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -109,7 +110,7 @@ def _supported_files(folder: Path) -> list[Path]:
 class KnowledgeJobs:
     """Runs ingest/delete on the shared store, one at a time, with pollable progress."""
 
-    def __init__(self, store: Any, uploads: Path, sources: list[Path],
+    def __init__(self, store: KnowledgeStoreView, uploads: Path, sources: list[Path],
                  on_changed: Callable[[], None] | None = None) -> None:
         self.store = store
         #: Called (in the job's thread) after a job changed the store: the agent re-primes.
@@ -125,7 +126,7 @@ class KnowledgeJobs:
         documents come from uploads only)."""
         return [p for p in [*self.sources, self.uploads] if _supported_files(p)]
 
-    def _start(self, kind: str, work: Any) -> KbJob:
+    def _start(self, kind: str, work: Callable[[KbJob], None]) -> KbJob:
         if not self._busy.acquire(blocking=False):
             raise KbBusyError("another knowledge-base job is running; wait for it to finish")
         job = KbJob(uuid.uuid4().hex[:12], kind)

@@ -147,9 +147,8 @@ async def retry_submit(request: web.Request) -> web.Response:
 
 
 def _wake_worker(c: Console) -> None:
-    worker = getattr(c, "lead_worker", None)
-    if worker is not None:
-        worker.notify()
+    if c.lead_worker is not None:
+        c.lead_worker.notify()
 
 
 # -- JSON API --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Its own route table (``routes``), mounted by ``create_app``.  The file is
 ``agent.prompts_file`` when the config names one, else ``<data_dir>/prompts.toml`` (the
 packaged prompts are shown until one is saved).  A save is validated before it replaces the
-file, then the running service re-reads it (``Engines.reload_prompts``); ``start_web``
+file, then the running service re-reads it (``EnginesView.reload_prompts``); ``start_web``
 applies a saved file at start (``apply_prompts``).
 """
 
@@ -62,10 +62,9 @@ def _save_prompts(c: Console, text: str) -> dict[str, Any]:
 
 def apply_prompts(c: Console, path: Path) -> bool:
     """Have the running service re-read the prompts file; False when it is not in this process."""
-    reload = getattr(c.engines, "reload_prompts", None)
-    if reload is None:
+    if c.engines is None:
         return False
-    reload(path)
+    c.engines.reload_prompts(path)
     return True
 
 
