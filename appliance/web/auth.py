@@ -67,7 +67,10 @@ def hash_password(password: str, *, n: int = _SCRYPT["n"], r: int = _SCRYPT["r"]
         raise ValueError("the password must not be empty")
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=_DKLEN)
-    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode("ascii")
+
     return f"scrypt${n}${r}${p}${b64(salt)}${b64(digest)}"
 
 

@@ -308,13 +308,13 @@ async def api_kb_upload(request: web.Request) -> web.Response:
         part = await reader.next()
         if part is None:
             break
-        if part.name == "file" and isinstance(part, aiohttp.BodyPartReader):
+        if isinstance(part, aiohttp.BodyPartReader) and part.name == "file":
             filename = part.filename or ""
             while chunk := await part.read_chunk(64 * 1024):
                 data.extend(chunk)
                 if len(data) > limit:
                     return json_error(413, f"the file is too large: the limit is {c.settings.web.max_upload_mb:g} MB")
-        elif part.name == "tag" and isinstance(part, aiohttp.BodyPartReader):
+        elif isinstance(part, aiohttp.BodyPartReader) and part.name == "tag":
             tag = (await part.text()).strip()[:64]
     if not filename:
         return json_error(400, "no file was sent (field 'file')")
