@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from appliance.call.records import CallRecords
 from appliance.config import settings_from_dict
+from appliance.config.manifest import Manifest, load_manifest
 from appliance.knowledge.base import IngestReport, Passage
 from appliance.knowledge.loaders import DocumentError
 from appliance.web import metrics
@@ -98,11 +99,22 @@ class FakeStore:
 
 
 class FakeEngines:
-    def __init__(self) -> None:
+    """The engines as the console sees them (EnginesView in appliance/web/service_view.py)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
         self.reloaded: list[Path] = []
+        self.knowledge_changes = 0
+
+    @property
+    def manifest(self) -> Manifest:
+        return load_manifest(ROOT / "models" / "manifest.toml")
 
     def reload_prompts(self, path: Path) -> None:
         self.reloaded.append(path)
+
+    def knowledge_changed(self) -> None:
+        self.knowledge_changes += 1
 
 
 class FakeLeg:
@@ -163,7 +175,8 @@ def seed_calls(settings) -> None:  # type: ignore[no-untyped-def]
 async def console(tmp_path: Path) -> AsyncIterator[tuple[TestClient, Any]]:
     settings = make_settings(tmp_path)
     seed_calls(settings)
-    store, engines, stasis = FakeStore(), FakeEngines(), FakeStasis()
+    store, stasis = FakeStore(), FakeStasis()
+    engines = FakeEngines(store)
     stasis.calls["call-live"] = FakeLeg("5550000")
     app = create_app(settings, engines=engines, stasis=stasis, store=store)
     client = TestClient(TestServer(app))

@@ -1,9 +1,12 @@
-"""Sign-in for the admin console: password hashes, sessions, CSRF tokens, login rate limit.
+"""Sign-in for the admin console: password hashes, sessions, CSRF tokens, login rate limit,
+and the sign-in pages (``/login``, ``/logout``; ``routes``, mounted by ``create_app``).
 
-Everything here is stdlib.  The password hash (``web.password_hash``) is scrypt with a
-random salt, stored as ``scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>``; ``appliance web
-passwd`` prints one.  Sessions are random 256-bit tokens kept in memory (a restart signs
-everyone out), each with its own CSRF token that every POST must echo.
+The checks themselves are stdlib; which requests need a session is decided by the
+``auth_required`` middleware in appliance/web/app.py.  The password hash
+(``web.password_hash``) is scrypt with a random salt, stored as
+``scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>``; ``appliance web passwd`` prints one.
+Sessions are random 256-bit tokens kept in memory (a restart signs everyone out), each with
+its own CSRF token that every POST must echo.
 
 Login lockout policy (``LoginLimiter``; docs/admin-api.md says the same):
 
@@ -25,15 +28,34 @@ Login lockout policy (``LoginLimiter``; docs/admin-api.md says the same):
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 import unicodedata
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
+
+from aiohttp import web
+
+from appliance.logs import log_event
+from appliance.web.common import LOGIN_CSRF, SESSION, console, render
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+SESSION_COOKIE = "appliance_session"
+LOGIN_CSRF_COOKIE = "appliance_login_csrf"
+#: Set at a successful sign-in: that browser's attempts are limited on their own, so guesses
+#: from elsewhere cannot lock it out (the lockout policy above).
+DEVICE_COOKIE = "appliance_device"
+DEVICE_COOKIE_MAX_AGE = 90 * 24 * 3600
+#: The console has one account (the administrator); the limiter is keyed by it all the same.
+ADMIN_ACCOUNT = "admin"
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _DKLEN = 32
@@ -45,7 +67,10 @@ def hash_password(password: str, *, n: int = _SCRYPT["n"], r: int = _SCRYPT["r"]
         raise ValueError("the password must not be empty")
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=_DKLEN)
-    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode("ascii")
+
     return f"scrypt${n}${r}${p}${b64(salt)}${b64(digest)}"
 
 
@@ -225,3 +250,89 @@ def safe_next_path(target: str | None) -> str:
 
 def same_token(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+# -- the sign-in pages -----------------------------------------------------------------------
+
+
+def _secure(request: web.Request) -> bool:
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+
+def _safe_next(target: str | None) -> str:
+    return safe_next_path(target)
+
+
+@routes.get("/login")
+async def login_page(request: web.Request) -> web.Response:
+    if request.get(SESSION):
+        raise web.HTTPFound(_safe_next(request.query.get("next")))
+    return _login_response(request, _login_token(request))
+
+
+def _login_token(request: web.Request) -> str:
+    """The pre-session form token (double-submit cookie); kept while valid so two tabs agree."""
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return token if 30 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum() \
+        else secrets.token_urlsafe(24)
+
+
+def _login_response(request: web.Request, token: str, error: str = "", status: int = 200) -> web.Response:
+    c = console(request)
+    request[LOGIN_CSRF] = token
+    resp = render(request, "login.html", status=status, error=error, next=_safe_next(request.query.get("next")),
+                  no_password=not c.settings.web.password_hash)
+    resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", secure=_secure(request), path="/login")
+    return resp
+
+
+@routes.post("/login")
+async def login_submit(request: web.Request) -> web.Response:
+    c = console(request)
+    ip = request.remote or "?"
+    form = await request.post()
+    fresh = _login_token(request)
+    if not same_token(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):  # type: ignore[arg-type]
+        return _login_response(request, fresh, "The sign-in form expired or was not sent by this page; try again.", 403)
+    stored = c.settings.web.password_hash
+    if not stored:
+        return _login_response(request, fresh, "No admin password is set: run `appliance web passwd` and put the "
+                               "hash in web.password_hash.", 403)
+    # Counted before the check, with no await in between (see LoginLimiter.begin).
+    attempt = c.limiter.begin(ADMIN_ACCOUNT, ip, request.cookies.get(DEVICE_COOKIE))
+    if attempt.retry_after:
+        wait = attempt.retry_after
+        log_event(log, "web.login_throttled", level=logging.WARNING, ip=ip, retry_after_s=wait)
+        resp = _login_response(request, fresh, f"Too many failed sign-ins from your address. Try again in {wait} s.", 429)
+        resp.headers["Retry-After"] = str(wait)
+        return resp
+    password = str(form.get("password", ""))
+    ok = await asyncio.get_running_loop().run_in_executor(None, verify_password, password, stored)
+    if not ok:
+        attempt.failed()
+        log_event(log, "web.login_failed", level=logging.WARNING, ip=ip)
+        return _login_response(request, fresh, "Wrong password.", 401)
+    device = attempt.succeeded(ip)
+    session = c.sessions.create()
+    log_event(log, "web.login", ip=ip)
+    resp = web.HTTPFound(_safe_next(str(form.get("next", "")) or request.query.get("next")))
+    resp.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="Strict", secure=_secure(request), path="/")
+    resp.set_cookie(DEVICE_COOKIE, device, httponly=True, samesite="Strict", secure=_secure(request), path="/login",
+                    max_age=DEVICE_COOKIE_MAX_AGE)
+    resp.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    raise resp
+
+
+@routes.post("/logout")
+async def logout(request: web.Request) -> web.Response:
+    c = console(request)
+    c.sessions.drop(request.cookies.get(SESSION_COOKIE))
+    resp = web.HTTPFound("/login")
+    resp.del_cookie(SESSION_COOKIE, path="/")
+    raise resp
+
+
+@routes.get("/favicon.ico")
+async def favicon(request: web.Request) -> web.Response:
+    """Public and empty, so a browser's automatic fetch is not sent to the sign-in page."""
+    return web.Response(status=204)

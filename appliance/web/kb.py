@@ -1,4 +1,7 @@
-"""Knowledge-base jobs for the console: uploads, deletes and reindexing in a worker thread.
+"""The console's knowledge base: the ``/kb`` page and the ``/api/kb/...`` API (documents,
+upload, delete, reindex, job progress, search), and the jobs behind them: uploads, deletes
+and reindexing in a worker thread.  Its own route table (``routes``), mounted by
+``create_app``; the jobs (``KnowledgeJobs``) are the Console's, made when it has a store.
 
 Uploaded files live in ``<data_dir>/kb_uploads`` and are ingested as one folder (the store
 keeps a folder's documents in step with its files).  Ingest embeds text, which takes
@@ -14,6 +17,7 @@ the index.  The tag given with an upload is that file's alone: it is kept in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -28,9 +32,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import aiohttp
+from aiohttp import web
+
 from appliance.logs import log_event
+from appliance.web.common import console, json_error, render
+from appliance.web.service_view import KnowledgeStoreView
 
 log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
 
 ALLOWED_SUFFIXES = (".md", ".txt", ".pdf", ".docx")
 _SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -100,7 +110,7 @@ def _supported_files(folder: Path) -> list[Path]:
 class KnowledgeJobs:
     """Runs ingest/delete on the shared store, one at a time, with pollable progress."""
 
-    def __init__(self, store: Any, uploads: Path, sources: list[Path],
+    def __init__(self, store: KnowledgeStoreView, uploads: Path, sources: list[Path],
                  on_changed: Callable[[], None] | None = None) -> None:
         self.store = store
         #: Called (in the job's thread) after a job changed the store: the agent re-primes.
@@ -116,7 +126,7 @@ class KnowledgeJobs:
         documents come from uploads only)."""
         return [p for p in [*self.sources, self.uploads] if _supported_files(p)]
 
-    def _start(self, kind: str, work: Any) -> KbJob:
+    def _start(self, kind: str, work: Callable[[KbJob], None]) -> KbJob:
         if not self._busy.acquire(blocking=False):
             raise KbBusyError("another knowledge-base job is running; wait for it to finish")
         job = KbJob(uuid.uuid4().hex[:12], kind)
@@ -258,3 +268,122 @@ class KnowledgeJobs:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# -- the page and the API --------------------------------------------------------------------
+
+
+def _need_kb(request: web.Request) -> KnowledgeJobs:
+    """The console's knowledge-base jobs; 503 when no store is loaded in this process."""
+    kb = console(request).kb
+    if kb is None:
+        raise web.HTTPServiceUnavailable(text="the knowledge base is not loaded in this process")
+    return kb
+
+
+@routes.get("/api/kb/documents")
+async def api_kb_documents(request: web.Request) -> web.Response:
+    c = console(request)
+    kb = _need_kb(request)
+    docs = await asyncio.get_running_loop().run_in_executor(None, kb.store.documents)
+    rows = [{"doc_id": d.get("doc_id", ""), "source": d.get("source", ""), "root": d.get("root", ""),
+             "tag": d.get("tag", ""), "chunks": d.get("chunks", 0),
+             "uploaded": Path(d.get("root", "")) == c.uploads} for d in docs]
+    return web.json_response({"documents": rows, "max_upload_bytes": c.max_upload_bytes,
+                              "allowed": list(ALLOWED_SUFFIXES)})
+
+
+@routes.post("/api/kb/upload")
+async def api_kb_upload(request: web.Request) -> web.Response:
+    c = console(request)
+    kb = _need_kb(request)
+    limit = c.max_upload_bytes
+    if request.content_length is not None and request.content_length > limit + 64 * 1024:
+        return json_error(413, f"the file is too large: the limit is {c.settings.web.max_upload_mb:g} MB")
+    if not request.content_type.startswith("multipart/"):
+        return json_error(400, "send the file as multipart/form-data (field 'file')")
+    reader = await request.multipart()
+    filename, data, tag = "", bytearray(), ""
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        if isinstance(part, aiohttp.BodyPartReader) and part.name == "file":
+            filename = part.filename or ""
+            while chunk := await part.read_chunk(64 * 1024):
+                data.extend(chunk)
+                if len(data) > limit:
+                    return json_error(413, f"the file is too large: the limit is {c.settings.web.max_upload_mb:g} MB")
+        elif isinstance(part, aiohttp.BodyPartReader) and part.name == "tag":
+            tag = (await part.text()).strip()[:64]
+    if not filename:
+        return json_error(400, "no file was sent (field 'file')")
+    try:
+        job = kb.upload(filename, bytes(data), tag or None)
+    except KbInputError as exc:
+        return json_error(400, str(exc))
+    except KbBusyError as exc:
+        return json_error(409, str(exc))
+    return web.json_response({"job": job.to_json()}, status=202)
+
+
+@routes.post("/api/kb/delete")
+async def api_kb_delete(request: web.Request) -> web.Response:
+    kb = _need_kb(request)
+    try:
+        body = await request.json()
+        doc_id = str(body["doc_id"])
+    except (ValueError, KeyError, TypeError):
+        return json_error(400, "send JSON {\"doc_id\": ...}")
+    try:
+        job = await asyncio.get_running_loop().run_in_executor(None, kb.delete, doc_id)
+    except KbInputError as exc:
+        return json_error(404, str(exc))
+    except KbBusyError as exc:
+        return json_error(409, str(exc))
+    return web.json_response({"job": job.to_json()}, status=202)
+
+
+@routes.post("/api/kb/reindex")
+async def api_kb_reindex(request: web.Request) -> web.Response:
+    kb = _need_kb(request)
+    try:
+        job = kb.reindex()
+    except KbBusyError as exc:
+        return json_error(409, str(exc))
+    return web.json_response({"job": job.to_json()}, status=202)
+
+
+@routes.get("/api/kb/jobs/{job_id}")
+async def api_kb_job(request: web.Request) -> web.Response:
+    kb = _need_kb(request)
+    job = kb.jobs.get(request.match_info["job_id"])
+    if job is None:
+        return json_error(404, "no such job")
+    return web.json_response({"job": job.to_json()})
+
+
+@routes.get("/api/kb/search")
+async def api_kb_search(request: web.Request) -> web.Response:
+    c = console(request)
+    kb = _need_kb(request)
+    q = request.query.get("q", "").strip()
+    if not q:
+        return json_error(400, "q (the question) is required")
+    if len(q) > 500:
+        return json_error(400, "q is too long (500 characters at most)")
+    try:
+        top_k = max(1, min(int(request.query.get("top_k", c.settings.knowledge.top_k)), 20))
+    except ValueError:
+        return json_error(400, "top_k must be a whole number")
+    passages = await asyncio.get_running_loop().run_in_executor(None, lambda: kb.store.search(q, top_k=top_k))
+    min_score = c.settings.knowledge.min_score
+    return web.json_response({"query": q, "min_score": min_score, "results": [
+        {"text": p.text, "source": p.source, "title": p.title, "score": p.score, "tags": list(p.tags),
+         "relevant": p.relevant if p.relevant is not None else p.score >= min_score} for p in passages]})
+
+
+@routes.get("/kb")
+async def kb_page(request: web.Request) -> web.Response:
+    c = console(request)
+    return render(request, "kb.html", available=c.kb is not None, max_mb=c.settings.web.max_upload_mb)

@@ -1,8 +1,8 @@
 """The console's leads: the page, the CSV export, status changes and the delivery queue.
 
-Its own route table (``register(app)``), mounted by ``create_app``.  Every route needs a
+Its own route table (``routes``), mounted by ``create_app``.  Every route needs a
 signed-in session and every POST the session's CSRF token; both are checked by the app's
-``auth`` middleware before a handler here runs.  Status changes are recorded with who
+``auth_required`` middleware before a handler here runs.  Status changes are recorded with who
 (the session's user; the console has one admin account) and from which address.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -22,9 +22,13 @@ from appliance.leads.csv_export import leads_csv
 from appliance.leads.message import lead_json
 from appliance.leads.store import STATUSES, LeadQueryError
 from appliance.logs import log_event
-from appliance.web.app import CONSOLE, SESSION, Console, render
+from appliance.web.common import CONSOLE, SESSION, render
+
+if TYPE_CHECKING:
+    from appliance.web.app import Console
 
 log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
 T = TypeVar("T")
 FILTERS = ("status", "date_from", "date_to")
 
@@ -79,6 +83,7 @@ def _api_delivery(d: dict[str, Any]) -> dict[str, Any]:
 # -- pages -----------------------------------------------------------------------------------
 
 
+@routes.get("/leads")
 async def leads_page(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     f = _filters(request)
@@ -96,6 +101,7 @@ async def leads_page(request: web.Request) -> web.Response:
                   back="/leads" + (f"?{query}" if query else ""))
 
 
+@routes.get("/leads/export.csv")
 async def leads_csv_export(request: web.Request) -> web.StreamResponse:
     c = request.app[CONSOLE]
     try:
@@ -114,6 +120,7 @@ def _back(target: str) -> str:
     return target if target.startswith("/leads") and not target.startswith("//") and "\\" not in target else "/leads"
 
 
+@routes.post(r"/leads/{lead_id:\d+}/status")
 async def status_submit(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     form = await request.post()
@@ -129,6 +136,7 @@ async def status_submit(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(_back(str(form.get("back", "/leads"))))
 
 
+@routes.post(r"/leads/deliveries/{delivery_id:\d+}/retry")
 async def retry_submit(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     form = await request.post()
@@ -139,14 +147,14 @@ async def retry_submit(request: web.Request) -> web.Response:
 
 
 def _wake_worker(c: Console) -> None:
-    worker = getattr(c, "lead_worker", None)
-    if worker is not None:
-        worker.notify()
+    if c.lead_worker is not None:
+        c.lead_worker.notify()
 
 
 # -- JSON API --------------------------------------------------------------------------------
 
 
+@routes.get("/api/leads")
 async def api_leads(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     try:
@@ -160,6 +168,7 @@ async def api_leads(request: web.Request) -> web.Response:
                               "leads": [_api_lead(lead, url) for lead in result["leads"]]})
 
 
+@routes.get(r"/api/leads/{lead_id:\d+}")
 async def api_lead(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     lead = await _in_db(c, store.get_lead, int(request.match_info["lead_id"]))
@@ -168,6 +177,7 @@ async def api_lead(request: web.Request) -> web.Response:
     return web.json_response(_api_lead(lead, c.settings.leads.console_url))
 
 
+@routes.post(r"/api/leads/{lead_id:\d+}/status")
 async def api_lead_status(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     try:
@@ -189,6 +199,7 @@ async def api_lead_status(request: web.Request) -> web.Response:
     return web.json_response(_api_lead(lead, c.settings.leads.console_url))
 
 
+@routes.get("/api/leads/deliveries")
 async def api_deliveries(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     try:
@@ -200,6 +211,7 @@ async def api_deliveries(request: web.Request) -> web.Response:
                               "deliveries": [_api_delivery(d) for d in rows]})
 
 
+@routes.post(r"/api/leads/deliveries/{delivery_id:\d+}/retry")
 async def api_delivery_retry(request: web.Request) -> web.Response:
     c = request.app[CONSOLE]
     ok = await _in_db(c, store.retry_now, int(request.match_info["delivery_id"]))
@@ -207,16 +219,3 @@ async def api_delivery_retry(request: web.Request) -> web.Response:
         return _err(404, "no such delivery waiting (a delivered one is never sent again)")
     _wake_worker(c)
     return web.json_response({"ok": True})
-
-
-def register(app: web.Application) -> None:
-    r = app.router
-    r.add_get("/leads", leads_page)
-    r.add_get("/leads/export.csv", leads_csv_export)
-    r.add_post(r"/leads/{lead_id:\d+}/status", status_submit)
-    r.add_post(r"/leads/deliveries/{delivery_id:\d+}/retry", retry_submit)
-    r.add_get("/api/leads", api_leads)
-    r.add_get("/api/leads/deliveries", api_deliveries)
-    r.add_post(r"/api/leads/deliveries/{delivery_id:\d+}/retry", api_delivery_retry)
-    r.add_get(r"/api/leads/{lead_id:\d+}", api_lead)
-    r.add_post(r"/api/leads/{lead_id:\d+}/status", api_lead_status)

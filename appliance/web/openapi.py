@@ -1,8 +1,13 @@
-"""OpenAPI 3.1 description of the console's JSON API (served at /api/openapi.json)."""
+"""OpenAPI 3.1 description of the console's JSON API, served at /api/openapi.json (its own
+route table, ``routes``, mounted by ``create_app``)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from aiohttp import web
+
+routes = web.RouteTableDef()
 
 _ERR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _JOB = {"description": "job started", "content": {"application/json": {"schema": {
@@ -177,3 +182,8 @@ def openapi_spec() -> dict[str, Any]:
             "/api/openapi.json": {"get": {"summary": "this document", "responses": {"200": _ok("OpenAPI")}}},
         },
     }
+
+
+@routes.get("/api/openapi.json")
+async def api_openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_spec())

@@ -33,7 +33,8 @@ def day_bound(value: str, name: str, end: bool = False) -> float | None:
 def search_calls(path: Path, *, q: str = "", outcome: str = "", caller: str = "", date_from: str = "",
                  date_to: str = "", limit: int = 50, offset: int = 0) -> dict[str, Any]:
     """Calls matching the filters, newest first, with turn counts; ``q`` searches transcripts."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[str | float] = []
     if outcome:
         if outcome not in OUTCOMES:
             raise QueryError(f"outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}")
