@@ -36,10 +36,9 @@ HASH = hash_password(PASSWORD)
 
 
 class FakeStore:
-    """In-memory stand-in for QdrantKnowledgeStore: ingest/documents/search/count and the private hooks."""
+    """In-memory stand-in for QdrantKnowledgeStore: ingest/documents/search/count/delete."""
 
     def __init__(self) -> None:
-        self._lock = threading.RLock()
         self.docs: dict[str, dict[str, Any]] = {}
         self.location = "memory"
 
@@ -78,7 +77,7 @@ class FakeStore:
     def commit(self, prepared: Any) -> None:
         self.docs[prepared.doc["doc_id"]] = prepared.doc
 
-    def _delete_doc(self, doc_id: str) -> None:
+    def delete_document(self, doc_id: str) -> None:
         self.docs.pop(doc_id, None)
 
     def documents(self) -> list[dict[str, Any]]:

@@ -210,6 +210,11 @@ class QdrantKnowledgeStore(KnowledgeStore):
         out.sort(key=lambda x: (x[0], x[1]))
         return [p for *_, p in out]
 
+    def delete_document(self, doc_id: str) -> None:
+        """Remove one document's chunks (the console's delete); the lock is held for that write only."""
+        with self._lock:
+            self._delete_doc(doc_id)
+
     def _delete_doc(self, doc_id: str) -> None:
         from qdrant_client import models
 

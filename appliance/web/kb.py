@@ -258,8 +258,7 @@ class KnowledgeJobs:
             if uploaded:
                 path.unlink(missing_ok=True)
                 self._set_upload_tag(path.name, None)
-            with self.store._lock:
-                self.store._delete_doc(doc_id)
+            self.store.delete_document(doc_id)
             job.message = f"deleted {docs[doc_id].get('source', doc_id)}"
             if not uploaded:
                 job.message += " (its file is outside the uploads folder: a reindex brings it back)"

@@ -20,7 +20,6 @@ Which real class each view stands for (checked by mypy at the end of this module
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence, Sized
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -88,17 +87,10 @@ class PreparedView(Protocol):
 
 class KnowledgeStoreView(Protocol):
     """The one embedded knowledge store: listed, searched and changed by the knowledge-base
-    page (appliance/web/kb.py) and counted by the health page.
-
-    ``_lock`` and ``_delete_doc`` are the store's own (deleting one document has no public
-    method yet); the knowledge-base jobs use them and so they are part of this view.
-    """
+    page (appliance/web/kb.py) and counted by the health page."""
 
     @property
     def location(self) -> str: ...
-
-    @property
-    def _lock(self) -> AbstractContextManager[Any]: ...
 
     def count(self) -> int: ...
 
@@ -114,7 +106,7 @@ class KnowledgeStoreView(Protocol):
 
     def commit(self, prepared: PreparedDocument) -> None: ...
 
-    def _delete_doc(self, doc_id: str) -> None: ...
+    def delete_document(self, doc_id: str) -> None: ...
 
 
 # -- the engines -----------------------------------------------------------------------------
