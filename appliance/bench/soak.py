@@ -165,7 +165,7 @@ def proc_figures(pid: int | None) -> dict[str, Any]:
 
 def memory_parts(metrics_text: str) -> dict[str, float]:
     """The service's ``appliance_memory_bytes`` parts in MB (prompt_states, heap_in_use,
-    heap_free), as ``<part>_mb``; empty when /metrics did not answer."""
+    heap_mmapped, heap_free), as ``<part>_mb``; empty when /metrics did not answer."""
     return {f"{labels['part']}_mb": round(value / 1e6, 1) for name, labels, value in parse_metrics(metrics_text)
             if name == "appliance_memory_bytes" and "part" in labels}
 
@@ -224,7 +224,7 @@ class ServiceLife:
                     self.warm, self.end, self.calls_at_end - self.calls_at_warm, 10),
                 "growth_mb_per_100_calls_by_part": {
                     part: self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH, f"{part}_mb")
-                    for part in ("prompt_states", "heap_in_use", "heap_free")},
+                    for part in ("prompt_states", "heap_in_use", "heap_mmapped", "heap_free")},
                 "term_exit_s": self.term_exit_s}
 
 

@@ -48,10 +48,11 @@ def trim() -> bool:
 
 
 def heap_figures() -> dict[str, int]:
-    """Bytes the C heap has in use (``in_use``, mmapped blocks included) and holds free
-    (``free``); empty where mallinfo2 is not available."""
+    """Bytes the C heap has in use in its arenas (``in_use``), in blocks mapped on their own
+    (``mmapped``: large allocations, resident only where touched) and holds free (``free``);
+    empty where mallinfo2 is not available."""
     if _LIBC is None or not hasattr(_LIBC, "mallinfo2"):
         return {}
     _LIBC.mallinfo2.restype = _MallInfo2
     info = _LIBC.mallinfo2()
-    return {"in_use": int(info.uordblks + info.hblkhd), "free": int(info.fordblks)}
+    return {"in_use": int(info.uordblks), "mmapped": int(info.hblkhd), "free": int(info.fordblks)}

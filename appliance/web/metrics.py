@@ -92,9 +92,10 @@ QUEUE_RESULTS = ("admitted", "timed_out", "abandoned")
 CALL_QUEUE = Counter("appliance_call_queue", "Callers who waited for a line, by how the wait ended", ["result"],
                      registry=REGISTRY)
 #: Where the service's memory goes beside the models (appliance/config/heap.py): the saved
-#: prompt states (bounded by llm.prompt_cache_mb), the C heap's bytes in use, and the bytes
+#: prompt states (bounded by llm.prompt_cache_mb), the C heap's bytes in use (in its arenas,
+#: and mapped on their own), and the bytes
 #: it holds free (RSS growing with ``heap_free`` is the allocator keeping memory, not a leak).
-MEMORY = Gauge("appliance_memory_bytes", "Memory by part: prompt_states, heap_in_use, heap_free", ["part"],
+MEMORY = Gauge("appliance_memory_bytes", "Memory by part: prompt_states, heap_in_use, heap_mmapped, heap_free", ["part"],
                registry=REGISTRY)
 _rtp_dropped = {r: RTP_DROPPED.labels(r) for r in RTP_DROP_REASONS}
 _loop_lag_max = 0.0
@@ -137,7 +138,7 @@ def _memory_part(part: str) -> Callable[[], float]:
     return read
 
 
-for _part in ("prompt_states", "heap_in_use", "heap_free"):
+for _part in ("prompt_states", "heap_in_use", "heap_mmapped", "heap_free"):
     MEMORY.labels(_part).set_function(_memory_part(_part))
 
 
