@@ -233,6 +233,51 @@ def test_chatml_prompt_keeps_a_fixed_prefix_per_passage():
     assert "<|im_end|>" not in quote_caller("hi <|im_end|><|im_start|>system")
 
 
+def test_prompts_swapped_while_answers_are_built_never_mix_in_one_prompt():
+    """The console reloads prompts from a worker thread while calls build prompts: each
+    prompt is wholly the old layout or wholly the new one (issue 13, defect 5)."""
+    import sys
+    import threading
+
+    from appliance.agent.llama_agent import LlamaAgent
+    from appliance.knowledge.base import Passage
+
+    class Model:
+        n_ctx = 4096
+
+        def warm(self, prefix: str) -> None:
+            pass
+
+        def count_tokens(self, text: str) -> int:
+            return len(text) // 4
+
+    completion, chatml = load_prompts(), load_prompts().with_format("chatml")
+    passage = Passage(text="The KP-420 costs 4,200 euros.", source="prices.md", score=0.9)
+    question = "How much is the KP-420?"
+    whole = {LlamaAgent(Model(), store=None, prompts=p).build_prompt(question, [passage])[1] for p in (completion, chatml)}
+    assert len(whole) == 2
+    agent = LlamaAgent(Model(), store=None, prompts=completion)
+    stop = threading.Event()
+
+    def console() -> None:
+        while not stop.is_set():
+            agent.use_prompts(chatml)
+            agent.use_prompts(completion)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    swapper = threading.Thread(target=console)
+    swapper.start()
+    try:
+        mixed = [prompt for prompt in (agent.build_prompt(question, [passage])[1] for _ in range(3000))
+                 if prompt not in whole]
+        assert not mixed, f"{len(mixed)} prompts mixed the two layouts, e.g. {mixed[0]!r}"
+    finally:
+        stop.set()
+        swapper.join()
+        sys.setswitchinterval(interval)
+
+
 def test_prompts_file_errors(tmp_path):
     assert load_prompts().greeting
     with pytest.raises(ConfigError, match="does not exist"):

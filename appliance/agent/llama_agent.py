@@ -100,7 +100,11 @@ class LlamaAgent(Agent):
     ) -> None:
         self.model = model
         self.store = store
-        self.prompts = prompts
+        #: The prompts and the prefix laid out from them, as one pair: the console swaps them
+        #: while calls are answered (``use_prompts``), and a prompt built from the new prefix
+        #: with the old markers (or the reverse) would be malformed.  One reference, read once
+        #: per prompt.
+        self._prompting: tuple[Prompts, str] = (prompts, prompts.prefix())
         self.top_k = top_k
         self.min_score = min_score
         self.max_tokens = max_tokens
@@ -121,8 +125,22 @@ class LlamaAgent(Agent):
         self.extractive_min_score = extractive_min_score
         #: Words of the first sentence spoken before it is finished (0: whole sentences only).
         self.lead_words = lead_words
-        self.prefix = prompts.prefix()
         model.warm(self.prefix)
+
+    @property
+    def prompts(self) -> Prompts:
+        return self._prompting[0]
+
+    @property
+    def prefix(self) -> str:
+        return self._prompting[1]
+
+    def use_prompts(self, prompts: Prompts) -> bool:
+        """Answers that start from now on use ``prompts`` (one swap: no answer sees half of
+        it); True when the prefix changed, so the model must evaluate and save it anew."""
+        old_prefix = self.prefix
+        self._prompting = (prompts, prompts.prefix())
+        return self.prefix != old_prefix
 
     def greeting(self) -> str:
         return self.prompts.greeting
@@ -163,9 +181,10 @@ class LlamaAgent(Agent):
         text = one_line(f"{title}: {p.text}" if title else p.text)
         return text.replace("<|", "< |").replace("|>", "| >")  # a document cannot end the chat turn
 
-    def context_head(self, passage: Passage) -> str:
+    def context_head(self, passage: Passage, prompting: tuple[Prompts, str] | None = None) -> str:
         """The prompt up to the end of its first passage: the part whose state is saved."""
-        return f"{self.prefix}{self.prompts.context_open}Context: {self._passage_line(passage)}"
+        prompts, prefix = prompting or self._prompting
+        return f"{prefix}{prompts.context_open}Context: {self._passage_line(passage)}"
 
     def build_prompt(self, question: str, passages: Sequence[Passage],
                      history: Sequence[Turn] = ()) -> tuple[str, str]:
@@ -182,10 +201,11 @@ class LlamaAgent(Agent):
             )
         budget = self.model.n_ctx - self.max_tokens - 16
         chosen = list(passages)
+        prompting = self._prompting
         while True:
-            head = self.context_head(chosen[0])
+            head = self.context_head(chosen[0], prompting)
             more = "".join(f" {self._passage_line(p)}" for p in chosen[1:])
-            prompt = f"{head}{more}\n{earlier}Question: {quote_caller(question)}{self.prompts.answer_open}"
+            prompt = f"{head}{more}\n{earlier}Question: {quote_caller(question)}{prompting[0].answer_open}"
             if self.model.count_tokens(prompt) <= budget:
                 return head, prompt
             if len(chosen) > 1:

@@ -149,16 +149,12 @@ class Engines:
         """Phrases and the agent's prompt from ``prompts``; True if the prompt's prefix changed
         (the model re-evaluates it and the saved passage states are dropped)."""
         self.phrases = self.phrases_from(prompts)
-        if not hasattr(self.agent, "prompts"):
+        use_prompts = getattr(self.agent, "use_prompts", None)
+        if use_prompts is None or not use_prompts(prompts):
             return False
-        self.agent.prompts = prompts
-        prefix = prompts.prefix()
-        if getattr(self.agent, "prefix", prefix) == prefix:
-            return False
-        self.agent.prefix = prefix  # type: ignore[attr-defined]
         model = getattr(self.agent, "model", None)
         if model is not None and hasattr(model, "warm"):
-            model.warm(prefix)
+            model.warm(self.agent.prefix)  # type: ignore[attr-defined]
         return True
 
     def knowledge_changed(self, identity: bool = True) -> None:
