@@ -275,7 +275,7 @@ class Scripted:
     """One scripted answer."""
 
     sentences: list[str]
-    delay_s: float = 0.0  # before each sentence
+    delay_s: float = 0.0  # the model's time to write each sentence
     fail_after: int | None = None  # raise after this many sentences
     fell_back: bool = False
     #: Set-up (``answer()``) blocks until this is set (the window between request and stream).
@@ -283,14 +283,41 @@ class Scripted:
 
 
 class FakeAgent(Agent):
-    """Answers from a script (default: one sentence that repeats the question)."""
+    """Answers from a script (default: one sentence that repeats the question).
 
-    def __init__(self) -> None:
+    Like the real model it counts the answers it is writing (``in_flight``): an answer takes
+    its room when its generation starts (when its sentences are first read) and gives it back
+    when it is written, fails, or is closed, or as soon as its cancel event is set while a
+    sentence is being written (the real agent looks at it every token).  An answer whose
+    reader stops reading without closing it or cancelling it keeps its room: a leak.
+    ``others`` stands for other calls' answers being written meanwhile.
+    """
+
+    def __init__(self, parallel: int = 2) -> None:
         self.script: dict[str, Scripted] = {}
         self.streams: list[AnswerStream] = []
         self.questions: list[str] = []
         self.in_answer = threading.Event()
-        self.generating = 0
+        self.others = 0
+        self._parallel = parallel
+        self._lock = threading.Lock()
+        self._writing = 0
+        #: Answers of this call's agent that took room in the model, ever.
+        self.started = 0
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._writing + self.others
+
+    @property
+    def parallel(self) -> int:
+        return self._parallel
+
+    def _take(self, delta: int) -> None:
+        with self._lock:
+            self._writing += delta
+            self.started += max(0, delta)
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> AnswerStream:
         self.questions.append(question)
@@ -302,21 +329,18 @@ class FakeAgent(Agent):
         agent = self
 
         def sentences() -> Iterator[str]:
-            agent.generating += 1
+            agent._take(1)
             try:
                 for i, sentence in enumerate(plan.sentences):
-                    if stream.cancel.is_set():
-                        return
                     if plan.fail_after is not None and i >= plan.fail_after:
                         raise RuntimeError("model failed")
-                    time.sleep(plan.delay_s)
-                    if stream.cancel.is_set():
+                    if stream.cancel.wait(plan.delay_s):
                         return
                     yield sentence
                 stream.fell_back = plan.fell_back
                 stream.mode = "fallback" if plan.fell_back else "generated"
             finally:
-                agent.generating -= 1
+                agent._take(-1)
 
         stream.sentences = sentences()
         self.streams.append(stream)
@@ -367,7 +391,7 @@ class Call:
     def __init__(self, tmp: Path, settings: Settings | None = None, records: CallRecords | None = None) -> None:
         self.settings = settings or fast_settings(tmp)
         self.synth = FakeSynth()
-        self.agent = FakeAgent()
+        self.agent = FakeAgent(parallel=self.settings.llm.parallel)
         self.engines = FakeEngines(self.settings, None, self.synth, self.agent, None, PHRASES)  # type: ignore[arg-type]
         self.engines.script = self.vad = ScriptedVad()
         self.line = FakeLine()

@@ -264,10 +264,11 @@ class ConversationSession:
         """Whether a pause now may start a held answer: we listen, nothing else is going on
         in this call, and the model has room for it beside the other calls' answers (it
         writes ``llm.parallel`` at once; past that an early answer would queue, and a dropped
-        one would have cost the others the CPU)."""
+        one would have cost the others the CPU).  The model counts its own answers: one
+        whose generation is over (being said, or held) no longer takes its room."""
         return (self.state is State.LISTENING and not self._ending and not self._speaking()
                 and self.dialogue.expects_question and not self.input.utterance_is_echo
-                and self.engines.replies_in_flight < self.settings.llm.parallel)
+                and self.engines.agent.has_room())
 
     def _drop_held(self, reason: str) -> None:
         if self._held is not None:
@@ -398,11 +399,9 @@ class ConversationSession:
     async def _reply(self, job: ReplyJob) -> None:
         """Run one answer; then (heard, interrupted or failed, even when the call ended meanwhile)
         record it and go on.  A held reply that was dropped leaves no trace."""
-        self.engines.replies_in_flight += 1
         try:
             await job.run()
         finally:
-            self.engines.replies_in_flight -= 1
             if job.answer is not None and not job.dropped:
                 await self._reply_done(job.question, job.clock, job.answer, job.spoken, job.interrupted, job.failed)
 
