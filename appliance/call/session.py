@@ -23,8 +23,10 @@ The session is the conductor; each concern has its own module with one owner:
 - ``reply.py``: one answer (agent -> sentences -> TTS -> playout), the early *held* answer;
 - ``dialogue.py``: what a turn's words mean (intents, the lead form and its read-back), pure;
 - ``recorder.py``: the call's record, metrics and recordings;
-- the RTP endpoint (``telephony/rtp.py``) is the playout: its queue, ``clear()`` for barge-in,
-  and the measured time each answer's first frame left.
+- ``telephony/playout.py``: the playout (the RTP endpoint is one): its queue, ``clear()`` for
+  barge-in, and the measured time each answer's first frame left;
+- the model counts the answers it is writing for every call (``Agent.in_flight``,
+  ``has_room()``): an early answer starts only while it has room.
 
 Every task of a call is started by ``_spawn`` and cancelled and awaited at hang-up; a failure
 anywhere is logged with the call id and the caller hears the apology (the operator after
