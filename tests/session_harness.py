@@ -2,10 +2,11 @@
 
 Every part the session talks to is replaced by a scripted one, and time runs fast:
 
-- ``FakeLine``: the RTP endpoint's interface (``play``/``clear``/``speaking``/``wait_idle``,
-  ``last_talkspurt_started``) with a pacer that sends one frame every ``FRAME_S`` (2 ms
-  instead of 20), and records every frame that went out: what the caller *heard*, not what
-  was queued (a barge-in drops the rest unheard).
+- ``FakeLine``: the RTP endpoint's own ``Playout`` (telephony/playout.py: ``play``, ``clear``,
+  ``speaking``, ``wait_idle``, ``on_frame_sent``, ``last_talkspurt_started``), so the queueing
+  tested is the one calls use; only the socket and the clock are fake: a pacer takes one
+  frame every ``FRAME_S`` (2 ms instead of 20) and records every frame that went out: what
+  the caller *heard*, not what was queued (a barge-in drops the rest unheard).
 - ``FakeSynth``: deterministic PCM.  Each text gets its own sample value, so the frames the
   line sent decode back into the texts the caller heard (``Call.heard()``).  Streaming
   starts with a quiet lead-in chunk, like Piper.
@@ -42,6 +43,8 @@ from appliance.config.settings import Settings
 from appliance.speech_in.base import SpeechRecognizer, Transcript, VadEvent, VoiceActivityDetector
 from appliance.speech_out.base import SpeechSynthesizer
 from appliance.telephony.ari import AriError, Channel
+from appliance.tasks import cancel_and_wait
+from appliance.telephony.playout import Playout
 from appliance.telephony.rtp import FRAME_SAMPLES, ReceivedFrame
 from appliance.telephony.stasis_app import CallLeg
 
@@ -57,93 +60,44 @@ QUIET_FRAME = QUIET
 
 # -- the line ---------------------------------------------------------------------------------
 
-class FakeLine:
-    """The RTP endpoint as the session sees it, paced fast, recording what went out."""
+class FakeLine(Playout):
+    """The RTP endpoint with its socket and clock replaced: the real ``Playout`` (queue, clear,
+    ``wait_idle``, measured send times, talkspurts), whose frames a pacer takes every
+    ``FRAME_S`` and records instead of sending."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.on_audio: Callable[[ReceivedFrame], None] | None = None
         self.taps: list[Callable[[ReceivedFrame], None]] = []
-        self.closed = False
-        self.last_talkspurt_started: float | None = None
         #: (loop time, talkspurt number, frame) of every audio frame sent.
         self.sent: list[tuple[float, int, np.ndarray]] = []
-        self._queue: deque[np.ndarray] = deque()
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._talkspurt = 0
-        self._marker_pending = True
         self._pacer: asyncio.Task[None] | None = None
-        self._queued_total = 0
-        self._taken_total = 0
-        self._sent_callbacks: deque[tuple[int, Callable[[float], None]]] = deque()
-
-    def on_frame_sent(self, callback: Callable[[float], None]) -> None:
-        self._sent_callbacks.append((self._queued_total, callback))
 
     def start(self) -> None:
         self._pacer = asyncio.get_running_loop().create_task(self._pace())
 
     async def close(self) -> None:
-        self.closed = True
-        self._queue.clear()
-        self._idle.set()
-        if self._pacer is not None:
-            self._pacer.cancel()
-            try:
-                await self._pacer
-            except asyncio.CancelledError:
-                pass
-
-    def play(self, pcm: np.ndarray) -> None:
-        pcm = np.asarray(pcm, dtype=np.int16)
-        if pcm.size == 0 or self.closed:
-            return
-        if pcm.size % FRAME_SAMPLES:
-            pcm = np.concatenate([pcm, np.zeros(FRAME_SAMPLES - pcm.size % FRAME_SAMPLES, dtype=np.int16)])
-        self._queue.extend(pcm.reshape(-1, FRAME_SAMPLES))
-        self._queued_total += pcm.size // FRAME_SAMPLES
-        self._idle.clear()
-
-    def clear(self) -> int:
-        dropped = len(self._queue)
-        self._queue.clear()
-        self._taken_total += dropped
-        while self._sent_callbacks and self._sent_callbacks[0][0] < self._taken_total:
-            self._sent_callbacks.popleft()
-        self._marker_pending = True
-        self._idle.set()
-        return dropped
-
-    @property
-    def speaking(self) -> bool:
-        return bool(self._queue)
-
-    @property
-    def queued_s(self) -> float:
-        return len(self._queue) * 0.02
-
-    async def wait_idle(self) -> None:
-        await self._idle.wait()
+        self.close_playout()
+        await cancel_and_wait(self._pacer)
 
     async def _pace(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(FRAME_S)
-            if not self._queue:
-                self._marker_pending = True
+            now = loop.time()
+            taken = self.next_frame(now)
+            if taken is None:
                 continue
-            if self._marker_pending:
+            frame, marker = taken
+            if marker:
                 self._talkspurt += 1
-                self.last_talkspurt_started = loop.time()
-                self._marker_pending = False
-            self.sent.append((loop.time(), self._talkspurt, self._queue.popleft()))
-            index, self._taken_total = self._taken_total, self._taken_total + 1
-            while self._sent_callbacks and self._sent_callbacks[0][0] <= index:
-                wanted, callback = self._sent_callbacks.popleft()
-                if wanted == index:
-                    callback(loop.time())
-            if not self._queue:
-                self._idle.set()
+            self.sent.append((now, self._talkspurt, frame))
+
+    @property
+    def last_queued(self) -> np.ndarray | None:
+        """The frame queued last (still to go out), if any."""
+        return self._queue[-1] if self._queue else None
 
 
 class FakeAri:
@@ -275,7 +229,7 @@ class Scripted:
     """One scripted answer."""
 
     sentences: list[str]
-    delay_s: float = 0.0  # before each sentence
+    delay_s: float = 0.0  # the model's time to write each sentence
     fail_after: int | None = None  # raise after this many sentences
     fell_back: bool = False
     #: Set-up (``answer()``) blocks until this is set (the window between request and stream).
@@ -283,14 +237,41 @@ class Scripted:
 
 
 class FakeAgent(Agent):
-    """Answers from a script (default: one sentence that repeats the question)."""
+    """Answers from a script (default: one sentence that repeats the question).
 
-    def __init__(self) -> None:
+    Like the real model it counts the answers it is writing (``in_flight``): an answer takes
+    its room when its generation starts (when its sentences are first read) and gives it back
+    when it is written, fails, or is closed, or as soon as its cancel event is set while a
+    sentence is being written (the real agent looks at it every token).  An answer whose
+    reader stops reading without closing it or cancelling it keeps its room: a leak.
+    ``others`` stands for other calls' answers being written meanwhile.
+    """
+
+    def __init__(self, parallel: int = 2) -> None:
         self.script: dict[str, Scripted] = {}
         self.streams: list[AnswerStream] = []
         self.questions: list[str] = []
         self.in_answer = threading.Event()
-        self.generating = 0
+        self.others = 0
+        self._parallel = parallel
+        self._lock = threading.Lock()
+        self._writing = 0
+        #: Answers of this call's agent that took room in the model, ever.
+        self.started = 0
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return self._writing + self.others
+
+    @property
+    def parallel(self) -> int:
+        return self._parallel
+
+    def _take(self, delta: int) -> None:
+        with self._lock:
+            self._writing += delta
+            self.started += max(0, delta)
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> AnswerStream:
         self.questions.append(question)
@@ -302,21 +283,18 @@ class FakeAgent(Agent):
         agent = self
 
         def sentences() -> Iterator[str]:
-            agent.generating += 1
+            agent._take(1)
             try:
                 for i, sentence in enumerate(plan.sentences):
-                    if stream.cancel.is_set():
-                        return
                     if plan.fail_after is not None and i >= plan.fail_after:
                         raise RuntimeError("model failed")
-                    time.sleep(plan.delay_s)
-                    if stream.cancel.is_set():
+                    if stream.cancel.wait(plan.delay_s):
                         return
                     yield sentence
                 stream.fell_back = plan.fell_back
                 stream.mode = "fallback" if plan.fell_back else "generated"
             finally:
-                agent.generating -= 1
+                agent._take(-1)
 
         stream.sentences = sentences()
         self.streams.append(stream)
@@ -367,7 +345,7 @@ class Call:
     def __init__(self, tmp: Path, settings: Settings | None = None, records: CallRecords | None = None) -> None:
         self.settings = settings or fast_settings(tmp)
         self.synth = FakeSynth()
-        self.agent = FakeAgent()
+        self.agent = FakeAgent(parallel=self.settings.llm.parallel)
         self.engines = FakeEngines(self.settings, None, self.synth, self.agent, None, PHRASES)  # type: ignore[arg-type]
         self.engines.script = self.vad = ScriptedVad()
         self.line = FakeLine()
@@ -508,7 +486,8 @@ class Call:
                          and (session._reply_task is None or session._reply_task.done()), timeout)
 
     def _last_code(self) -> int | None:
-        return int(self.line._queue[-1][0]) if self.line._queue else None
+        last = self.line.last_queued
+        return None if last is None else int(last[0])
 
 
 def patch_fast(monkeypatch: Any) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from appliance.telephony import g711
+from appliance.telephony.playout import Playout
 from appliance.telephony.rtp import (
     FRAME_SAMPLES,
     MAX_DROPOUT,
@@ -222,6 +223,36 @@ async def test_close_wakes_every_waiter_and_drops_what_was_queued() -> None:
     ep.play(np.full(800, 1000, dtype=np.int16))
     assert not ep.speaking and ep.queued_s == 0
     await asyncio.wait_for(ep.wait_idle(), 1)
+
+
+async def test_the_playout_sends_in_order_marks_talkspurts_and_says_when_a_frame_left() -> None:
+    """The queue the endpoint sends from (and the session harness too), driven by hand: a
+    frame period per ``next_frame``."""
+    p = Playout()
+    p.play(np.full(2 * FRAME_SAMPLES, 500, dtype=np.int16))
+    left: list[float] = []
+    p.on_frame_sent(left.append)  # the next frame queued from now on
+    p.play(np.full(FRAME_SAMPLES + 1, 700, dtype=np.int16))  # padded to two frames
+    waiter = asyncio.ensure_future(p.wait_idle())
+    taken = [p.next_frame(t) for t in (1.0, 1.02, 1.04)]
+    assert [(int(f[0]), marker) for f, marker in taken if f is not None] == [(500, True), (500, False), (700, False)]
+    assert left == [1.04] and p.last_talkspurt_started == 1.0
+    await asyncio.sleep(0)
+    assert not waiter.done() and p.speaking
+    last = p.next_frame(1.06)
+    assert last is not None and int(last[0][-1]) == 0  # the padding
+    await asyncio.wait_for(waiter, 1)
+    assert p.next_frame(1.08) is None
+    p.play(np.full(3 * FRAME_SAMPLES, 900, dtype=np.int16))
+    p.on_frame_sent(left.append)
+    p.play(np.full(FRAME_SAMPLES, 900, dtype=np.int16))
+    first = p.next_frame(1.10)
+    assert first is not None and first[1] and p.last_talkspurt_started == 1.10  # after a gap: a new talkspurt
+    assert p.clear() == 3 and not p.speaking  # barge-in: the rest never goes out...
+    p.play(np.full(FRAME_SAMPLES, 900, dtype=np.int16))
+    again = p.next_frame(1.12)
+    assert again is not None and again[1]  # ...and what follows starts a new talkspurt
+    assert left == [1.04]  # the cleared frame's callback was dropped, not called for a later one
 
 
 # -- hostile and broken traffic --------------------------------------------------------------

@@ -240,6 +240,96 @@ async def test_a_hang_up_while_the_answer_is_set_up_cancels_that_answer(call: Ca
     assert "An answer." not in call.heard()
 
 
+# -- a cancelled reply gives its room in the model back ----------------------------------------
+# The model writes ``llm.parallel`` answers for every call together, and an answer started
+# early on a pause is only started while it has room (Agent.has_room).  An answer cut off
+# must give its room back at once, not when it would have been written: one kept by a
+# reply nobody hears slows every other caller's answer and refuses their early answers.
+
+#: An answer the model takes a long time over: a cut-off one still writing would hold its room.
+SLOW = Scripted(["A first sentence that the model takes a while over.", "And a second one."], delay_s=2.0)
+
+
+@pytest.mark.parametrize("cut_off_by", ["barge_in", "hang_up", "caller_went_on"])
+async def test_a_cancelled_reply_gives_its_room_in_the_model_back(call: Call, cut_off_by: str) -> None:
+    await call.start()
+    call.agent.script["Tell me everything"] = SLOW
+    if cut_off_by == "caller_went_on":  # started early, on a pause, and not taken
+        await call.step("speech_start")
+        await call.step("pause", tentative="Tell me everything")
+    else:
+        await call.say("Tell me everything")
+    await call.until(lambda: call.agent.in_flight == 1)
+    if cut_off_by == "barge_in":
+        await _barge_in(call)
+    elif cut_off_by == "hang_up":
+        await call.hang_up()
+    else:
+        await call.step("resume")
+    await call.until(lambda: call.agent.in_flight == 0, timeout=0.5)  # not 2 s later
+    await call.finish()
+    assert call.agent.started == 1 and call.agent.streams[0].cancel.is_set()
+    assert call.heard() == [PHRASES.greeting]
+
+
+async def test_a_reply_task_cancelled_without_a_stop_gives_its_room_back() -> None:
+    """The reply job owns its cancellation: cancelling its task stops its answer too."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from appliance.call.recorder import TurnClock
+    from appliance.call.reply import ReplyJob
+    from tests.session_harness import FakeAgent, FakeSynth
+
+    class Out:
+        def play(self, pcm: np.ndarray) -> None:
+            pass
+
+        def first_audio(self, clock: TurnClock) -> None:
+            pass
+
+        async def played(self) -> None:
+            pass
+
+        def event(self, kind: str, **detail: object) -> None:
+            pass
+
+    agent = FakeAgent()
+    agent.script["Tell me everything"] = SLOW
+    with ThreadPoolExecutor(2) as workers:
+        job = ReplyJob("Tell me everything", TurnClock(), [], agent=agent, synthesizer=FakeSynth(), workers=workers,
+                       out=Out(), hold_on=lambda: np.zeros(160, dtype=np.int16), max_dead_air_s=10.0,
+                       sentence_pause_ms=20)
+        task = asyncio.get_running_loop().create_task(job.run())
+        deadline = asyncio.get_running_loop().time() + 3
+        while agent.in_flight == 0 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.001)
+        assert agent.in_flight == 1
+        task.cancel()
+        await asyncio.wait({task})
+        deadline = asyncio.get_running_loop().time() + 0.5
+        while agent.in_flight and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.001)
+        assert agent.in_flight == 0 and job.interrupted
+
+
+async def test_no_answer_is_started_early_while_the_model_is_full(call: Call) -> None:
+    await call.start()
+    call.agent.others = call.settings.llm.parallel  # other calls' answers fill the model
+    await call.step("speech_start")
+    await call.step("pause", tentative="What is the T100?")
+    await asyncio.sleep(0.05)
+    assert call.agent.questions == []  # nothing started on the pause
+    call.agent.others = 0
+    await call.step("speech_end", final="What is the T100?")
+    await call.listening()
+    stored = await call.finish()
+    assert call.heard()[1:] == ["Answer to What is the T100?"]
+    answer = next(t for t in stored["turns"] if t["kind"] == "answer")
+    assert not answer["timings"].get("early")
+
+
 # -- 4: no blocking work on the event loop -----------------------------------------------------
 
 async def test_phrases_and_recordings_are_made_off_the_event_loop(call: Call, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -53,3 +53,20 @@ class Agent(ABC):
     @abstractmethod
     def greeting(self) -> str:
         """What the caller hears first."""
+
+    # -- the model's room, across every call (the model is shared) ---------------------------
+    @property
+    @abstractmethod
+    def in_flight(self) -> int:
+        """Answers the model is writing or that wait for it, across every call: one from
+        when its generation is asked for until it is finished, closed or cancelled (an
+        answer that needs no generation, and one being looked up, hold none)."""
+
+    @property
+    @abstractmethod
+    def parallel(self) -> int:
+        """How many answers the model writes at once; more wait for one to finish."""
+
+    def has_room(self) -> bool:
+        """Whether an answer asked for now would be written at once rather than wait."""
+        return self.in_flight < self.parallel

@@ -145,6 +145,14 @@ class LlamaAgent(Agent):
     def greeting(self) -> str:
         return self.prompts.greeting
 
+    @property
+    def in_flight(self) -> int:
+        return self.model.in_flight
+
+    @property
+    def parallel(self) -> int:
+        return self.model.parallel
+
     # -- retrieval and prompt ------------------------------------------------------------
 
     def _retrieve(self, question: str, history: Sequence[Turn]) -> tuple[list[Passage], bool]:

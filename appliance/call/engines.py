@@ -78,9 +78,6 @@ class Engines:
     #: 8 calls).  CPU parallelism is bounded by the model's engine and the cores, not by this.
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=MAX_MODEL_THREADS, thread_name_prefix="model", initializer=lower_thread_priority))
-    #: Replies being generated across all calls (event-loop thread only).  An answer started
-    #: early, on a pause, is only worth its CPU while the model has room for it.
-    replies_in_flight: int = 0
 
     @staticmethod
     def phrases_from(prompts: Any) -> Phrases:

@@ -174,6 +174,11 @@ class ReplyJob:
                 return  # dropped unheard: not a turn
             if not self.cancel.is_set():
                 await self.out.played()
+        except asyncio.CancelledError:
+            # The task itself was cancelled (the call is winding down): the threads stop too,
+            # and the answer gives its room in the model back now, not when it is written.
+            self.stop()
+            raise
         except Exception as exc:  # noqa: BLE001 - a failed answer costs a turn, not the call
             log.exception("event=session.reply_failed call_id=%s", self.call_id)
             self.cancel.set()

@@ -23,8 +23,10 @@ The session is the conductor; each concern has its own module with one owner:
 - ``reply.py``: one answer (agent -> sentences -> TTS -> playout), the early *held* answer;
 - ``dialogue.py``: what a turn's words mean (intents, the lead form and its read-back), pure;
 - ``recorder.py``: the call's record, metrics and recordings;
-- the RTP endpoint (``telephony/rtp.py``) is the playout: its queue, ``clear()`` for barge-in,
-  and the measured time each answer's first frame left.
+- ``telephony/playout.py``: the playout (the RTP endpoint is one): its queue, ``clear()`` for
+  barge-in, and the measured time each answer's first frame left;
+- the model counts the answers it is writing for every call (``Agent.in_flight``,
+  ``has_room()``): an early answer starts only while it has room.
 
 Every task of a call is started by ``_spawn`` and cancelled and awaited at hang-up; a failure
 anywhere is logged with the call id and the caller hears the apology (the operator after
@@ -264,10 +266,11 @@ class ConversationSession:
         """Whether a pause now may start a held answer: we listen, nothing else is going on
         in this call, and the model has room for it beside the other calls' answers (it
         writes ``llm.parallel`` at once; past that an early answer would queue, and a dropped
-        one would have cost the others the CPU)."""
+        one would have cost the others the CPU).  The model counts its own answers: one
+        whose generation is over (being said, or held) no longer takes its room."""
         return (self.state is State.LISTENING and not self._ending and not self._speaking()
                 and self.dialogue.expects_question and not self.input.utterance_is_echo
-                and self.engines.replies_in_flight < self.settings.llm.parallel)
+                and self.engines.agent.has_room())
 
     def _drop_held(self, reason: str) -> None:
         if self._held is not None:
@@ -398,11 +401,9 @@ class ConversationSession:
     async def _reply(self, job: ReplyJob) -> None:
         """Run one answer; then (heard, interrupted or failed, even when the call ended meanwhile)
         record it and go on.  A held reply that was dropped leaves no trace."""
-        self.engines.replies_in_flight += 1
         try:
             await job.run()
         finally:
-            self.engines.replies_in_flight -= 1
             if job.answer is not None and not job.dropped:
                 await self._reply_done(job.question, job.clock, job.answer, job.spoken, job.interrupted, job.failed)
 

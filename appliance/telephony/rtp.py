@@ -16,7 +16,9 @@ kernel drops foreign datagrams before they take space in the receive buffer (a f
 the port cannot push the caller's packets out); what still arrives from elsewhere is
 counted.  Drops are counted by reason (``RtpStats``, ``/metrics``) and logged, rate-limited.
 
-Outgoing audio is paced by a task that wakes on a monotonic schedule ``t0 + n * 20 ms``
+Outgoing audio is queued in the endpoint's ``Playout`` (telephony/playout.py: ``play``,
+``clear``, ``wait_idle``, the measured send time of a frame) and paced by a task that
+wakes on a monotonic schedule ``t0 + n * 20 ms``
 (not "sleep 20 ms", which drifts by the loop's latency every frame).  It always sends a
 frame per tick, silence when there is nothing to say, so the far end's jitter buffer and
 Asterisk's bridge see a steady stream.  Frames that leave more than a frame late count as
@@ -40,12 +42,12 @@ from appliance.logs import log_event
 from appliance.tasks import cancel_and_wait
 from appliance.telephony import g711
 from appliance.telephony.g711 import Codec
+# (the frame's size is the playout's unit; named here too, as the wire's)
+from appliance.telephony.playout import FRAME_MS as FRAME_MS, FRAME_SAMPLES as FRAME_SAMPLES, Playout
 from appliance.web import metrics
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 20
-FRAME_SAMPLES = 160  # 20 ms at 8 kHz
 TELEPHONE_EVENT_PT = 101
 _HEADER = struct.Struct("!BBHII")
 
@@ -214,15 +216,16 @@ class SourceSequence:
         return LATE  # reordered: older than the newest we played
 
 
-class RtpEndpoint(asyncio.DatagramProtocol):
+class RtpEndpoint(Playout, asyncio.DatagramProtocol):
     """A UDP port that exchanges G.711 RTP with one peer.
 
     ``on_audio`` receives each decoded caller frame; ``play()`` queues our audio and the
     pacer sends it; ``clear()`` drops what is queued (barge-in) so the caller stops
-    hearing us within one frame.
+    hearing us within one frame (the queue is the ``Playout`` this endpoint is).
     """
 
     def __init__(self, codec: Codec = "ulaw", call_id: str = "", *, send_silence: bool = True) -> None:
+        Playout.__init__(self)
         self.codec: Codec = codec
         self.payload_type = g711.PAYLOAD_TYPES[codec]
         self.call_id = call_id
@@ -238,8 +241,6 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._ssrc = random.getrandbits(32)
         self._seq = random.getrandbits(16)
         self._ts = random.getrandbits(32)
-        self._queue: deque[np.ndarray] = deque()
-        self._marker_pending = True
         self._pacer: asyncio.Task[None] | None = None
         #: The caller's stream once validated, and a new source on probation.
         self._source: SourceSequence | None = None
@@ -250,19 +251,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self._sock: socket.socket | None = None
         self._drop_logged: dict[str, tuple[float, int]] = {}
         self._dtmf_last_ts: int | None = None
-        self._idle = asyncio.Event()
-        self._idle.set()
-        #: Closed for good (the call is over): nothing more is queued or sent, and every
-        #: ``wait_idle()`` returns, so no task waits on audio that will never go out.
-        self.closed = False
         self._silence = np.zeros(FRAME_SAMPLES, dtype=np.int16)
-        #: Loop time at which the first frame of the current talkspurt went out.
-        self.last_talkspurt_started: float | None = None
-        #: Frames ever queued / ever taken off the queue (sent or cleared), and who wants to
-        #: know when a given frame leaves (see ``on_frame_sent``).
-        self._queued_total = 0
-        self._taken_total = 0
-        self._sent_callbacks: deque[tuple[int, Callable[[float], None]]] = deque()
 
     # -- lifecycle -----------------------------------------------------------------
     @classmethod
@@ -329,10 +318,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
 
     async def close(self) -> None:
         """Stop for good: drop what is queued, wake every waiter, release the port."""
-        self.closed = True
-        self._queue.clear()
-        self._sent_callbacks.clear()
-        self._idle.set()
+        self.close_playout()
         await cancel_and_wait(self._pacer)
         self._pacer = None
         if self._transport is not None:
@@ -432,52 +418,7 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             if self.on_dtmf is not None:
                 self.on_dtmf(DtmfDigit(_DTMF_DIGITS[event], now))
 
-    # -- sending -------------------------------------------------------------------
-    def play(self, pcm: np.ndarray) -> None:
-        """Queue audio (8 kHz int16) to be sent after what is already queued."""
-        pcm = np.asarray(pcm, dtype=np.int16)
-        if pcm.size == 0 or self.closed:
-            return
-        remainder = pcm.size % FRAME_SAMPLES
-        if remainder:
-            pcm = np.concatenate([pcm, np.zeros(FRAME_SAMPLES - remainder, dtype=np.int16)])
-        for frame in pcm.reshape(-1, FRAME_SAMPLES):
-            self._queue.append(frame)
-        self._queued_total += len(pcm) // FRAME_SAMPLES
-        self._idle.clear()
-
-    def on_frame_sent(self, callback: Callable[[float], None]) -> None:
-        """Call ``callback(loop time)`` when the next frame queued from now on is sent.
-
-        The call session measures its first-audio time here: when the frame actually left,
-        after whatever was queued before it, not when it was queued.  Dropped unsent when
-        that frame is cleared (barge-in) or the endpoint closes.
-        """
-        self._sent_callbacks.append((self._queued_total, callback))
-
-    def clear(self) -> int:
-        """Drop everything queued; returns how many frames were dropped."""
-        dropped = len(self._queue)
-        self._queue.clear()
-        self._taken_total += dropped
-        while self._sent_callbacks and self._sent_callbacks[0][0] < self._taken_total:
-            self._sent_callbacks.popleft()
-        self._marker_pending = True
-        self._idle.set()
-        return dropped
-
-    @property
-    def queued_s(self) -> float:
-        return len(self._queue) * FRAME_MS / 1000
-
-    @property
-    def speaking(self) -> bool:
-        return bool(self._queue)
-
-    async def wait_idle(self) -> None:
-        """Until every queued frame has been sent (or cleared, or the endpoint closed)."""
-        await self._idle.wait()
-
+    # -- sending (the queue is Playout's) ---------------------------------------------
     def send_dtmf(self, digit: str, duration_ms: int = 160) -> None:
         """Queue an RFC 4733 telephone-event for one digit (sent outside the audio pacing)."""
         asyncio.get_running_loop().create_task(self._send_dtmf(digit, duration_ms))
@@ -533,27 +474,14 @@ class RtpEndpoint(asyncio.DatagramProtocol):
             n += 1
 
     def _send_next_frame(self, now: float) -> None:
-        if self._queue:
-            frame = self._queue.popleft()
-            index = self._taken_total
-            self._taken_total += 1
-            while self._sent_callbacks and self._sent_callbacks[0][0] <= index:
-                wanted, callback = self._sent_callbacks.popleft()
-                if wanted == index:
-                    callback(now)
-            marker = self._marker_pending
-            if marker:
-                self.last_talkspurt_started = now
-            self._marker_pending = False
-            if not self._queue:
-                self._idle.set()
+        taken = self.next_frame(now)
+        if taken is not None:
+            frame, marker = taken
         else:
             if not self.send_silence:
                 self._ts = (self._ts + FRAME_SAMPLES) & 0xFFFFFFFF
-                self._marker_pending = True
                 return
             frame, marker = self._silence, False
-            self._marker_pending = True
         first_packet = self.stats.sent == 0
         self._send(
             RtpPacket(self.payload_type, self._next_seq(), self._ts, self._ssrc, g711.encode(frame, self.codec), marker or first_packet)
