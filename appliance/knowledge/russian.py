@@ -19,7 +19,7 @@ _ENDINGS = tuple(sorted(set("""
 ейшая ейший ейшее ейшие ейших ейшим ейшую ейшей
 ость ости остью остей остям
 ами ями иями ием иях ах ях ам ям ов ев ей ой ий ый ая яя ое ее ые ие ого его ому ему ым им ом ем ую юю
-ться тся ешь ете ишь ите ает яет ают яют ует уют ит ат ят ут ют ет ла ло ли ть ти ал ил ел ыл
+ться тся ешь ете ишь ите ует уют ит ат ят ут ют ет ла ло ли ть ти ал ил ел ыл
 ия ие ии ию ья ье ьи ью а я о е ы и у ю ь й
 """.split()), key=len, reverse=True))
 
@@ -41,10 +41,14 @@ def is_russian(word: str) -> bool:
 
 
 def stem_ru(word: str) -> str:
-    """The word without its inflectional ending ("прессом" -> "пресс", "весит" -> "вес")."""
+    """The word without its inflectional ending ("прессом" -> "пресс", "весит" -> "вес").
+    A reflexive verb loses its -ся/-сь first, as in Snowball ("находитесь", "находятся" ->
+    "наход"), so a caller's verb meets the document's in another person."""
     w = word.lower().replace("ё", "е")
     if len(w) <= 4:
         return w
+    if w.endswith(("ся", "сь")) and len(w) - 2 >= 4:
+        w = w[:-2]
     for ending in _ENDINGS:
         if w.endswith(ending) and len(w) - len(ending) >= 3:
             return w[: -len(ending)]
