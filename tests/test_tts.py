@@ -166,3 +166,24 @@ def test_cli_tts_writes_8k_wav(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
     )
     assert r.returncode == 2 and "text is empty" in r.stderr
+
+
+def test_sentences_of_new_lengths_do_not_grow_the_process(tts):
+    """Each Piper run has a new input shape (the sentence's phonemes); the process must not
+    keep memory per shape or per largest run (onnxruntime's arena and memory patterns did:
+    ~300 MB over these 20 sentences)."""
+    from appliance.config.heap import trim
+
+    def rss_anon_mb() -> float:
+        match = re.search(r"RssAnon:\s+(\d+) kB", Path("/proc/self/status").read_text())
+        assert match
+        return int(match.group(1)) / 1024
+
+    words = "the press weighs nine hundred kilograms and ships from our warehouse within three days".split()
+    tts.synthesize("Hello.")
+    trim()
+    before = rss_anon_mb()
+    for n in range(4, 44, 2):
+        tts.synthesize(" ".join(words[i % len(words)] for i in range(n)) + ".")
+    trim()
+    assert rss_anon_mb() - before < 40, f"grew {rss_anon_mb() - before:.0f} MB over 20 sentences"
