@@ -159,6 +159,36 @@ def test_a_russian_weight_said_as_the_price_is_rejected():
     assert not attribute_fits("Пресс ПГ-40 стоит 410 кг.", "Сколько стоит пресс ПГ-40?", pieces)
 
 
+def test_a_russian_comparison_is_answered_from_both_products_figures():
+    """"Какой пресс мощнее по усилию, ПГ-40 или ПГ-100?" is answered with the force of each,
+    not the first figure the model copies (it said the price); a figure of the same unit
+    (tonnes of force beside a weight) is told apart by the word before it."""
+    from appliance.agent.compare import compare
+    from appliance.knowledge.base import Passage
+
+    passages = [
+        Passage(text="Пресс ПГ-40 развивает усилие 40 тонн и весит 410 кг. Мощность двигателя 3 кВт.", source="a.md",
+                score=0.9, title="ПГ-40"),
+        Passage(text="Пресс ПГ-100 развивает усилие 100 тонн и весит 1 850 кг. Мощность двигателя 7,5 кВт.",
+                source="b.md", score=0.9, title="ПГ-100"),
+        Passage(text="Цены: ПГ-40 стоит 540 000 рублей. ПГ-100 стоит 1 250 000 рублей.", source="c.md", score=0.9),
+    ]
+
+    def search(query: str) -> list[Passage]:
+        return passages
+
+    assert compare("Какой пресс мощнее по усилию, ПГ-40 или ПГ-100?", search) == \
+        "ПГ-100 мощнее: 100 тонн, против 40 тонн у ПГ-40."
+    assert compare("Какой из прессов тяжелее, ПГ-100 или ПГ-40?", search) == \
+        "ПГ-100 тяжелее: 1 850 кг, против 410 кг у ПГ-40."
+    assert compare("Что дешевле, ПГ-40 или ПГ-100?", search) == \
+        "ПГ-40 дешевле: 540 000 рублей, против 1 250 000 рублей у ПГ-100."
+    assert compare("Какой мощнее, ПГ-40 или ПГ-100?", search).startswith("ПГ-100 мощнее: 7,5 кВт")
+    # one product, or a comparative the figures cannot decide: the model's turn
+    assert compare("Сколько весит ПГ-40?", search) is None
+    assert compare("Какой тише, ПГ-40 или ПГ-100?", search) is None
+
+
 # --- the Russian models through the manifest ----------------------------------------------------
 
 

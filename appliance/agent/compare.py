@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from appliance.agent.grounding import (
     _NUMBER,
     _PRODUCT,
+    ATTRIBUTES,
+    _stem,
     accepts,
     asked_attribute,
     figure_kinds,
@@ -39,6 +41,22 @@ COMPARATIVES: dict[str, tuple[str, bool]] = {
     "stronger": ("power", True), "faster": ("", True), "slower": ("", False),
     "more": ("", True), "less": ("", False), "fewer": ("", False),
 }
+#: The Russian pack's comparatives: (the attribute they imply when the question names no
+#: other, whether the larger figure wins).  "мощнее по усилию" asks for the force, so a
+#: named attribute wins over the word's own.
+COMPARATIVES_RU: dict[str, tuple[str, bool]] = {
+    "тяжелее": ("weight", True), "легче": ("weight", False),
+    "дешевле": ("price", False), "дороже": ("price", True),
+    "мощнее": ("power", True), "сильнее": ("capacity", True),
+    "тише": ("noise", False), "громче": ("noise", True),
+    "больше": ("", True), "меньше": ("", False), "выше": ("", True), "ниже": ("", False),
+    "длиннее": ("size", True), "короче": ("size", False), "шире": ("size", True), "уже": ("size", False),
+    "быстрее": ("", True), "медленнее": ("", False),
+}
+_WHICH_RU = re.compile(r"(?<![а-яё])(какой|какая|какое|какие|который|которая|которое|кто|что|чей|чья)(?![а-яё])")
+#: A Russian figure with its unit in any case form ("410 кг", "100 тонн", "1 250 000 рублей").
+_SHOWN_RU = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?(?:\s?(?:[₽€$]|[а-яё]+))?", re.IGNORECASE)
+
 #: What a comparative asks for when the question names nothing else ("the bigger bowl").
 _SIZE_WORDS = {"bigger": "size", "larger": "size", "smaller": "size"}
 _MULTIWORD = {"more expensive": ("price", True), "less expensive": ("price", False),
@@ -54,6 +72,14 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
     words) for a question comparing two products; None for any other question."""
     low = question.lower()
     found = list(dict.fromkeys(m.upper() for m in _PRODUCT.findall(question)))
+    if len(found) == 2 and _WHICH_RU.search(low) and re.search(r"(?<![а-яё])или(?![а-яё])", low):
+        for word in re.findall(r"[а-яё]+", low):
+            if word in COMPARATIVES_RU:
+                own, larger = COMPARATIVES_RU[word]
+                named = asked_attribute(re.sub(rf"(?<![а-яё]){word}(?![а-яё])", " ", low))
+                attribute = named or own
+                return (found, attribute, larger, word) if attribute else None
+        return None
     if len(found) != 2 or not re.search(r"\b(which|what|who)\b", low) or " or " not in f" {low} ":
         return None
     for phrase, (attribute, larger) in _MULTIWORD.items():
@@ -68,6 +94,7 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
 
 
 def _value(text: str) -> float:
+    text = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3})", "", text)
     digits = _NUMBER.search(text).group(0)
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits):
         digits = digits.replace(",", "")
@@ -78,21 +105,35 @@ def _unit(text: str) -> str:
     return _NUMBER.sub("", text).strip().lower()
 
 
+def _cued(before: str, attribute: str) -> bool:
+    """Whether the words just before a figure ask for ``attribute`` ("усилие 40 тонн",
+    "weighs 54 kg"): what tells two figures of one unit apart (tonnes of force or of weight)."""
+    cues = {_stem(c) for c in ATTRIBUTES.get(attribute, (frozenset(), frozenset()))[0]}
+    return any(_stem(w) in cues for w in re.findall(r"[^\W\d_]+", before.lower())[-3:])
+
+
 def figure_for(code: str, attribute: str, passages: Sequence[Passage]) -> str | None:
     """The one figure (with its unit) of ``attribute`` the passages state for product
-    ``code``: from pieces that name that product and no other; None if none or several."""
-    found: set[str] = set()
+    ``code``: from pieces that name that product and no other; None if none or several
+    (of several, the one the words before it name as the attribute, if only one is)."""
+    found: dict[str, bool] = {}
     for piece in product_pieces(passages):
         named = {m.upper() for m in _PRODUCT.findall(piece)}
         if named != {code}:
             continue
         text = _PRODUCT.sub(" ", piece)
-        for m in _SHOWN.finditer(text):
+        shown = _SHOWN_RU if re.search(r"[а-яё]", text, re.IGNORECASE) else _SHOWN
+        for m in shown.finditer(text):
             # this figure's kinds, read where it stands ("10 metre cable" is not "10 m³/h")
             kinds = next(iter(figure_kinds(text[m.start():m.end() + 30]).values()), set())
             if accepts(attribute) & kinds:
-                found.add(" ".join(m.group(0).split()))
+                figure = " ".join(m.group(0).split())
+                found[figure] = found.get(figure, False) or _cued(text[max(0, m.start() - 40):m.start()], attribute)
     values = {(_value(f), _unit(f)) for f in found}
+    if len(values) > 1:
+        cued = {f for f, near in found.items() if near}
+        values = {(_value(f), _unit(f)) for f in cued}
+        found = dict.fromkeys(cued, True)
     return min(found, key=len) if len(values) == 1 else None
 
 
@@ -114,6 +155,8 @@ def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | 
         return None
     if (_value(fa) > _value(fb)) != larger:
         (a, fa), (b, fb) = (b, fb), (a, fa)
+    if words in COMPARATIVES_RU:
+        return f"{a} {words}: {fa}, против {fb} у {b}."
     if words not in ("more", "less", "fewer"):
         return f"The {a} is {words}: {fa}, against {fb} for the {b}."
     return f"The {a}: {fa}, against {fb} for the {b}."
