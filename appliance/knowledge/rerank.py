@@ -77,7 +77,9 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      _rx(r"\+?\d[\d ()-]{6,}\d")),
     ("email", _rx(r"\b(e-?mail|mail|write)\b"), _rx(r"\S@\S")),
     ("address", _rx(r"\b(address|where|located|location|find you|visit)\b"),
-     _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|\d{4,5}|(based|located|headquartered) in)\b")),
+     # (a postcode's 4-5 digits, but not a year: "founded in 1994", "основан в 2003 году")
+     _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|(based|located|headquartered) in)\b|"
+         r"(?<!\bin )(?<!\bsince )(?<!\bв )\b\d{4,5}\b(?!\s*(?:год|г\.|years?\b))")),
     ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year)\b"), _rx(r"\b(1[89]|20)\d{2}\b")),
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
      _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
