@@ -53,6 +53,29 @@ def test_loop_lag_counts_the_run_not_the_start_up() -> None:
     assert loop_lag_from_metrics([("", "appliance_calls_started_total 3\n")]) is None
 
 
+def test_memory_growth_is_the_trend_over_the_life_not_two_samples() -> None:
+    """A heap trimmed after each call swings by tens of MB; the growth figure is the trend
+    over every sample from the settled point, so a swing at the ends is not a leak and a
+    steady climb is."""
+    from appliance.bench.soak import ServiceLife
+
+    def life(rss: list[float]) -> dict:
+        timeline = [{"pid": 7, "calls_ended": 20 + i, "rss_mb": v} for i, v in enumerate(rss)]
+        one = ServiceLife(7, 0.0, {"rss_mb": 1600.0}, 0)
+        one.settled, one.calls_at_settled = {"rss_mb": rss[0]}, 20
+        one.end, one.calls_at_end = {"rss_mb": rss[-1]}, 20 + len(rss) - 1
+        return one.to_json(timeline)
+
+    swings = [1800.0 + (40.0 if i % 7 in (3, 4) else 0.0) for i in range(60)]
+    swings[-1] = 1840.0  # the last sample caught mid-call
+    swinging = life(swings)
+    assert swinging["rss_growth_mb_per_100_calls_two_point"] > 60  # what two samples would have said
+    assert abs(swinging["rss_growth_mb_per_100_calls"]) < 20
+    climbing = life([1800.0 + 1.5 * i + (30.0 if i % 5 == 0 else 0.0) for i in range(60)])
+    assert 130 < climbing["rss_growth_mb_per_100_calls"] < 170
+    assert life([1800.0] * 10)["rss_growth_mb_per_100_calls"] is None  # too few calls to say
+
+
 @pytest.mark.slow
 @pytest.mark.asterisk
 @pytest.mark.models

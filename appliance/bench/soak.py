@@ -214,17 +214,40 @@ class ServiceLife:
             return None
         return round((b[key] - a[key]) / calls * 100, 1)
 
-    def to_json(self) -> dict[str, Any]:
+    def _slope(self, timeline: list[dict[str, Any]], key: str) -> float | None:
+        """MB per 100 calls: the least-squares slope of ``key`` against calls ended, over
+        this life's 5 s samples from its settled point.  Two samples alone (settled, end)
+        swing by tens of MB as the heap is trimmed after each call and the models' buffers
+        come and go mid-call; a trend over every sample does not."""
+        points = [(float(t["calls_ended"]), float(t[key])) for t in timeline
+                  if t.get("pid") == self.pid and t.get(key) is not None and self.settled
+                  and t["calls_ended"] >= self.calls_at_settled]
+        calls = [c for c, _ in points]
+        if len(points) < 3 or max(calls) - min(calls) < MIN_CALLS_FOR_GROWTH:
+            return None
+        mean_c, mean_v = sum(calls) / len(calls), sum(v for _, v in points) / len(points)
+        var = sum((c - mean_c) ** 2 for c in calls)
+        return round(sum((c - mean_c) * (v - mean_v) for c, v in points) / var * 100, 1)
+
+    def to_json(self, timeline: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         after_settled = self.calls_at_end - self.calls_at_settled if self.settled else 0
+        two_point = self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH)
+        parts = ("prompt_states", "heap_in_use", "heap_mmapped", "heap_free")
+        if timeline:
+            growth = self._slope(timeline, "rss_mb")
+            by_part = {part: self._slope(timeline, f"{part}_mb") for part in parts}
+        else:
+            growth = two_point
+            by_part = {part: self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH, f"{part}_mb")
+                       for part in parts}
         return {"pid": self.pid, "started_s": self.started_s, "start": self.start, "warm": self.warm,
                 "settled": self.settled, "end": self.end, "calls": self.calls_at_end - self.calls_at_start,
                 "calls_after_settled": after_settled,
-                "rss_growth_mb_per_100_calls": self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH),
+                "rss_growth_mb_per_100_calls": growth,
+                "rss_growth_mb_per_100_calls_two_point": two_point,
                 "rss_growth_mb_per_100_calls_from_first": self._growth(
                     self.warm, self.end, self.calls_at_end - self.calls_at_warm, 10),
-                "growth_mb_per_100_calls_by_part": {
-                    part: self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH, f"{part}_mb")
-                    for part in ("prompt_states", "heap_in_use", "heap_mmapped", "heap_free")},
+                "growth_mb_per_100_calls_by_part": by_part,
                 "term_exit_s": self.term_exit_s}
 
 

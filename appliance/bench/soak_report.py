@@ -145,7 +145,7 @@ def build_report(soak: Any, *, run_s: float, final: Any, leftovers: dict[str, li
                         f"bridge(s): {(leftovers['channels'] + leftovers['bridges'])[:6]}")
     if final_term_s is None and not any("SIGTERM" in f for f in failures):
         failures.append("hang: the service did not exit on the final SIGTERM")
-    lives = [life.to_json() for life in soak.lives]
+    lives = [life.to_json(soak.timeline) for life in soak.lives]
     for i, life in enumerate(lives):
         growth = life["rss_growth_mb_per_100_calls"]
         if growth is not None and growth > opts.rss_growth_mb_per_100:
@@ -256,8 +256,9 @@ def format_table(r: dict[str, Any]) -> str:
         ("RSS start / 1st call / end (MB)", f"{_fig(start.get('rss_mb'))} / {_fig(warm.get('rss_mb'))} / "
                                             f"{_fig(end.get('rss_mb'))}"),
         ("RSS growth / 100 calls (MB)", ", ".join(
-            f"{_fig(x['rss_growth_mb_per_100_calls'])} (from 1st call {_fig(x['rss_growth_mb_per_100_calls_from_first'])})"
-            for x in lives) + f"  [per life; from its {WARMUP_CALLS}th call]"),
+            f"{_fig(x['rss_growth_mb_per_100_calls'])} (settled to end {_fig(x.get('rss_growth_mb_per_100_calls_two_point'))}, "
+            f"from 1st call {_fig(x['rss_growth_mb_per_100_calls_from_first'])})"
+            for x in lives) + f"  [per life; trend over its samples from its {WARMUP_CALLS}th call]"),
         ("fds start -> end", f"{_fig(start.get('fds'))} -> {_fig(end.get('fds'))}"),
         ("threads start -> end", f"{_fig(start.get('threads'))} -> {_fig(end.get('threads'))}"),
         ("loop stalls > 100 ms (probe)", f"{probe['stalls_over_100ms']} of {probe['probes']} probes, max {probe['max_ms']} ms; "
