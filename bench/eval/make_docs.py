@@ -1,9 +1,11 @@
 """Write the evaluation's Word and PDF documents (bench/eval/kbs/<kb>/*.docx, *.pdf).
 
 The generated files are committed, so the evaluation's data stays fixed; run this only to
-change them (``python bench/eval/make_docs.py``; needs python-docx and fpdf2, the ``dev``
-extras), then commit the result and check the questions in bench/eval/questions/ still
-match.  The Markdown and text documents next to them are written by hand.
+change them (``python bench/eval/make_docs.py [KB ...]``: the named knowledge bases, or all;
+needs python-docx and fpdf2, the ``dev`` extras), then commit the result and check the
+questions in bench/eval/questions/ still match.  The Markdown and text documents next to
+them are written by hand.  A PDF with Cyrillic text (the Russian knowledge bases) is set in
+DejaVu Sans, which must be installed (fonts-dejavu-core); the others in Helvetica.
 
 Each knowledge base's Word file is laid out as an office would: headings, paragraphs and
 a table; each PDF as a printed terms sheet (headings, paragraphs, sometimes a table), so
@@ -13,7 +15,9 @@ the loaders meet the layouts customers bring.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
+from typing import Any
 
 KBS = Path(__file__).resolve().parent / "kbs"
 #: Fixed document dates, so a re-run writes the same metadata.
@@ -143,6 +147,41 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
             ("p", "A deposit of 20 percent is due with the order and the balance on delivery."),
         ]),
     },
+    "borey": {
+        "service.docx": ("Гарантия и сервис", [
+            ("h", "Гарантия"),
+            ("p", "На компрессоры ВК даём гарантию 36 месяцев при условии, что плановое техническое "
+                  "обслуживание проводит наш сервис. На осушители DR гарантия 18 месяцев, на ресиверы — 12 месяцев."),
+            ("p", "Программа «Борей Плюс» продлевает гарантию на компрессор до 60 месяцев. Она стоит "
+                  "42 000 рублей в год и включает два плановых ТО в год, масло и фильтры входят в цену."),
+            ("h", "Сервисная служба"),
+            ("p", "Инженеры выезжают по Ярославлю и области в течение 24 часов после заявки. Заявки на "
+                  "сервис принимаем по будням с 8:00 до 20:00."),
+            ("table", [["Услуга", "Цена"],
+                       ["Выезд инженера по Ярославлю", "3 500 руб."],
+                       ["Выезд за пределы Ярославля", "3 500 руб. + 35 руб. за км"],
+                       ["Нормочас работы инженера", "2 800 руб."],
+                       ["Плановое ТО компрессора ВК (масло и фильтры)", "24 000 руб."],
+                       ["Пусконаладка компрессора", "15 000 руб."]]),
+        ]),
+        "delivery.pdf": ("Поставка, доставка и оплата", [
+            ("h", "Сроки поставки"),
+            ("p", "Компрессоры и осушители, которые есть на складе, отгружаем в течение 2 рабочих дней "
+                  "после поступления оплаты. Оборудование, которого нет на складе, и компрессоры на 10 бар "
+                  "изготавливаем под заказ за 30 рабочих дней."),
+            ("h", "Доставка"),
+            ("table", [["Куда", "Стоимость"],
+                       ["Самовывоз со склада в Ярославле", "бесплатно"],
+                       ["По Ярославлю и Ярославской области", "4 500 руб."],
+                       ["В Москву и Московскую область", "12 000 руб."],
+                       ["В другие города", "по тарифу транспортной компании"]]),
+            ("p", "До терминала транспортной компании в Ярославле довозим бесплатно."),
+            ("h", "Оплата"),
+            ("p", "Работаем по предоплате 30 процентов; остальные 70 процентов оплачиваются после "
+                  "уведомления о готовности оборудования к отгрузке. Возможен лизинг через банки-партнёры."),
+            ("p", "При покупке компрессора вместе с осушителем скидка на весь комплект — 4 процента."),
+        ]),
+    },
 }
 
 
@@ -172,6 +211,31 @@ def write_docx(path: Path, title: str, blocks: list[Block]) -> None:
     doc.save(str(path))
 
 
+#: Where DejaVu Sans may be (Debian/Ubuntu, Fedora, Arch, macOS with it installed).
+_DEJAVU_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu-sans-fonts",
+                "/usr/share/fonts/TTF", "/Library/Fonts")
+
+
+def _unicode_font(pdf: Any) -> str:
+    """Register DejaVu Sans (regular and bold) with ``pdf`` for Cyrillic text; its family name."""
+    for folder in map(Path, _DEJAVU_DIRS):
+        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            pdf.add_font("DejaVu", "", str(regular))
+            pdf.add_font("DejaVu", "B", str(bold))
+            return "DejaVu"
+    raise SystemExit(f"a PDF with Cyrillic text needs DejaVu Sans (DejaVuSans.ttf), not found in {', '.join(_DEJAVU_DIRS)}")
+
+
+def _is_latin1(title: str, blocks: list[Block]) -> bool:
+    text = title + "".join(str(c) for _, c in blocks)
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def write_pdf(path: Path, title: str, blocks: list[Block]) -> None:
     from fpdf import FPDF
 
@@ -179,20 +243,21 @@ def write_pdf(path: Path, title: str, blocks: list[Block]) -> None:
     pdf.set_creation_date(DATE)
     pdf.set_title(title)
     pdf.set_author("eval")
+    font = "Helvetica" if _is_latin1(title, blocks) else _unicode_font(pdf)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 16)
+    pdf.set_font(font, "B", 16)
     pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     for kind, content in blocks:
         if kind == "h":
-            pdf.set_font("Helvetica", "B", 12)
+            pdf.set_font(font, "B", 12)
             pdf.multi_cell(0, 7, str(content), new_x="LMARGIN", new_y="NEXT")
         elif kind == "p":
-            pdf.set_font("Helvetica", "", 11)
+            pdf.set_font(font, "", 11)
             pdf.multi_cell(0, 6, str(content), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(2)
         else:
-            pdf.set_font("Helvetica", "", 10)
+            pdf.set_font(font, "", 10)
             with pdf.table() as table:
                 for row in content:  # type: ignore[attr-defined]
                     cells = table.row()
@@ -202,8 +267,14 @@ def write_pdf(path: Path, title: str, blocks: list[Block]) -> None:
     pdf.output(str(path))
 
 
-def main() -> None:
-    for kb, docs in DOCS.items():
+def main(argv: list[str] | None = None) -> None:
+    """Write the documents of the knowledge bases named in ``argv`` (none named: all)."""
+    names = list(sys.argv[1:] if argv is None else argv) or list(DOCS)
+    unknown = [n for n in names if n not in DOCS]
+    if unknown:
+        raise SystemExit(f"unknown knowledge base(s) {', '.join(unknown)}; known: {', '.join(DOCS)}")
+    for kb in names:
+        docs = DOCS[kb]
         for name, (title, blocks) in docs.items():
             path = KBS / kb / name
             path.parent.mkdir(parents=True, exist_ok=True)
