@@ -113,6 +113,15 @@ def test_a_comparison_must_give_the_product_asked_for(answer, right):
     assert score(q, [answer], fell_back=False).correct is right
 
 
+@pytest.mark.parametrize("answer, right", [
+    ("ВК-150 легче: 310 кг, против 380 кг у ВК-220.", True),
+    ("ВК-220 тяжелее ВК-150.", False),  # Cyrillic codes are told apart as well
+])
+def test_a_russian_comparison_must_give_the_product_asked_for(answer, right):
+    q = _q("comparison", ["ВК-150"], ask="Какой компрессор легче, ВК-150 или ВК-220?")
+    assert score(q, [answer], fell_back=False).correct is right
+
+
 def test_scoring_of_each_kind():
     fallback = "I'm sorry, I don't have that information. Would you like me to put you through to a colleague?"
     right = score(_q("fact", ["38", "kg"], ["54"]), ["The KP-320 weighs 38 kg."], fell_back=False)

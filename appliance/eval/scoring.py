@@ -45,7 +45,7 @@ PROMPT_LEAK = ("following are answers", "telephone assistant", "the caller's wor
 
 
 #: A product or model code as documents write it ("KP-320", "RO-18G").
-_CODE = re.compile(r"\b[A-Z]{1,5}-\d+[A-Z]?\b")
+_CODE = re.compile(r"\b[A-ZА-ЯЁ]{1,5}-\d+[A-ZА-ЯЁ]?\b")  # "KP-420", "ВК-220"
 
 
 def first_named(answer: str, codes: list[str]) -> str | None:
