@@ -91,6 +91,20 @@ def test_flattened_pdf_table_rows_take_the_column_header():
     assert rows == ["AT-8 Tipping trailer, 8 t: price 18,750 euros.", "AT-12 Tipping trailer, 12 t: price 26,400 euros."]
 
 
+def test_russian_price_lists_and_tables_keep_their_figures_whole():
+    """Thousands written with spaces ("1 120 000"), the currency said once ("Цены в рублях"),
+    and units after a comma in a header ("Масса, кг"), as Russian documents write them."""
+    text = ("ПРАЙС-ЛИСТ 2025\nЦены в рублях с НДС.\n\nКомпрессоры\n"
+            "ВК-150, двигатель 11 кВт ............. 685 000\nВК-310, двигатель 22 кВт ........... 1 120 000\n")
+    rows = [c.text for c in chunk_text(text, kind="plain") if c.kind == "row"]
+    assert rows == ["ВК-150, двигатель 11 кВт: 685 000 рублей.", "ВК-310, двигатель 22 кВт: 1 120 000 рублей."]
+    flat = "Модели\nВК-150 685 000\nВК-220 845 000\n"  # a PDF's flattened table: no leader
+    assert [c.text for c in chunk_text(flat, kind="plain") if c.kind == "row"] == [
+        "ВК-150: 685 000.", "ВК-220: 845 000."]
+    table = ("# Осушители\n\n| Модель | Масса, кг | Цена, руб. |\n|---|---|---|\n| DR-24 | 42 | 118 000 |\n")
+    assert [c.text for c in chunk_text(table) if c.kind == "row"] == ["DR-24: масса 42 кг, цена 118 000 рублей."]
+
+
 def test_plain_text_headings_and_faq_questions():
     text = ("Opening hours\nMonday to Friday 8:00 to 17:00.\n\nDo you deliver abroad?\nYes, within the EU.\n\n"
             "Can I pay by card?\nYes, every major card.\n\nThis paragraph wraps onto a line that\n"

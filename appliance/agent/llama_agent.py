@@ -49,6 +49,7 @@ from collections.abc import Iterator, Sequence
 from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.compare import compare
 from appliance.agent.grounding import (
+    asked_attribute,
     attribute_fits,
     content_words,
     extractive_answer,
@@ -331,6 +332,12 @@ class LlamaAgent(Agent):
         # nothing in the knowledge base backs, which must not be said; see below)
         early_ok = bool(backup) and states_asked_figure(backup, question) and not yes_no
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
+        # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
+        # attribute asked ("ВК-150 — это компрессор ..."): held until a sentence with the
+        # figure follows; if none does, the knowledge base's sentence with it is said instead.
+        asks_figure = bool(asked_attribute(question)) and not yes_no
+        figureless, figureless_sentences = "", 0
+        figure_said = False  # a sentence said states a figure of the attribute asked
         in_prompt = in_prompt[:1] + [
             dataclasses.replace(p, text=focus(question, p, self.focus_sentences)) for p in in_prompt[1:]]
         context = " ".join(self._passage_line(p) for p in in_prompt)
@@ -406,9 +413,20 @@ class LlamaAgent(Agent):
                         # "yes" to what the passage never answers.
                         held = piece
                         continue
+                    if (asks_figure and not is_lead and not lead and not spoken and not held
+                            and not states_asked_figure(whole, question)):
+                        figureless = f"{figureless} {piece}".strip()
+                        figureless_sentences += 1
+                        if figureless_sentences >= self.max_sentences:
+                            break
+                        continue
                     if stream.first_sentence_s is None:
                         stream.first_sentence_s = time.monotonic() - t0
                     stream.mode = "generated"
+                    if figureless:
+                        yield figureless
+                        spoken += 1
+                        figureless = ""
                     if held:
                         yield held
                         spoken += 1
@@ -418,6 +436,7 @@ class LlamaAgent(Agent):
                     else:
                         lead = ""
                         spoken += 1
+                        figure_said = figure_said or states_asked_figure(whole, question)
                     yield piece
                     if stream.cancel.is_set() or spoken >= self.max_sentences:
                         break
@@ -445,7 +464,24 @@ class LlamaAgent(Agent):
             # A bare yes or no that nothing in the knowledge base backs: not said.
             yield from self._fallback(stream, "a bare yes or no without a fact")
             return
+        if figureless and not spoken and not lead:
+            stream.first_sentence_s = time.monotonic() - t0
+            if backup and states_asked_figure(backup, question):
+                # No figure of the attribute asked in what the model wrote: the knowledge
+                # base's sentence that states it is the answer.
+                stream.mode = "extractive"
+                stream.fallback_reason = "no figure of the attribute asked"
+                yield backup
+            else:
+                stream.mode = "generated"
+                yield figureless
+            return
         if spoken:
+            if asks_figure and not figure_said and backup and states_asked_figure(backup, question):
+                # The model's sentences (after opening words) never gave the figure asked:
+                # the caller hears the knowledge base's sentence that does.
+                stream.fallback_reason = "figure added from the knowledge base"
+                yield backup
             return
         if lead:
             # Opening words were said and the rest failed (or never came): the caller hears

@@ -185,7 +185,11 @@ def _is_table_line(line: str) -> bool:
 
 
 _UNIT_IN_HEADER = re.compile(r"(.*?)\s*[(\[]\s*([^()\[\]]{1,12})\s*[)\]]\s*$")
+#: "Масса, кг", "Цена, руб.", "Производительность, л/мин": the unit after a comma, as
+#: Russian (and other) tables write it.
+_UNIT_AFTER_COMMA = re.compile(r"(.*?[^\W\d_].*?),\s*([^\W\d_][^\s,]{0,7}(?:/[^\W\d_]{1,4})?\.?)\s*$")
 _CURRENCY_NAMES = {"€": "euros", "eur": "euros", "euro": "euros", "euros": "euros", "$": "dollars", "usd": "dollars",
+                   "рублях": "рублей", "руб.": "рублей", "руб": "рублей", "₽": "рублей", "долларах": "долларов",
                    "£": "pounds", "gbp": "pounds", "chf": "Swiss francs"}
 
 
@@ -202,7 +206,7 @@ def _render_row(cells: list[str], header: list[str], currency: str = "") -> str:
     rest = []
     for h, c in pairs[1:]:
         unit = ""
-        m = _UNIT_IN_HEADER.match(h)
+        m = _UNIT_IN_HEADER.match(h) or _UNIT_AFTER_COMMA.match(h)
         if m and m.group(1) and c[:1].isdigit():
             h, unit = m.group(1), _CURRENCY_NAMES.get(m.group(2).lower(), m.group(2))
         elif currency and _PRICE_HEADER.search(h) and c[:1].isdigit() and not has_currency(c):
@@ -254,17 +258,18 @@ def _row_of(lines: list[str], i: int) -> tuple[str, str] | None:
     return row if any(_leader_row(lines[j]) is not None for j in near) else None
 
 
-_FIGURE_ROW = re.compile(r"(.*[^\s,;:])\s+((?:[€$£]\s?)?\d[\d,.']*(?:\s?(?:eur|euros?|usd|gbp|chf|€|\$|£))?)",
-                         re.IGNORECASE)
-_LEADING_CODE = re.compile(r"[A-Za-z]{1,6}-?\d")
+#: (lazy name: the figure is the longest number at the end, "ВК-150 685 000" is 685 000)
+_FIGURE_ROW = re.compile(r"(.*?[^\s,;:])\s+((?:[€$£]\s?)?(?:\d{1,3}(?:[ \u00a0]\d{3})+(?:[.,]\d+)?|\d[\d,.']*)"
+                         r"(?:\s?(?:eur|euros?|usd|gbp|chf|€|\$|£|₽))?)", re.IGNORECASE)
+_LEADING_CODE = re.compile(r"[^\W\d_]{1,6}-?\d")  # "AT-8", "ВК-150"
 
 
 def _figure_row(line: str) -> tuple[str, str] | None:
     """(name, figure) of a line that ends in a figure with no leader ("AT-8 Tipping trailer,
     8 t 18,750", as PDF text gives a table row), else None.  Only runs of them are rows."""
     s = line.strip()
-    if not s or len(s) > 120 or s[-1] in ".!?:;":
-        return None
+    if not s or len(s) > 120 or s[-1] in ".!?:;" or _LEADER.search(s):
+        return None  # (a dot leader's line is a leader row: its figure may have spaces, "1 120 000")
     m = _FIGURE_ROW.fullmatch(s)
     if m is None or not any(c.isalpha() for c in m.group(1)):
         return None
@@ -313,7 +318,8 @@ def _column_label(header: str) -> str:
 
 _CURRENCY_NOTE = re.compile(
     r"\bprices?\b[^.\n]{0,40}?\b(?:in|:)\s*(euros?|eur|€|(?:us )?dollars|usd|\$|pounds(?: sterling)?|gbp|£|"
-    r"swiss francs|chf)(?![\w])", re.IGNORECASE)
+    r"swiss francs|chf)(?![\w])"
+    r"|(?<![а-яё])цены?(?![а-яё])[^.\n]{0,40}?(?<![а-яё])в\s+(рублях|евро|долларах)(?![а-яё])", re.IGNORECASE)
 
 
 def _priced(row: str, currency: str) -> str:
@@ -393,7 +399,8 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
         line = clean_line(raw, separator)
         note = _CURRENCY_NOTE.search(line)
         if note:
-            state["currency"] = _CURRENCY_NAMES.get(note.group(1).lower(), note.group(1))
+            found = (note.group(1) or note.group(2)).lower()
+            state["currency"] = _CURRENCY_NAMES.get(found, found)
         para.append(_sentence(line) if bullet else line)
         i += 1
     yield from flush()
