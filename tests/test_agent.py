@@ -509,6 +509,41 @@ def test_opening_words_then_a_wrong_figure_give_the_right_figure(agent, monkeypa
 
 
 @pytest.mark.models
+def test_a_price_question_answered_without_a_price_gets_the_price(agent, monkeypatch):
+    """The model answers "What does the UTM-300 cost?" with what the machine is and stops:
+    the caller hears the knowledge base's price, not a sentence with no price in it."""
+    def scripted(*args, **kwargs):
+        yield from ["The", " UTM", "-", "300", " is", " a", " heavy", " twin", "-", "column", " machine", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    # (the sentence passes every check, so what is tested is what happens to an answer with no price)
+    monkeypatch.setattr(agent, "_judge", lambda *args, **kwargs: "")
+    monkeypatch.setattr(agent, "lead_words", 0)  # whole sentences: the figureless one is held back
+    stream = agent.answer("What does the UTM-300 cost?")
+    said = " ".join(stream.sentences)
+    assert "54,000" in said and "twin-column" not in said, said
+
+    monkeypatch.setattr(agent, "lead_words", 3)  # opening words said: the price follows the sentence
+    stream = agent.answer("What does the UTM-300 cost?")
+    said = " ".join(stream.sentences)
+    assert said.startswith("The UTM-300 is") and "54,000" in said, said
+
+
+@pytest.mark.models
+def test_a_sentence_without_the_figure_is_said_with_the_one_that_has_it(agent, monkeypatch):
+    def scripted(*args, **kwargs):
+        yield from ["The", " UTM", "-", "300", " is", " a", " heavy", " twin", "-", "column", " machine", ".", " The",
+                    " UTM", "-", "300", " costs", " 54", ",", "000", " euros", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    monkeypatch.setattr(agent, "_judge", lambda *args, **kwargs: "")
+    monkeypatch.setattr(agent, "lead_words", 0)
+    stream = agent.answer("What does the UTM-300 cost?")
+    assert list(stream.sentences) == ["The UTM-300 is a heavy twin-column machine.", "The UTM-300 costs 54,000 euros."]
+    assert stream.mode == "generated"
+
+
+@pytest.mark.models
 def test_a_bare_yes_gets_the_fact_that_shows_it(agent, monkeypatch):
     """The model answers a yes/no question with "Yes, you can." and stops: the caller also
     hears the knowledge base's sentence that holds the fact (how long), not the bare yes."""
