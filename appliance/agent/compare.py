@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from appliance.agent.grounding import (
     _NUMBER,
     _PRODUCT,
+    _SPACE_THOUSANDS,
     ATTRIBUTES,
     _stem,
     accepts,
@@ -94,7 +95,7 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
 
 
 def _value(text: str) -> float:
-    text = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3})", "", text)
+    text = _SPACE_THOUSANDS.sub("", text)  # "1 250 000"
     digits = _NUMBER.search(text).group(0)
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", digits):
         digits = digits.replace(",", "")

@@ -330,7 +330,8 @@ class LlamaAgent(Agent):
         yes_no = is_yes_no(question)
         # (not for a yes/no question: its "Yes, we" may turn out to be a bare yes that
         # nothing in the knowledge base backs, which must not be said; see below)
-        early_ok = bool(backup) and states_asked_figure(backup, question) and not yes_no
+        backup_has_figure = bool(backup) and states_asked_figure(backup, question)
+        early_ok = backup_has_figure and not yes_no
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
         # attribute asked ("ВК-150 — это компрессор ..."): held until a sentence with the
@@ -466,7 +467,7 @@ class LlamaAgent(Agent):
             return
         if figureless and not spoken and not lead:
             stream.first_sentence_s = time.monotonic() - t0
-            if backup and states_asked_figure(backup, question):
+            if backup_has_figure:
                 # No figure of the attribute asked in what the model wrote: the knowledge
                 # base's sentence that states it is the answer.
                 stream.mode = "extractive"
@@ -477,7 +478,7 @@ class LlamaAgent(Agent):
                 yield figureless
             return
         if spoken:
-            if asks_figure and not figure_said and backup and states_asked_figure(backup, question):
+            if asks_figure and not figure_said and backup_has_figure:
                 # The model's sentences (after opening words) never gave the figure asked:
                 # the caller hears the knowledge base's sentence that does.
                 stream.fallback_reason = "figure added from the knowledge base"

@@ -53,6 +53,7 @@ from appliance.bench.soak_admin import (
     parse_metrics,
     zip_bomb_docx,
 )
+from appliance.web.metrics import MEMORY_PARTS
 from appliance.bench.soak_calls import DEFAULT_MIX, QUESTIONS, CuttingCaller, SoakCall, fact_in, plan_turns
 from appliance.config.errors import ApplianceError
 from appliance.logs import log_event
@@ -209,10 +210,10 @@ class ServiceLife:
             self.settled, self.calls_at_settled = self.figures(), calls_ended
 
     @staticmethod
-    def _growth(a: dict[str, Any], b: dict[str, Any], calls: int, least: int, key: str = "rss_mb") -> float | None:
-        if a.get(key) is None or b.get(key) is None or calls < least:
+    def _growth(a: dict[str, Any], b: dict[str, Any], calls: int, least: int) -> float | None:
+        if a.get("rss_mb") is None or b.get("rss_mb") is None or calls < least:
             return None
-        return round((b[key] - a[key]) / calls * 100, 1)
+        return round((b["rss_mb"] - a["rss_mb"]) / calls * 100, 1)
 
     def _slope(self, timeline: list[dict[str, Any]], key: str) -> float | None:
         """MB per 100 calls: the least-squares slope of ``key`` against calls ended, over
@@ -229,17 +230,12 @@ class ServiceLife:
         var = sum((c - mean_c) ** 2 for c in calls)
         return round(sum((c - mean_c) * (v - mean_v) for c, v in points) / var * 100, 1)
 
-    def to_json(self, timeline: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    def to_json(self, timeline: list[dict[str, Any]]) -> dict[str, Any]:
+        """The life's figures; growth is judged on ``timeline`` (the soak's 5 s samples)."""
         after_settled = self.calls_at_end - self.calls_at_settled if self.settled else 0
+        growth = self._slope(timeline, "rss_mb")
         two_point = self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH)
-        parts = ("prompt_states", "heap_in_use", "heap_mmapped", "heap_free")
-        if timeline:
-            growth = self._slope(timeline, "rss_mb")
-            by_part = {part: self._slope(timeline, f"{part}_mb") for part in parts}
-        else:
-            growth = two_point
-            by_part = {part: self._growth(self.settled, self.end, after_settled, MIN_CALLS_FOR_GROWTH, f"{part}_mb")
-                       for part in parts}
+        by_part = {part: self._slope(timeline, f"{part}_mb") for part in MEMORY_PARTS}
         return {"pid": self.pid, "started_s": self.started_s, "start": self.start, "warm": self.warm,
                 "settled": self.settled, "end": self.end, "calls": self.calls_at_end - self.calls_at_start,
                 "calls_after_settled": after_settled,

@@ -32,7 +32,11 @@ def _libc() -> ctypes.CDLL | None:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:
         return None
-    return libc if hasattr(libc, "malloc_trim") else None
+    if not hasattr(libc, "malloc_trim"):
+        return None
+    if hasattr(libc, "mallinfo2"):
+        libc.mallinfo2.restype = _MallInfo2
+    return libc
 
 
 _LIBC = _libc()
@@ -53,6 +57,5 @@ def heap_figures() -> dict[str, int]:
     empty where mallinfo2 is not available."""
     if _LIBC is None or not hasattr(_LIBC, "mallinfo2"):
         return {}
-    _LIBC.mallinfo2.restype = _MallInfo2
     info = _LIBC.mallinfo2()
     return {"in_use": int(info.uordblks), "mmapped": int(info.hblkhd), "free": int(info.fordblks)}

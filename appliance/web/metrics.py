@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from appliance.agent.prompt_states import saved_bytes
@@ -34,6 +34,8 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 log = logging.getLogger(__name__)
 
@@ -92,11 +94,28 @@ QUEUE_RESULTS = ("admitted", "timed_out", "abandoned")
 CALL_QUEUE = Counter("appliance_call_queue", "Callers who waited for a line, by how the wait ended", ["result"],
                      registry=REGISTRY)
 #: Where the service's memory goes beside the models (appliance/config/heap.py): the saved
-#: prompt states (bounded by llm.prompt_cache_mb), the C heap's bytes in use (in its arenas,
-#: and mapped on their own), and the bytes
-#: it holds free (RSS growing with ``heap_free`` is the allocator keeping memory, not a leak).
-MEMORY = Gauge("appliance_memory_bytes", "Memory by part: prompt_states, heap_in_use, heap_mmapped, heap_free", ["part"],
-               registry=REGISTRY)
+#: prompt states (bounded by llm.prompt_cache_mb), the C heap's bytes in use in its arenas and
+#: in blocks mapped on their own, and the bytes it holds free (RSS growing with ``heap_free``
+#: is the allocator keeping memory, not a leak).  Read once per scrape (mallinfo2 walks
+#: every arena).
+MEMORY_PARTS = ("prompt_states", "heap_in_use", "heap_mmapped", "heap_free")
+
+
+class _MemoryCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily("appliance_memory_bytes", "Memory by part: " + ", ".join(MEMORY_PARTS),
+                                   labels=["part"])
+        try:
+            heap = heap_figures()
+            values = {"prompt_states": saved_bytes(), **{f"heap_{k}": v for k, v in heap.items()}}
+        except Exception:  # pragma: no cover - never break a scrape
+            values = {}
+        for part in MEMORY_PARTS:
+            family.add_metric([part], float(values.get(part, 0)))
+        yield family
+
+
+REGISTRY.register(_MemoryCollector())
 _rtp_dropped = {r: RTP_DROPPED.labels(r) for r in RTP_DROP_REASONS}
 _loop_lag_max = 0.0
 
@@ -127,19 +146,6 @@ def _active_value() -> float:
 ACTIVE.set_function(_active_value)
 
 
-def _memory_part(part: str) -> Callable[[], float]:
-    def read() -> float:
-        try:
-            if part == "prompt_states":
-                return float(saved_bytes())
-            return float(heap_figures().get(part.removeprefix("heap_"), 0))
-        except Exception:  # pragma: no cover - never break a scrape
-            return 0.0
-    return read
-
-
-for _part in ("prompt_states", "heap_in_use", "heap_mmapped", "heap_free"):
-    MEMORY.labels(_part).set_function(_memory_part(_part))
 
 
 def bind_live_calls(count: Callable[[], int] | None) -> None:
