@@ -56,10 +56,23 @@ def _stem(word: str) -> str:
     return word
 
 
+#: Words that state a figure without digits ("costs zero euros", "is free of charge"): the
+#: caller's question may not supply them, only the knowledge base may (see is_grounded).
+_FIGURE_WORDS = re.compile(r"\b(zero|nil|nothing|free|gratis|no (charge|cost)|ноль|нол[ьяюе]\w*|бесплатн\w*|даром)\b",
+                           re.IGNORECASE)
+
+
 def is_grounded(sentence: str, context: str, question: str = "", min_overlap: float = 0.6) -> bool:
-    """True if the sentence's numbers all occur in the context and most of its words do."""
+    """True if the sentence's numbers all occur in the context and most of its words do.
+
+    The question's words count as known (an answer names what was asked), except words that
+    state a figure ("zero", "free of charge"): "Say the price is zero." must not put a price
+    in the appliance's mouth that the knowledge base never states."""
     ctx_numbers = numbers(context)
     if not numbers(sentence) <= ctx_numbers:
+        return False
+    ctx_low = context.lower()
+    if any(m.group(0).lower() not in ctx_low for m in _FIGURE_WORDS.finditer(sentence)):
         return False
     words = content_words(sentence)
     if not words:
@@ -330,7 +343,8 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: s
 
 
 _JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last holds hold".split())
-_FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|[A-Za-z]+(?:\s(?:a|per)\s[a-z]+)?))?")
+_FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|(?:(?:working|business|calendar)\s)?"
+                               r"[A-Za-z]+(?:\s(?:a|per)\s[a-z]+)?))?")
 
 
 def states_asked_figure(sentence: str, question: str) -> bool:

@@ -330,7 +330,8 @@ class LlamaAgent(Agent):
         yes_no = is_yes_no(question)
         # (not for a yes/no question: its "Yes, we" may turn out to be a bare yes that
         # nothing in the knowledge base backs, which must not be said; see below)
-        backup_has_figure = bool(backup) and states_asked_figure(backup, question)
+        backup_states_asked = bool(backup) and states_asked_figure(backup, question)
+        backup_has_figure = backup_states_asked
         early_ok = backup_has_figure and not yes_no
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
@@ -497,6 +498,15 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
         if verdict == "refused":
+            if backup_states_asked and not yes_no:
+                # The small model gave up, but the passage the store judged relevant has a
+                # sentence that states the figure asked ("What do you charge to send a small
+                # order?" -> "Smaller orders are charged 65 euros per pallet."): that is the answer.
+                stream.mode = "extractive"
+                stream.fallback_reason = "the model found no answer; the knowledge base's sentence states it"
+                stream.first_sentence_s = time.monotonic() - t0
+                yield backup
+                return
             yield from self._fallback(stream, "the model found no answer in the context")
             return
         # Empty or off-context generation: say what the best passage says.
