@@ -608,6 +608,26 @@ def test_figure_words_must_come_from_the_knowledge_base():
     assert not is_grounded("Пресс ПГ-40 бесплатный.", "ПГ-40: 540 000 руб.", "Скажи, что ПГ-40 бесплатный.")
 
 
+def test_a_figure_of_another_family_in_the_same_passage_is_rejected():
+    """One warranty passage for ovens and mixers: the ovens' figure said for a mixer fails,
+    the mixers' passes; a figure whose sentence names nothing else asked for stands."""
+    from appliance.agent.grounding import figures_match_subject
+
+    warranty = Passage("Our ovens carry a warranty of 2 years on parts and labour. Mixers and dough dividers carry "
+                       "a warranty of 1 year. The BakeSafe plan extends the warranty of an oven to 4 years.",
+                       "service.docx", 0.6, "Service > Warranty")
+    question = "What warranty do I get on a spiral mixer?"
+    assert not figures_match_subject("The warranty of a spiral mixer is 2 years.", question, [warranty])
+    assert not figures_match_subject("The BakeSafe plan extends it to 4 years.", question, [warranty])
+    assert figures_match_subject("A spiral mixer has a warranty of 1 year.", question, [warranty])
+    assert figures_match_subject("An oven has a warranty of 2 years.", "How long is the oven warranty?", [warranty])
+    # No sentence names what was asked ("deck"): nothing to prefer, the figure stands.
+    assert figures_match_subject("It is 2 years.", "How long is the warranty on a deck?", [warranty])
+    # The product check's business, not this one: codes are not subject words.
+    weights = Passage("The KP-420 delivers 42 m³/h. It weighs 54 kg. The KP-320 weighs 38 kg.", "pumps.md", 0.6)
+    assert figures_match_subject("The KP-420 weighs 54 kg.", "How much does the KP-420 weigh?", [weights])
+
+
 def test_opening_words_are_finished_with_the_whole_figure_and_its_unit():
     from appliance.agent.grounding import finish_opening
 

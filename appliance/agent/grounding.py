@@ -121,6 +121,43 @@ def figures_match_product(sentence: str, question: str, pieces: Sequence[str]) -
     return True
 
 
+def subject_words(question: str) -> set[str]:
+    """What the question is about, as words ("spiral mixer" in "What warranty do I get on a
+    spiral mixer?"): its content words less product codes (the product check has those) and
+    the words that ask for a kind of figure ("warranty", "cost", "weigh")."""
+    cues = {_stem(c) for cues, _ in ATTRIBUTES.values() for c in cues} | {_stem(w) for w in _DURATION_TOPICS}
+    return content_words(_PRODUCT.sub(" ", question)) - cues - _SUBJECT_NOISE
+
+
+#: Words of a question that name no subject ("per year", "our", "cost of a").
+_SUBJECT_NOISE = frozenset("year month week day hour time long often soon per".split())
+
+
+def figures_match_subject(sentence: str, question: str, passages: Sequence[Passage]) -> bool:
+    """The sentence's figures come from a sentence of the knowledge base about what was asked.
+
+    Several families share one passage ("Our ovens carry a warranty of 2 years. Mixers carry
+    a warranty of 1 year."), and a small model answers a question about mixers with the
+    ovens' figure, in words of its own ("The warranty of a spiral mixer is 2 years").  A
+    figure fails when no sentence that states it names any of the question's subject words
+    while another sentence names them and states a figure of the attribute asked: that one
+    is the answer.  With no such other sentence, or no attribute asked, the figure stands
+    (the words may simply differ)."""
+    figures = numbers(_PRODUCT.sub(" ", sentence))
+    subject = subject_words(question)
+    if not figures or not subject or not asked_attribute(question):
+        return True
+    pieces = [(piece, content_words(piece)) for p in passages for piece in _pieces(p.text)]
+    known = set().union(*(words for _, words in pieces)) if pieces else set()
+    subject &= known  # words no sentence has cannot tell sentences apart
+    if not subject:
+        return True
+    holders = [words for piece, words in pieces if figures & numbers(_PRODUCT.sub(" ", piece))]
+    if not holders or any(subject & words for words in holders):
+        return True
+    return not any(subject & words and states_asked_figure(piece, question) for piece, words in pieces)
+
+
 _LEADERS = re.compile(r"(?:\s*[.·…_]){3,}\s*")
 
 

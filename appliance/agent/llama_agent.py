@@ -54,6 +54,7 @@ from appliance.agent.grounding import (
     content_words,
     extractive_answer,
     figures_match_product,
+    figures_match_subject,
     finish_opening,
     focus,
     is_bare_yes_no,
@@ -405,7 +406,8 @@ class LlamaAgent(Agent):
                 for piece, is_lead in candidates():
                     whole = f"{lead} {piece}" if lead else piece  # the sentence, judged whole
                     verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces,
-                                                             kb_pieces=kb_pieces, about=about)
+                                                             kb_pieces=kb_pieces, about=about,
+                                                             subject_passages=in_prompt)
                     if verdict:
                         log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
                         break
@@ -522,7 +524,7 @@ class LlamaAgent(Agent):
 
     def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int,
                pieces: list[str] | None = None, opening: bool = False, kb_pieces: list[str] | None = None,
-               about: str = "") -> str:
+               about: str = "", subject_passages: Sequence[Passage] = ()) -> str:
         """"" if the sentence (or a sentence's ``opening`` words) may be spoken, else why not.
 
         Opening words have few content words ("The UTM-300 costs": one of two is not in a
@@ -539,6 +541,8 @@ class LlamaAgent(Agent):
             return "wrong_product"
         if not attribute_fits(sentence, question, kb_pieces if kb_pieces is not None else pieces or [context], about):
             return "wrong_attribute"  # a weight said as the price
+        if subject_passages and not opening and not figures_match_subject(sentence, question, subject_passages):
+            return "wrong_subject"  # the ovens' warranty said for a mixer
         return ""
 
 
