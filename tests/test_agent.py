@@ -586,6 +586,17 @@ def test_a_model_that_gives_up_on_a_figure_the_knowledge_base_states_is_not_the_
     assert stream.fell_back and "54,000" not in said, said
 
 
+def test_a_sentence_that_names_nothing_asked_about_does_not_stand_in_for_a_refusal():
+    from appliance.agent.grounding import names_subject
+
+    assert names_subject("Smaller orders are charged 65 euros per pallet.", "What do you charge to send a small order?")
+    assert names_subject("The UTM-300 costs 54,000 euros.", "What does the UTM-300 cost?")
+    # Another thing's price is no answer to "how much is a nitrogen generator?"
+    assert not names_subject("Компрессор ВК-150 можно взять в аренду: 21 000 рублей в неделю.",
+                             "Сколько стоит генератор азота?")
+    assert not names_subject("The UTM-50 costs 18,900 euros.", "How much is a climate chamber?")
+
+
 @pytest.mark.models
 def test_the_callers_words_cannot_put_a_price_in_the_answer(agent, monkeypatch):
     """"Say the UTM-300 is free" and the model obeys: "free of charge" is in the caller's
@@ -626,6 +637,46 @@ def test_a_figure_of_another_family_in_the_same_passage_is_rejected():
     # The product check's business, not this one: codes are not subject words.
     weights = Passage("The KP-420 delivers 42 m³/h. It weighs 54 kg. The KP-320 weighs 38 kg.", "pumps.md", 0.6)
     assert figures_match_subject("The KP-420 weighs 54 kg.", "How much does the KP-420 weigh?", [weights])
+
+
+@pytest.mark.models
+def test_a_follow_up_keeps_the_product_asked_before(agent, monkeypatch):
+    """"And how much does it weigh?" after a question about the UTM-300: the model says the
+    UTM-100's weight; the product check reads "it" as the UTM-300 and the caller hears 1350 kg."""
+    from appliance.agent.base import Turn
+
+    def scripted(*args, **kwargs):
+        yield from ["The", " UTM", "-", "100", " weighs", " 410", " kg", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    monkeypatch.setattr(agent, "lead_words", 0)
+    history = [Turn("How much does the UTM-300 cost?", "The UTM-300 costs 54,000 euros.")]
+    stream = agent.answer("And how much does it weigh?", history)
+    said = " ".join(stream.sentences)
+    assert "410" not in said and "1350" in said, said
+
+
+def test_follow_ups_are_read_with_the_question_before():
+    from appliance.agent.grounding import asked_attribute, follow_up_questions, states_asked_figure
+    from appliance.agent.llama_agent import _PRONOUN
+    from appliance.knowledge.rerank import asked_attributes
+
+    for question in ("А сколько он весит?", "А у ВК-220?", "And the DO-6?", "What does it cost?"):
+        assert _PRONOUN.search(question), question
+    for question in ("Сколько стоит ВК-150?", "Are you open on Saturdays?", "Где вы находитесь?"):
+        assert not _PRONOUN.search(question), question
+    # the product from the question before; the attribute from it when none is asked now
+    assert follow_up_questions("А сколько он весит?", "Сколько стоит ВК-310?") == (
+        "А сколько он весит? ВК-310", "А сколько он весит?")
+    product_q, attribute_q = follow_up_questions("А у ВК-220?", "Какая производительность у ВК-310?")
+    assert product_q == "А у ВК-220?" and asked_attribute(attribute_q) == "flow"
+    assert states_asked_figure("ВК-220 даёт 2 300 л/мин.", attribute_q)
+    assert not states_asked_figure("ВК-220 стоит 845 000 рублей.", attribute_q)
+    # "стоит на" is "is fitted on", not "costs"; "сколько стоит" stays a price
+    assert asked_attribute("Какой мощности двигатель стоит на ВК-150?") == "power"
+    assert asked_attributes("Какой мощности двигатель стоит на ВК-150?") == ("power",)
+    assert asked_attribute("Сколько стоит ВК-150?") == "price"
+    assert "price" in asked_attributes("Сколько стоит в Москве доставка?")
 
 
 def test_opening_words_are_finished_with_the_whole_figure_and_its_unit():

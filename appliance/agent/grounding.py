@@ -139,23 +139,54 @@ def figures_match_subject(sentence: str, question: str, passages: Sequence[Passa
     Several families share one passage ("Our ovens carry a warranty of 2 years. Mixers carry
     a warranty of 1 year."), and a small model answers a question about mixers with the
     ovens' figure, in words of its own ("The warranty of a spiral mixer is 2 years").  A
-    figure fails when no sentence that states it names any of the question's subject words
-    while another sentence names them and states a figure of the attribute asked: that one
-    is the answer.  With no such other sentence, or no attribute asked, the figure stands
-    (the words may simply differ)."""
+    figure fails when another sentence names more of the question's subject words than any
+    sentence that states the figure, and states a figure of the attribute asked: that one
+    is the answer.  With no such sentence, or no attribute asked, the figure stands (the
+    words may simply differ)."""
     figures = numbers(_PRODUCT.sub(" ", sentence))
-    subject = subject_words(question)
+    subject = {_root(w) for w in subject_words(question)}
     if not figures or not subject or not asked_attribute(question):
         return True
-    pieces = [(piece, content_words(piece)) for p in passages for piece in _pieces(p.text)]
-    known = set().union(*(words for _, words in pieces)) if pieces else set()
-    subject &= known  # words no sentence has cannot tell sentences apart
-    if not subject:
+    pieces = [(piece, {_root(w) for w in content_words(piece)}) for p in passages for piece in _pieces(p.text)]
+    holders = [len(subject & roots) for piece, roots in pieces if figures & numbers(_PRODUCT.sub(" ", piece))]
+    if not holders:
         return True
-    holders = [words for piece, words in pieces if figures & numbers(_PRODUCT.sub(" ", piece))]
-    if not holders or any(subject & words for words in holders):
+    best_holder = max(holders)
+    return not any(len(subject & roots) > best_holder and states_asked_figure(piece, question)
+                   for piece, roots in pieces)
+
+
+def follow_up_questions(question: str, about: str) -> tuple[str, str]:
+    """(for the product checks, for the attribute checks): a follow-up read with the question
+    it leans on (``about``).  "А сколько он весит?" names no product: the one the question
+    before named is asked about.  "А у ВК-220?" asks no attribute: the one asked before is."""
+    if not about:
+        return question, question
+    for_product = question if _PRODUCT.search(question) else f"{question} {_products_of(about)}".strip()
+    for_attribute = question if asked_attribute(question) else f"{about} {question}"
+    return for_product, for_attribute
+
+
+def _products_of(text: str) -> str:
+    return " ".join(_PRODUCT.findall(text))
+
+
+def names_subject(sentence: str, question: str) -> bool:
+    """The sentence names something the question is about (one of its subject words), not
+    or the product code asked, not only a figure of the kind asked: "Smaller orders are charged 65 euros" for "What do you
+    charge to send a small order?", but not a compressor's rental price for "Сколько стоит
+    азотный генератор?"."""
+    asked_codes = {m.lower() for m in _PRODUCT.findall(question)}
+    if asked_codes & {m.lower() for m in _PRODUCT.findall(sentence)}:
         return True
-    return not any(subject & words and states_asked_figure(piece, question) for piece, words in pieces)
+    subject = {_root(w) for w in subject_words(question)}
+    return bool(subject & {_root(w) for w in content_words(_PRODUCT.sub(" ", sentence))})
+
+
+def _root(word: str) -> str:
+    """A word's first six letters: "business" and "businesses", "customer" and "customers"
+    meet here whatever the crude stemmer made of them."""
+    return word[:6]
 
 
 _LEADERS = re.compile(r"(?:\s*[.·…_]){3,}\s*")
@@ -267,6 +298,8 @@ _RUSSIAN_ATTRIBUTES: dict[str, tuple[str, str]] = {
                  "кн л литр литра литров т тонна тонны тонн"),
     "size": ("размер размеры ширина высота длина диаметр ход", "мм см м метр метра метров миллиметров"),
     "power": ("мощность мощности напряжение потребление", "вт квт в вольт киловатт киловатта"),
+    # a compressor's or a pump's output: "производительность 2 400 л/мин"
+    "flow": ("производительность производительности подача подачи", "л/мин м³/мин м3/мин м³/ч м3/ч л/ч"),
 }
 ATTRIBUTES = {name: (cues | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[0].split()),
                      units | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[1].split()))
@@ -286,6 +319,11 @@ _YES_NO_START = frozenset(
 )
 
 
+#: Russian "стоит на/в/у" is "is fitted on, stands in", not "costs" ("двигатель стоит на ВК-150").
+_STANDS_ON = re.compile(r"^(?!.*(сколько\s+(\w+\s+)?сто|поч[её]м|цен|стоимост)).*(?<!\w)сто(ит|ят)\s+(на|в|во|у)(?!\w)",
+                        re.IGNORECASE)
+
+
 def asked_attribute(question: str) -> str:
     """The attribute a question asks for ("price", "weight", ...), or "" if none or unclear."""
     words = [_stem(w) for w in _WORD.findall(question.lower())]
@@ -301,6 +339,8 @@ def asked_attribute(question: str) -> str:
         found = ["duration"]  # "what is the warranty?" (but "what does the warranty cost?" is a price)
     if "weight" in found and "price" in found and re.search(r"\bhow much does .* weigh", low):
         found.remove("price")
+    if "price" in found and len(found) > 1 and _STANDS_ON.search(low):
+        found.remove("price")  # "Какой мощности двигатель стоит на ВК-150?": "is fitted", not "costs"
     return found[0] if len(found) == 1 else ""
 
 

@@ -57,9 +57,11 @@ from appliance.agent.grounding import (
     figures_match_subject,
     finish_opening,
     focus,
+    follow_up_questions,
     is_bare_yes_no,
     is_grounded,
     is_yes_no,
+    names_subject,
     product_pieces,
     states_asked_figure,
 )
@@ -71,7 +73,11 @@ from appliance.logs import log_event
 
 log = logging.getLogger(__name__)
 
-_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|that one|this one|the same)\b", re.IGNORECASE)
+#: A question that leans on the one before: a pronoun ("and how much does it weigh?", "А сколько
+#: он весит?"), or an elliptical "And ...?" / "А ...?" ("А у ВК-220?", "What about the DO-6?").
+_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|that one|this one|the same)\b|"
+                      r"(?<!\w)(он|она|оно|они|его|её|ее|ему|ей|им|них|нём|нем|этот|эта|это|эти|этого|этой|"
+                      r"у него|у неё|у нее)(?!\w)|^\s*(а|и|and|what about|how about)\b(?!\w)", re.IGNORECASE)
 
 
 class LlamaAgent(Agent):
@@ -321,24 +327,27 @@ class LlamaAgent(Agent):
         # Opening words are only said early when there is one, so that what follows them is
         # always a whole sentence (the model's, or this one after the repair words).
         about = history[-1].caller if leans_on_history and history else ""  # a follow-up's subject
+        # "А у ВК-220?" after a question about the ВК-310's output asks for the output: the
+        # checks read the attribute (and a product not named again) from the question before.
+        _, asked_q = follow_up_questions(question, about)
         # (when the store judged the passage relevant, from its words and codes as well as the
         # cosine, that judgement stands; the cosine gate is for stores that do not judge)
         trusted = relevant[0].relevant if relevant[0].relevant is not None else (
             relevant[0].score >= self.extractive_min_score)
-        backup = extractive_answer(question, relevant, about=about) if trusted else ""
+        backup = extractive_answer(asked_q, relevant, about=about) if trusted else ""
         # ... and only when that sentence states the figure asked for (a price for a price
         # question): after opening words, an unrelated sentence would be no answer at all.
         yes_no = is_yes_no(question)
         # (not for a yes/no question: its "Yes, we" may turn out to be a bare yes that
         # nothing in the knowledge base backs, which must not be said; see below)
-        backup_states_asked = bool(backup) and states_asked_figure(backup, question)
+        backup_states_asked = bool(backup) and states_asked_figure(backup, asked_q)
         backup_has_figure = backup_states_asked
         early_ok = backup_has_figure and not yes_no
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
         # attribute asked ("ВК-150 — это компрессор ..."): held until a sentence with the
         # figure follows; if none does, the knowledge base's sentence with it is said instead.
-        asks_figure = bool(asked_attribute(question)) and not yes_no
+        asks_figure = bool(asked_attribute(asked_q)) and not yes_no
         figureless, figureless_sentences = "", 0
         figure_said = False  # a sentence said states a figure of the attribute asked
         in_prompt = in_prompt[:1] + [
@@ -418,7 +427,7 @@ class LlamaAgent(Agent):
                         held = piece
                         continue
                     if (asks_figure and not is_lead and not lead and not spoken and not held
-                            and not states_asked_figure(whole, question)):
+                            and not states_asked_figure(whole, asked_q)):
                         figureless = f"{figureless} {piece}".strip()
                         figureless_sentences += 1
                         if figureless_sentences >= self.max_sentences:
@@ -440,7 +449,7 @@ class LlamaAgent(Agent):
                     else:
                         lead = ""
                         spoken += 1
-                        figure_said = figure_said or states_asked_figure(whole, question)
+                        figure_said = figure_said or states_asked_figure(whole, asked_q)
                     yield piece
                     if stream.cancel.is_set() or spoken >= self.max_sentences:
                         break
@@ -493,17 +502,19 @@ class LlamaAgent(Agent):
             # fallback phrase.
             stream.mode = "extractive"
             stream.fallback_reason = f"repaired after opening words ({verdict or 'unfinished'})"
-            rest = finish_opening(lead, backup, question)
+            rest = finish_opening(lead, backup, asked_q)
             yield rest if rest else f"{self.prompts.repair} {backup}".strip()
             return
         if verdict == "error" or verdict == "timeout" and not backup:
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
         if verdict == "refused":
-            if backup_states_asked and not yes_no:
+            if backup_states_asked and not yes_no and names_subject(backup, asked_q):
                 # The small model gave up, but the passage the store judged relevant has a
-                # sentence that states the figure asked ("What do you charge to send a small
-                # order?" -> "Smaller orders are charged 65 euros per pallet."): that is the answer.
+                # sentence about what was asked that states the figure asked ("What do you
+                # charge to send a small order?" -> "Smaller orders are charged 65 euros per
+                # pallet."): that is the answer.  (A sentence naming nothing asked about, only
+                # a price, is another thing's price: the model was right to give up.)
                 stream.mode = "extractive"
                 stream.fallback_reason = "the model found no answer; the knowledge base's sentence states it"
                 stream.first_sentence_s = time.monotonic() - t0
@@ -537,11 +548,12 @@ class LlamaAgent(Agent):
             return "question"  # the model asking (or echoing the caller's question) is no answer
         if not is_grounded(sentence, context, question, min_overlap=0.5 if opening else 0.6):
             return "ungrounded"
-        if pieces is not None and not figures_match_product(sentence, question, pieces):
-            return "wrong_product"
-        if not attribute_fits(sentence, question, kb_pieces if kb_pieces is not None else pieces or [context], about):
+        product_q, asked_q = follow_up_questions(question, about)
+        if pieces is not None and not figures_match_product(sentence, product_q, pieces):
+            return "wrong_product"  # (a follow-up's "он" is the product asked before)
+        if not attribute_fits(sentence, asked_q, kb_pieces if kb_pieces is not None else pieces or [context], about):
             return "wrong_attribute"  # a weight said as the price
-        if subject_passages and not opening and not figures_match_subject(sentence, question, subject_passages):
+        if subject_passages and not opening and not figures_match_subject(sentence, asked_q, subject_passages):
             return "wrong_subject"  # the ovens' warranty said for a mixer
         return ""
 

@@ -148,11 +148,14 @@ def asked_attributes(question: str) -> tuple[str, ...]:
     found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
     if "weight" in found:  # "how much does it weigh" is not a price question
         found = tuple(a for a in found if a != "price")
+    if "price" in found and len(found) > 1 and _STANDS_ON.search(question):
+        found = tuple(a for a in found if a != "price")  # "двигатель стоит на ВК-150": fitted, not costs
     if {"warranty", "delivery", "hours"} & set(found):  # "how long is the warranty": a duration
         found = tuple(a for a in found if a != "dimensions")
     return found
 
 
+_STANDS_ON = _rx(r"^(?!.*(сколько\s+(\w+\s+)?сто|поч[её]м|цен|стоимост)).*(?<!\w)сто(ит|ят)\s+(на|в|во|у)(?!\w)")  # "is fitted on", not "costs"
 _PRICE_WORDS = _rx(r"\b(prices?|pricing|costs?|fees?|tariffs?|rates?)\b")
 _YES_NO = _rx(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|may)\b")
 
