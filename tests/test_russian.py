@@ -262,6 +262,20 @@ def test_russian_questions_find_their_passage(ru_store, question, fact):
     assert passages and any(fact in p.text for p in passages), [p.text[:80] for p in passages]
 
 
+@pytest.mark.models
+@needs_ru_models
+@pytest.mark.parametrize("question, fact", [
+    # a caller's own words: "берёте" and "какую" say nothing the documents lack, "по
+    # электронке" asks for the e-mail, "с какого часа" for the hours
+    ("Какую предоплату вы берёте?", "50 процентов"),
+    ("Куда вам написать письмо по электронке?", "sales@technopress"),
+    ("С какого часа с вами можно связаться?", "9:00"),
+])
+def test_colloquial_russian_questions_are_judged_relevant(ru_store, question, fact):
+    passages = [p for p in ru_store.search(question, top_k=3) if p.relevant]
+    assert any(fact in p.text for p in passages), [(p.relevant, p.text[:80]) for p in ru_store.search(question)]
+
+
 # --- voice and recogniser ------------------------------------------------------------------------
 
 

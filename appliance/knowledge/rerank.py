@@ -97,13 +97,14 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "delivery": (r"достав\w*|отгруз\w*|привез\w*|срок\w*|как (скоро|быстро)",
                  r"\d+\s?(до|-|–)?\s?\d*\s?(рабоч\w+ |календарн\w+ )?(дн\w*|день|недел\w*|месяц\w*|час\w*)"),
     "warranty": (r"гаранти\w*", r"\d+\s?(лет|год\w*|месяц\w*)"),
-    "hours": (r"работаете|открыт\w*|закрыт\w*|часы работы|выходн\w*|суббот\w*|воскресень\w*",
+    "hours": (r"работаете|открыт\w*|закрыт\w*|часы работы|выходн\w*|суббот\w*|воскресень\w*|"
+              r"(с|до) какого часа|до скольки",
               r"\d{1,2}[:.]\d{2}|понедельник\w*|пятниц\w*|суббот\w*|воскресень\w*"),
     "capacity": (r"усили\w*|грузоподъ[её]мност\w*|объ[её]м\w*", _NUM + r"(тонн\w*|т|кн|л|литр\w*)(?!\w)"),
     "dimensions": (r"размер\w*|ширин\w*|высот\w*|длин\w*|диаметр\w*|ход\w*",
                    _NUM + r"(мм|см|м|метр\w*|миллиметр\w*)(?!\w)"),
     "phone": (r"телефон\w*|номер\w*|позвонить|звонить", None),
-    "email": (r"почт\w*|e-?mail|имейл\w*", None),
+    "email": (r"почт\w*|e-?mail|имейл\w*|электронк\w*|мыл[оаю]|написать|письм\w*", None),
     "address": (r"адрес\w*|где (вы )?находит\w*|наход\w*", r"улиц\w*|проспект\w*|дом \d+"),
     "year": (r"основан\w*|год\w* основания|с какого года|когда (была )?создан\w*", None),
     "power": (r"мощност\w*|напряжени\w*|потребл\w*", _NUM + r"(квт|вт|в|вольт\w*|киловатт\w*)(?!\w)"),
@@ -139,7 +140,12 @@ def attribute_words(question: str) -> dict[str, set[str]]:
 #: ("When was the company founded?") that a small knowledge base may never use: not evidence
 #: that a question is about something it does not cover.
 GENERIC = frozenset("make made sell sold buy bought offer provide order need want get use have come go take send "
-                    "bring find see pay help work company firm business".split())
+                    "bring find see pay help work company firm business "
+                    # the same in Russian ("Какую предоплату вы берёте?": "берёте" says nothing the
+                    # price list lacks)
+                    "берёте берете брать взять возьмёте возьмете продаёте продаете продать купить покупать "
+                    "заказать предлагаете делаете сделать нужен нужна нужно нужны хочу хотим хотел хотела "
+                    "получить привезти прислать дать даёте даете можно".split())
 _GENERIC_TERMS = frozenset(term_id(t) for w in GENERIC for t in tokens(w))
 
 
