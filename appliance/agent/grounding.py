@@ -16,7 +16,14 @@ from collections.abc import Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
-from appliance.knowledge.russian import STOPWORDS_RU, is_number_word, is_russian, russian_numbers_to_digits, stem_ru
+from appliance.knowledge.russian import (
+    STANDS_ON,
+    STOPWORDS_RU,
+    is_number_word,
+    is_russian,
+    russian_numbers_to_digits,
+    stem_ru,
+)
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]+", re.IGNORECASE)
@@ -125,8 +132,7 @@ def subject_words(question: str) -> set[str]:
     """What the question is about, as words ("spiral mixer" in "What warranty do I get on a
     spiral mixer?"): its content words less product codes (the product check has those) and
     the words that ask for a kind of figure ("warranty", "cost", "weigh")."""
-    cues = {_stem(c) for cues, _ in ATTRIBUTES.values() for c in cues} | {_stem(w) for w in _DURATION_TOPICS}
-    return content_words(_PRODUCT.sub(" ", question)) - cues - _SUBJECT_NOISE
+    return content_words(_PRODUCT.sub(" ", question)) - _ATTRIBUTE_CUE_STEMS - _SUBJECT_NOISE
 
 
 #: Words of a question that name no subject ("per year", "our", "cost of a").
@@ -172,10 +178,10 @@ def _products_of(text: str) -> str:
 
 
 def names_subject(sentence: str, question: str) -> bool:
-    """The sentence names something the question is about (one of its subject words), not
-    or the product code asked, not only a figure of the kind asked: "Smaller orders are charged 65 euros" for "What do you
-    charge to send a small order?", but not a compressor's rental price for "Сколько стоит
-    азотный генератор?"."""
+    """The sentence names the product code asked or something else the question is about
+    (one of its subject words), not only a figure of the kind asked: "Smaller orders are
+    charged 65 euros" for "What do you charge to send a small order?", but not a
+    compressor's rental price for "Сколько стоит азотный генератор?"."""
     asked_codes = {m.lower() for m in _PRODUCT.findall(question)}
     if asked_codes & {m.lower() for m in _PRODUCT.findall(sentence)}:
         return True
@@ -307,6 +313,9 @@ ATTRIBUTES = {name: (cues | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[0]
 #: Topics whose figure is a duration unless the question asks for another attribute.
 _DURATION_TOPICS = frozenset("warranty guarantee delivery deliver ship shipping shipped lead "
                              "гарантия гарантии гарантию доставка доставки доставку отгрузка".split())
+#: The stems of every word that asks for a kind of figure (subject_words leaves them out).
+_ATTRIBUTE_CUE_STEMS = frozenset({_stem(c) for cues, _ in ATTRIBUTES.values() for c in cues}
+                                 | {_stem(w) for w in _DURATION_TOPICS})
 _UNIT_AFTER = re.compile(r"\s?([€$£¥₽]|°\s?[cf]\b|[^\W\d_]+[³3]?(?:/[^\W\d_]+)?)", re.IGNORECASE)
 #: A volume unit followed by this is a flow ("litres per minute", "cubic metres an hour").
 _PER_TIME = re.compile(r"(?:\s?(?:metres|meters|m)?\s?(?:/|per|an?)\s?(?:h|hr|hour|min|minute|s|sec|second)s?\b)",
@@ -317,11 +326,6 @@ _YES_NO_START = frozenset(
     "is are am was were do does did can could will would should shall has have had may might must isn't aren't "
     "don't doesn't can't won't".split()
 )
-
-
-#: Russian "стоит на/в/у" is "is fitted on, stands in", not "costs" ("двигатель стоит на ВК-150").
-_STANDS_ON = re.compile(r"^(?!.*(сколько\s+(\w+\s+)?сто|поч[её]м|цен|стоимост)).*(?<!\w)сто(ит|ят)\s+(на|в|во|у)(?!\w)",
-                        re.IGNORECASE)
 
 
 def asked_attribute(question: str) -> str:
@@ -339,7 +343,7 @@ def asked_attribute(question: str) -> str:
         found = ["duration"]  # "what is the warranty?" (but "what does the warranty cost?" is a price)
     if "weight" in found and "price" in found and re.search(r"\bhow much does .* weigh", low):
         found.remove("price")
-    if "price" in found and len(found) > 1 and _STANDS_ON.search(low):
+    if "price" in found and len(found) > 1 and STANDS_ON.search(low):
         found.remove("price")  # "Какой мощности двигатель стоит на ВК-150?": "is fitted", not "costs"
     return found[0] if len(found) == 1 else ""
 

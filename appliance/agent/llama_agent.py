@@ -341,8 +341,7 @@ class LlamaAgent(Agent):
         # (not for a yes/no question: its "Yes, we" may turn out to be a bare yes that
         # nothing in the knowledge base backs, which must not be said; see below)
         backup_states_asked = bool(backup) and states_asked_figure(backup, asked_q)
-        backup_has_figure = backup_states_asked
-        early_ok = backup_has_figure and not yes_no
+        early_ok = backup_states_asked and not yes_no
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
         # attribute asked ("ВК-150 — это компрессор ..."): held until a sentence with the
@@ -479,7 +478,7 @@ class LlamaAgent(Agent):
             return
         if figureless and not spoken and not lead:
             stream.first_sentence_s = time.monotonic() - t0
-            if backup_has_figure:
+            if backup_states_asked:
                 # No figure of the attribute asked in what the model wrote: the knowledge
                 # base's sentence that states it is the answer.
                 stream.mode = "extractive"
@@ -490,7 +489,7 @@ class LlamaAgent(Agent):
                 yield figureless
             return
         if spoken:
-            if asks_figure and not figure_said and backup_has_figure:
+            if asks_figure and not figure_said and backup_states_asked:
                 # The model's sentences (after opening words) never gave the figure asked:
                 # the caller hears the knowledge base's sentence that does.
                 stream.fallback_reason = "figure added from the knowledge base"

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from appliance.knowledge.chunking import has_currency
 from appliance.knowledge.lexical import TermStats, codes, query_terms, term_id, term_ids, tokens
+from appliance.knowledge.russian import STANDS_ON
 
 #: Score weights (see the module docstring); measured on the evaluation's knowledge bases.
 W_COVERAGE = 0.30
@@ -144,8 +145,8 @@ GENERIC = frozenset("make made sell sold buy bought offer provide order need wan
                     # the same in Russian ("Какую предоплату вы берёте?": "берёте" says nothing the
                     # price list lacks)
                     "берёте берете брать взять возьмёте возьмете продаёте продаете продать купить покупать "
-                    "заказать предлагаете делаете сделать нужен нужна нужно нужны хочу хотим хотел хотела "
-                    "получить привезти прислать дать даёте даете можно".split())
+                    "заказать предлагаете делаете сделать нужны хотим получить привезти прислать дать "
+                    "даёте даете".split())  # (можно, нужно, хочу ... are stop words: never terms)
 _GENERIC_TERMS = frozenset(term_id(t) for w in GENERIC for t in tokens(w))
 
 
@@ -154,14 +155,13 @@ def asked_attributes(question: str) -> tuple[str, ...]:
     found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
     if "weight" in found:  # "how much does it weigh" is not a price question
         found = tuple(a for a in found if a != "price")
-    if "price" in found and len(found) > 1 and _STANDS_ON.search(question):
+    if "price" in found and len(found) > 1 and STANDS_ON.search(question):
         found = tuple(a for a in found if a != "price")  # "двигатель стоит на ВК-150": fitted, not costs
     if {"warranty", "delivery", "hours"} & set(found):  # "how long is the warranty": a duration
         found = tuple(a for a in found if a != "dimensions")
     return found
 
 
-_STANDS_ON = _rx(r"^(?!.*(сколько\s+(\w+\s+)?сто|поч[её]м|цен|стоимост)).*(?<!\w)сто(ит|ят)\s+(на|в|во|у)(?!\w)")  # "is fitted on", not "costs"
 _PRICE_WORDS = _rx(r"\b(prices?|pricing|costs?|fees?|tariffs?|rates?)\b")
 _YES_NO = _rx(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|may)\b")
 

@@ -36,6 +36,11 @@ STOPWORDS_RU = frozenset(
     каково какова сколько который которая которое которые""".split()
 )
 
+#: "стоит на/в/у" is "is fitted on, stands in", not "costs" ("Какой мощности двигатель стоит на
+#: ВК-150?"), unless the question also asks the price ("сколько стоит", "почём", "цена").
+STANDS_ON = re.compile(r"^(?!.*(сколько\s+(\w+\s+)?сто|поч[её]м|цен|стоимост)).*(?<!\w)сто(ит|ят)\s+(на|в|во|у)(?!\w)",
+                       re.IGNORECASE)
+
 
 def is_russian(word: str) -> bool:
     return bool(_CYRILLIC.search(word))
