@@ -217,3 +217,14 @@ def test_cli_ingest_and_search(tmp_path, monkeypatch, capsys):
     assert "tech/utm_series.md" in out and "1350 kg" in out
     assert main(["kb", "ingest", str(tmp_path / "nope")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_code_heard_split_or_respelt_is_the_knowledge_bases_code() -> None:
+    from appliance.knowledge.vocabulary import code_index, codes_named
+
+    known = code_index(["The UTM-50 costs 12,500 euros; the HT-200 weighs 60 kg.", "Пресс ПГ-40 весит 3 т."])
+    assert codes_named("a quote for the UT-M50 please", known) == ["UTM-50"]
+    assert codes_named("ut m 50 and the ht 200", known) == ["UTM-50", "HT-200"]
+    assert codes_named("счёт на пг 40", known) == ["ПГ-40"]
+    # a code the knowledge base lacks is kept as heard; figures and plain words are no codes
+    assert codes_named("the ZX-9000 for 50 euros at 200 kg", known) == ["ZX-9000"]

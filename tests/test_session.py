@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from appliance.knowledge.vocabulary import code_index
 from appliance.speech_in.base import Transcript
 from tests.session_harness import LOUD, PHRASES, QUIET_FRAME, Call, Scripted, Step, patch_fast
 
@@ -153,6 +154,25 @@ async def test_a_dictated_number_in_groups_is_read_back_whole(call: Call) -> Non
     assert call.heard()[-1] == PHRASES.lead_done
     assert [(lead["name"], lead["contact"]) for lead in stored["leads"]] == [("Anna Berg", "01762483915")]
     assert not call.vad.dictation
+
+
+async def test_a_lead_names_the_product_in_the_documents_spelling_however_it_was_heard(call: Call) -> None:
+    """The recogniser split "UTM-50" where the caller paused ("UT-M50"); the lead's products
+    are what the knowledge base calls it, not an empty list (seen on CI through Asterisk)."""
+    call.engines.known_codes = code_index(["The UTM-50 costs 12,500 euros.", "The HT-200 weighs 60 kg."])
+    await call.start()
+    await call.say("I would like a quote for the UT-M50")
+    await call.listening()
+    await call.say("My name is Anna Berg")
+    await call.listening()
+    await call.say("my number is 0176 248 3915")
+    await call.line_quiet_until(lambda: any("We will contact you" in t for t in call.heard()))
+    await call.listening()
+    await call.say("yes")
+    await call.until(lambda: PHRASES.lead_done in call.heard())
+    await call.listening()
+    stored = await call.finish()
+    assert [lead["products"] for lead in stored["leads"]] == [["UTM-50"]]
 
 
 async def test_an_acknowledgement_after_the_lead_is_not_a_question(call: Call) -> None:

@@ -22,7 +22,7 @@ from appliance.config.manifest import Manifest, load_manifest
 from appliance.config.settings import Settings
 from appliance.config.threads import ThreadPlan, lower_thread_priority
 from appliance.knowledge.base import KnowledgeStore
-from appliance.knowledge.vocabulary import vocabulary_from_folder
+from appliance.knowledge.vocabulary import code_index, vocabulary_from_folder
 from appliance.logs import log_event
 from appliance.speech_in.base import SpeechRecognizer, VoiceActivityDetector
 from appliance.speech_out.base import SpeechSynthesizer
@@ -71,6 +71,9 @@ class Engines:
     phrases: Phrases
     #: Domain words the recogniser is biased towards (from the knowledge base).
     vocabulary: str = ""
+    #: The knowledge base's product codes by their spelling-free key (vocabulary.code_index):
+    #: a lead lists the products discussed in the documents' spelling however they were heard.
+    known_codes: dict[str, str] = field(default_factory=dict)
     #: Generation and synthesis run here, never on the event loop.  A streaming reply holds
     #: two threads for its whole length (one generating, one synthesising), mostly waiting on
     #: the model or on each other, so the pool is sized by calls, not by cores: a pool of
@@ -167,6 +170,7 @@ class Engines:
             if self.phrases.greeting != greeting:
                 log_event(log, "engines.company", greeting=self.phrases.greeting)
                 self.warm()
+        self.known_codes = code_index(f"{p.title}\n{p.text}" for p in self.store.passages())
         prime = getattr(self.agent, "prime", None)
         if prime is not None:
             prime()

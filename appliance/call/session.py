@@ -52,7 +52,7 @@ from appliance.call.records import CallRecords
 from appliance.call.recorder import CallRecorder, TurnClock
 from appliance.call.reply import HeldReply, ReplyJob
 from appliance.call.turn_input import BARGE_IN_MIN_RMS, TurnInput, Utterance
-from appliance.knowledge.vocabulary import product_codes
+from appliance.knowledge.vocabulary import codes_named
 from appliance.logs import log_event
 from appliance.web import metrics
 from appliance.speech_in.base import EventTee
@@ -494,7 +494,7 @@ class ConversationSession:
     def _products_discussed(self, request: str) -> list[str]:
         """Product codes the caller asked about or we answered about in this call."""
         said = " ".join([request] + [f"{t.caller} {t.agent}" for t in self.history])
-        return sorted(set(product_codes(said)))
+        return sorted(set(codes_named(said, self.engines.known_codes)))
 
     # -- leaving -------------------------------------------------------------------------
     async def _transfer(self, reason: str, caller_text: str = "") -> None:
