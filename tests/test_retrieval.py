@@ -188,6 +188,48 @@ def test_a_low_cosine_is_not_thrown_away_when_the_words_are_there(embedder, tmp_
         s.close()
 
 
+COMPANY = """# Hollow Oak Boilers
+
+Hollow Oak Boilers was founded in 1988 and builds wood-pellet boilers in Kendal. 64 people work for us.
+
+## Visiting us
+
+Hollow Oak Boilers, 7 Mintsfeet Road, Kendal LA9 6ND. The showroom is open Monday to Friday from 8:30 to 17:00.
+
+## Telephone
+
+Sales: 01539 720100. Breakdowns: 01539 720199.
+
+## Boilers
+
+The PB-2000 boiler has a 2000 litre buffer tank and weighs 540 kg; the PB-3000 weighs 610 kg.
+"""
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("Where exactly are you based? I need the street address for the sat nav.", "Mintsfeet Road"),
+    ("How long have you lot been around? What year did it all start?", "1988"),
+    ("What's the number to ring when one of the boilers breaks down on us?", "720199"),
+    ("How big a firm are you, how many employees?", "64 people"),
+])
+def test_the_companys_own_figures_asked_in_a_callers_words(embedder, tmp_path, question, figure):
+    """Callers ask for the address, the founding year, a telephone number or the staff in
+    words no company page uses ("sat nav", "you lot", "ring"); the passage that states that
+    figure is the answer, not "not in the knowledge base" (and a model code's digits,
+    "PB-2000", are no founding year)."""
+    from appliance.knowledge.qdrant_store import QdrantKnowledgeStore
+
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "company.md").write_text(COMPANY, encoding="utf-8")
+    s = QdrantKnowledgeStore(embedder, path=tmp_path / "qdrant")
+    try:
+        s.ingest(tmp_path / "kb")
+        relevant = [p for p in s.search(question, top_k=3) if p.relevant]
+        assert relevant and figure in relevant[0].text, [(p.text, p.relevant) for p in s.search(question, top_k=3)]
+    finally:
+        s.close()
+
+
 def test_a_store_of_the_old_layout_is_rebuilt_from_its_folders(embedder, tmp_path):
     from qdrant_client import QdrantClient, models
 

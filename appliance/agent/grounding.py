@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
+from appliance.knowledge.rerank import asked_company_detail, states_attribute
 from appliance.knowledge.russian import (
     STANDS_ON,
     STOPWORDS_RU,
@@ -254,7 +255,8 @@ def _name_subject(sentence: str, subject: str) -> str:
 #: currency words) that state a figure of it.
 ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "price": (
-        frozenset("cost costs price prices priced pay fee fees charge charges expensive cheap cheaper rate rates".split()),
+        frozenset("cost costs price prices priced pay fee fees charge charges expensive cheap cheaper rate rates "
+                  "asking".split()),  # "What are you asking for a BC-40?"
         frozenset("euro euros eur € $ usd dollar dollars £ gbp chf franc francs pounds sterling ¥ yen".split()),
     ),
     "weight": (
@@ -267,15 +269,15 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     ),
     "capacity": (
         frozenset("capacity force load hold holds volume litres liters".split()),
-        frozenset("kn n mn l litre litres liter liters ml".split()),
+        frozenset("kn n mn l litre litres liter liters ml m3 m³".split()),
     ),
     "size": (
         frozenset("big size wide width tall height deep depth dimension dimensions travel length".split()),
         frozenset("mm cm m metre metres meter meters inch inches km".split()),
     ),
     "power": (
-        frozenset("power watt watts consumption voltage supply powerful".split()),
-        frozenset("w kw v volt volts amp amps kwh".split()),
+        frozenset("power watt watts consumption consume consumes voltage supply powerful electricity energy".split()),
+        frozenset("w kw v volt volts amp amps kwh kilowatt kilowatts".split()),
     ),
     # A volume per time ("1,050 litres per minute", "42 m³/h"): see figure_kinds.
     "flow": (
@@ -339,8 +341,17 @@ def asked_attribute(question: str) -> str:
         found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
     if "how long" in low and "duration" not in found and not {"size"} & set(found):
         found.append("duration")
+    if not found:
+        # A unit named asks for its attribute: "What's the CR-8 in cubic metres?", "How many
+        # kilowatts is the unit?" (one-letter units, "m", "t", are words too often)
+        # ("opening hours", "which days": time words name no unit asked for)
+        found = (["capacity"] if re.search(r"\bcubic (metre|meter)s?\b", low)
+                 else sorted({k for w in raw if len(w) > 2 for k in _unit_kinds(w)} - {"duration"}))
     if not found and raw & _DURATION_TOPICS:
         found = ["duration"]  # "what is the warranty?" (but "what does the warranty cost?" is a price)
+    if found == ["duration"] and re.search(r"\bhow long (is|are)\b", low) and _PRODUCT.search(question) \
+            and not raw & _DURATION_TOPICS:
+        found = ["size"]  # "How long is the MD-190?": its length, not a time
     if "weight" in found and "price" in found and re.search(r"\bhow much does .* weigh", low):
         found.remove("price")
     if "price" in found and len(found) > 1 and STANDS_ON.search(low):
@@ -430,9 +441,18 @@ _FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£
 
 def states_asked_figure(sentence: str, question: str) -> bool:
     """The sentence holds a figure of the attribute the question asks for ("54,000 euros" for a
-    price question): an extractive answer good enough to follow opening words."""
+    price question; a street address for "Where are you based?"): an extractive answer good
+    enough to follow opening words, and what an answer to such a question must hold."""
     asked = asked_attribute(question)
-    return bool(asked) and any(accepts(asked) & kinds for kinds in figure_kinds(sentence).values())
+    if asked:
+        return any(accepts(asked) & kinds for kinds in figure_kinds(sentence).values())
+    detail = asked_company_detail(question)
+    return bool(detail) and states_attribute(detail, sentence)
+
+
+def asks_figure(question: str) -> bool:
+    """The question asks for a figure: of a product's attribute, or of the company itself."""
+    return bool(asked_attribute(question) or asked_company_detail(question))
 
 
 def finish_opening(opening: str, sentence: str, question: str) -> str:
@@ -460,24 +480,39 @@ def is_yes_no(question: str) -> bool:
         # Russian: the particle "ли" ("Есть ли скидка?"), or a question without a question
         # word ("Вы работаете в субботу?", "Можно продлить гарантию?")
         return "ли" in words or (question.rstrip().endswith("?") and not set(words) & _RU_QUESTION_WORDS)
-    return bool(words) and (words[0] in _YES_NO_START or question.lower().lstrip().startswith(tuple(
-        f"{w} " for w in _YES_NO_START)))
+    if not words or words[0] in _WH_WORDS:
+        return False
+    # (the question may follow a condition or a greeting: "If I spend 4,000 euros, is the
+    # delivery free?", "Hello, do you rent out chillers?")
+    clauses = [_WORD.findall(c) for c in re.split(r"[,;.:!?]", question.lower().replace("’", "'"))]
+    return any(c and c[0] in _YES_NO_START for c in clauses)
+
+
+_WH_WORDS = frozenset("what how which when where who whom whose why".split())
 
 
 _RU_QUESTION_WORDS = frozenset("что кто где когда куда откуда почему зачем как какой какая какое какие каков какова "
                                "сколько чей чья чьё чем чего кого кому почём почем".split())
 
 
+#: Words a yes adds that say nothing of the knowledge base ("Yes, the DO-6 with a gas burner
+#: is available.", "Yes, we take away an old oven when we install a new one.").
+_EMPTY_YES_WORDS = frozenset(_stem(w) for w in (
+    "yes no sure certainly course yeah да нет конечно конечн available availability possible able new ordered "
+    "order orders supplied supply provided offer offered install installed use used get got make made have can "
+    "do does work works run runs come comes fit fits handle handled also indeed of course we you".split()))
+
+
 def is_bare_yes_no(sentence: str, question: str) -> bool:
-    """"Yes, you can." / "No, we don't.": a yes or no with no fact of its own (no figure, and
-    no word the question did not already say)."""
+    """"Yes, you can." / "No, we don't." / "Yes, the DO-6 with a gas burner is available.": a
+    yes or no with no fact of its own: no figure, and at most one word of substance the
+    question did not already say (small models answer "yes" by restating the question)."""
     low = sentence.lower().strip()
     if not re.match(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\b", low):
         return False
-    if numbers(sentence):
+    if numbers(sentence) - numbers(question):  # (a product code's digits are no figure)
         return False
-    return not (content_words(sentence) - content_words(question)
-                - {"yes", "no", "sure", "certainly", "course", "yeah", "да", "нет", "конечно", "конечн"})
+    return len(content_words(sentence) - content_words(question) - _EMPTY_YES_WORDS) <= 1
 
 
 #: Question words and what the knowledge base says instead ("how heavy" -> "weighs").
@@ -583,6 +618,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
     asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
     named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
     asked = asked_attribute(question)
+    detail = "" if asked else asked_company_detail(question)
     pieces = product_pieces(passages)
     scored = []
     for rank, p in enumerate(passages[:4]):
@@ -603,6 +639,8 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
                 score += 2.0 if accepts(asked) & kinds else (-1.5 if kinds else 0.0)
+            elif detail and states_attribute(detail, s):
+                score += 2.0  # the address for "where are you based?"
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing
             score -= 0.4 * rank

@@ -49,7 +49,7 @@ from collections.abc import Iterator, Sequence
 from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.compare import compare
 from appliance.agent.grounding import (
-    asked_attribute,
+    asks_figure as asks_a_figure,
     attribute_fits,
     content_words,
     extractive_answer,
@@ -346,7 +346,7 @@ class LlamaAgent(Agent):
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
         # attribute asked ("ВК-150 — это компрессор ..."): held until a sentence with the
         # figure follows; if none does, the knowledge base's sentence with it is said instead.
-        asks_figure = bool(asked_attribute(asked_q)) and not yes_no
+        asks_figure = asks_a_figure(asked_q) and not yes_no
         figureless, figureless_sentences = "", 0
         figure_said = False  # a sentence said states a figure of the attribute asked
         in_prompt = in_prompt[:1] + [
@@ -468,10 +468,13 @@ class LlamaAgent(Agent):
             return
         if held and not spoken and not lead:
             if backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question):
-                # "Yes, you can." and nothing more: the caller hears it with the fact that shows it.
-                stream.mode = "generated"
+                # "Yes, you can." and nothing more: the caller hears the knowledge base's fact
+                # that answers it, and not the model's yes, which small models say to anything
+                # ("Yes, we are open on Saturdays." before "the sales office is closed on Saturdays").
+                stream.mode = "extractive"
+                stream.fallback_reason = "a bare yes or no: the knowledge base's fact said instead"
                 stream.first_sentence_s = time.monotonic() - t0
-                yield f"{held} {backup}"
+                yield backup
                 return
             # A bare yes or no that nothing in the knowledge base backs: not said.
             yield from self._fallback(stream, "a bare yes or no without a fact")

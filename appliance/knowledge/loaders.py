@@ -181,6 +181,9 @@ def _load_text(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocumen
     return LoadedDocument(text=body, title=title, tag=_meta_tag(meta), kind=kind)
 
 
+_SPACE_RUN = re.compile(r"[ \t\u00a0]{2,}")
+
+
 def _load_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument:
     import logging
 
@@ -211,7 +214,9 @@ def _load_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument
         raise DocumentError(f"corrupt PDF: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}") from None
     except Exception as exc:  # pypdf raises a zoo of errors on broken files
         raise DocumentError(f"corrupt PDF: {type(exc).__name__}") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    # (justified lines come out with runs of spaces, "от  3  000  000  рублей": one space, so
+    # a figure with spaced thousands reads as one number)
+    text = "\n\n".join(_SPACE_RUN.sub(" ", p.strip()) for p in pages if p.strip())
     if not text.strip():
         raise DocumentError("PDF has no extractable text (scanned image?)")
     meta, body = split_front_matter(text)

@@ -46,6 +46,11 @@ COVERAGE_RELIEF = 0.25
 UNKNOWN_PENALTY = 0.30
 #: How much stating the kind of figure asked for lowers it.
 ATTRIBUTE_RELIEF = 0.10
+#: ... and stating a figure of the company itself (its address, telephone, e-mail, hours,
+#: founding year, staff) asked without naming a product: such questions come in callers'
+#: own words ("Where exactly are you based? I need it for the sat nav."), which a company
+#: page never uses, so their unseen words are no sign of a subject the knowledge base lacks.
+COMPANY_RELIEF = 0.20
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -64,7 +69,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
          r"(days?|weeks?|months?|hours?)\b|same day|next day")),
     ("warranty", _rx(r"\b(warrant\w*|guarantee\w*)\b"),
      _rx(r"\b\d+\s?-?\s?(years?|months?)\b|\b(one|two|three|four|five|ten)\s(years?|months?)\b")),
-    ("hours", _rx(r"\b(open\w*|clos(e|ed|ing)|hours?|when can i (call|visit|come|reach)|get hold|morning|afternoon|"
+    ("hours", _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|hours?|when can i (call|visit|come|reach)|get hold|morning|afternoon|"
                   r"evening|night|weekends?|weekdays?|(mon|tues|wednes|thurs|fri|satur|sun)days?|holidays?|"
                   r"january|february|march|april|may|june|july|august|september|october|november|december)\b"),
      _rx(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|"
@@ -81,7 +86,13 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      # (a postcode's 4-5 digits, but not a year: "founded in 1994", "основан в 2003 году")
      _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|(based|located|headquartered) in)\b|"
          r"(?<!\bin )(?<!\bsince )(?<!\bв )\b\d{4,5}\b(?!\s*(?:год|г\.|years?\b))")),
-    ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year)\b"), _rx(r"\b(1[89]|20)\d{2}\b")),
+    # (a year, but not a model code's digits, "FI-2000", nor a measure, "2000 mm")
+    ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year|been (around|going|in business))\b"),
+     _rx(r"(?<![\w.,/–-])(1[89]|20)\d{2}\b(?![.,]\d)(?!\s?(mm|cm|m|kg|t|l|w|kw|rpm|x|×|eur|euros?|€|\$|£|"
+         r"мм|см|м|кг|т|л|вт|квт|руб\w*|₽)(?!\w))")),
+    ("staff", _rx(r"\b(employ\w*|staff|workforce|work(ers|ing)? (for|at) (you|the company)|how many people|"
+                  r"how big a (firm|company|business))\b"),
+     _rx(r"\b\d[\d,]*\s(people|persons|employees|staff|workers|engineers)\b")),
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
      _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
     ("speed", _rx(r"\b(speed|fast|quick|rpm|rate)\b"), _rx(_NUM + r"(mm/min|km/h|kph|mph|rpm|m/s|per (minute|second|hour))")),
@@ -108,6 +119,8 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "email": (r"почт\w*|e-?mail|имейл\w*|электронк\w*|мыл[оаю]|написать|письм\w*", None),
     "address": (r"адрес\w*|где (вы )?находит\w*|наход\w*", r"улиц\w*|проспект\w*|дом \d+"),
     "year": (r"основан\w*|год\w* основания|с какого года|когда (была )?создан\w*", None),
+    "staff": (r"сотрудник\w*|работник\w*|персонал\w*|штат\w*|сколько (у вас )?(человек|людей)",
+              r"\d[\d ]*\s(сотрудник\w*|человек|работник\w*|специалист\w*)"),
     "power": (r"мощност\w*|напряжени\w*|потребл\w*", _NUM + r"(квт|вт|в|вольт\w*|киловатт\w*)(?!\w)"),
     "discount": (r"скидк\w*", r"\d\s?(%|процент\w*)"),
 }
@@ -126,6 +139,18 @@ def _with_russian(name: str, asked: re.Pattern[str], stated: re.Pattern[str] | N
 
 
 ATTRIBUTES = tuple(_with_russian(*a) for a in ATTRIBUTES)
+
+#: The company's figures, each with the words that ask for it unmistakably (not "write",
+#: "night" or "morning", which ask for an e-mail address or hours only now and then).
+COMPANY_CUES: dict[str, re.Pattern[str]] = {
+    "address": _rx(r"\b(address|where (are|is) (you|your)|located|location|find you|based)\b|адрес\w*|где (вы )?наход\w*"),
+    "phone": _rx(r"\b((tele)?phone|hotline|(which|what|your) number|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
+    "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
+    "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time (do|does|are|is)|hours)\b|работаете|открыт\w*|закрыт\w*|часы работы"),
+    "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business))\b|"
+                r"основан\w*|год\w* основания|с какого года"),
+    "staff": _rx(r"\b(employ\w*|staff|workforce|how many people)\b|сотрудник\w*|работник\w*|персонал\w*"),
+}
 
 
 def attribute_words(question: str) -> dict[str, set[str]]:
@@ -150,6 +175,15 @@ GENERIC = frozenset("make made sell sold buy bought offer provide order need wan
 _GENERIC_TERMS = frozenset(term_id(t) for w in GENERIC for t in tokens(w))
 
 
+def asked_company_detail(question: str) -> str:
+    """The company figure the question asks for unmistakably ("address", "phone", "email",
+    "hours", "year", "staff"), when it names no product; "" otherwise."""
+    if codes(question):
+        return ""
+    found = [a for a in asked_attributes(question) if a in COMPANY_CUES and COMPANY_CUES[a].search(question)]
+    return found[0] if len(found) == 1 else ""
+
+
 def asked_attributes(question: str) -> tuple[str, ...]:
     """The kinds of figure the question asks for ("How heavy is ..." -> ("weight",))."""
     found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
@@ -157,7 +191,9 @@ def asked_attributes(question: str) -> tuple[str, ...]:
         found = tuple(a for a in found if a != "price")
     if "price" in found and len(found) > 1 and STANDS_ON.search(question):
         found = tuple(a for a in found if a != "price")  # "двигатель стоит на ВК-150": fitted, not costs
-    if {"warranty", "delivery", "hours"} & set(found):  # "how long is the warranty": a duration
+    if {"warranty", "delivery", "hours", "year", "staff"} & set(found):
+        # "how long is the warranty": a duration; "how long have you been around": a year;
+        # "how big a firm are you": its staff
         found = tuple(a for a in found if a != "dimensions")
     return found
 
@@ -290,8 +326,10 @@ def judge(question: Question, c: Candidate, min_score: float) -> Judged:
     head = coverage(question, term_ids(c.heading) - question.code_terms) if c.heading else 0.0
     score = (c.cosine + W_COVERAGE * cov + code_weight + W_HEADING * head
              + (W_ATTRIBUTE * (0.5 if question.yes_no else 1.0) if attribute else 0.0))
-    evidence = (c.cosine + COVERAGE_RELIEF * cov + (ATTRIBUTE_RELIEF if attribute else 0.0)
-                - UNKNOWN_PENALTY * question.unknown_share)
+    company = not question.codes and any(a in COMPANY_CUES and COMPANY_CUES[a].search(question.text) for a in stated)
+    evidence = (c.cosine + COVERAGE_RELIEF * cov
+                + (COMPANY_RELIEF if company else ATTRIBUTE_RELIEF if attribute else 0.0)
+                - (0.0 if company else UNKNOWN_PENALTY * question.unknown_share))
     relevant = evidence >= min_score
     if code == "mismatch" or (question.unknown_codes and code != "match"):
         relevant = False  # another product's passage, or a product the knowledge base never names

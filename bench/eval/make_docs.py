@@ -147,6 +147,44 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
             ("p", "A deposit of 20 percent is due with the order and the balance on delivery."),
         ]),
     },
+    "hollin": {
+        "service.docx": ("Warranty and service", [
+            ("h", "Warranty"),
+            ("p", "HW washer extractors and HD tumble dryers carry a warranty of 2 years on parts and labour. "
+                  "FI flatwork ironers carry a warranty of 1 year. The stainless steel drum of every HW washer "
+                  "is guaranteed for 10 years."),
+            ("h", "Service plans"),
+            ("p", "A laundry that stops costs money, so we offer two HollinCare plans. Each is taken out per "
+                  "machine and runs for a year at a time."),
+            ("table", [["Plan", "Visits per year", "What is included", "Price per machine and year"],
+                       ["HollinCare Basic", "1", "Inspection, safety check and cleaning of the controls", "290 EUR"],
+                       ["HollinCare Plus", "2", "Wear parts, warranty extended to 5 years, engineer on site within "
+                        "24 hours", "540 EUR"]]),
+            ("h", "Breakdowns"),
+            ("p", "Without a service plan, one of our engineers reaches you within 2 working days of your call. "
+                  "The service line takes breakdown calls Monday to Friday from 7:00 to 19:00 and on Saturday "
+                  "from 8:00 to 12:00."),
+            ("table", [["Service", "Price"],
+                       ["Engineer call-out, weekdays", "95 EUR"],
+                       ["Each hour of work", "72 EUR"],
+                       ["Emergency call-out on a Saturday", "260 EUR"]]),
+        ]),
+        "delivery.pdf": ("Delivery and payment terms", [
+            ("h", "Delivery times"),
+            ("p", "HW washer extractors and HD tumble dryers are normally in stock and are delivered within "
+                  "7 working days of the order. FI flatwork ironers are built to order; their delivery time is 5 weeks."),
+            ("h", "Delivery and installation"),
+            ("table", [["Service", "Price"],
+                       ["Kerbside delivery within 150 km of Saltmoor", "free"],
+                       ["Kerbside delivery beyond 150 km", "1.90 EUR per km"],
+                       ["Placing, connecting and commissioning by our engineers", "390 EUR per machine"]]),
+            ("p", "The HW-27 and the FI ironers need a doorway at least 110 cm wide; all other machines pass "
+                  "through a 90 cm door."),
+            ("h", "Payment"),
+            ("p", "A deposit of 25 percent is due with the order. The balance is payable within 14 days of "
+                  "installation. All prices exclude VAT."),
+        ]),
+    },
     "borey": {
         "service.docx": ("Гарантия и сервис", [
             ("h", "Гарантия"),
@@ -227,6 +265,99 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
             ("h", "Оплата"),
             ("p", "При заключении договора вносится предоплата 40 процентов, остальные 60 процентов — перед "
                   "отгрузкой, после нашего уведомления о готовности оборудования. Все цены указаны с НДС."),
+        ]),
+    },
+    "uralstal": {
+        "service.docx": ("Гарантия и сервисное обслуживание", [
+            ("h", "Гарантия"),
+            ("p", "На токарные станки ТС и фрезерные станки ФС гарантия 18 месяцев, на сверлильные станки "
+                  "СВ — 12 месяцев. Гарантийный срок считается с даты пусконаладки, если её провёл наш инженер, "
+                  "а если станок запускали сами — с даты отгрузки со склада. Ремни, щётки, лампы освещения и "
+                  "кулачки патронов — расходные детали, на них гарантия не распространяется."),
+            ("p", "Программа «Надёжный цех» продлевает гарантию на станок ТС или ФС до 36 месяцев. Она стоит "
+                  "48 000 рублей в год за один станок; в неё входят два профилактических визита инженера в год "
+                  "с проверкой точности и регулировкой зазоров."),
+            ("h", "Выезд инженера"),
+            ("p", "Заявки на ремонт принимает сервисная служба по телефону +7 (351) 247-18-39 с понедельника по "
+                  "пятницу с 7:00 до 19:00. По Челябинску и Копейску инженер приезжает в течение 24 часов после "
+                  "заявки, по остальной Челябинской области — в течение 48 часов, в другие регионы — в "
+                  "согласованный срок, обычно за 4 рабочих дня. Консультация по телефону или видеосвязи бесплатна."),
+            ("table", [["Услуга", "Стоимость"],
+                       ["Выезд инженера по Челябинску и Копейску", "3 800 руб."],
+                       ["Выезд инженера по Челябинской области", "6 500 руб."],
+                       ["Выезд инженера в другие регионы", "6 500 руб. + проезд и проживание"],
+                       ["Нормочас работы инженера", "2 900 руб."],
+                       ["Пусконаладка токарного станка ТС", "18 000 руб."],
+                       ["Пусконаладка фрезерного станка ФС", "26 000 руб."],
+                       ["Проверка точности станка с выдачей протокола", "12 500 руб."]]),
+        ]),
+        "delivery.pdf": ("Условия поставки, доставки и оплаты", [
+            ("h", "Сроки поставки"),
+            ("p", "Станки ТС-250, ТС-320, СВ-18 и СВ-25 обычно есть на складе в Челябинске: их отгружаем в "
+                  "течение 3 рабочих дней после оплаты. Токарные станки ТС-400 и все фрезерные станки ФС "
+                  "изготавливаем под заказ; срок изготовления — 45 рабочих дней со дня поступления предоплаты."),
+            ("h", "Доставка"),
+            ("table", [["Куда", "Стоимость"],
+                       ["Самовывоз со склада в Челябинске", "бесплатно"],
+                       ["По Челябинску и Копейску", "5 500 руб."],
+                       ["По Челябинской области", "8 000 руб."],
+                       ["В Екатеринбург", "14 000 руб."],
+                       ["В другие города России и стран ЕАЭС", "по тарифу транспортной компании"]]),
+            ("p", "До терминала транспортной компании в Челябинске довозим бесплатно. Доставку по Челябинской, "
+                  "Свердловской, Курганской и Тюменской областям оплачивает завод, если сумма заказа от 3 000 000 рублей. "
+                  "Станки отправляются на деревянном поддоне в плёнке; жёсткая обрешётка для станка ТС или ФС "
+                  "стоит 7 500 рублей. Разгрузку и установку станка на месте покупатель обеспечивает сам."),
+            ("h", "Оплата"),
+            ("p", "При заключении договора вносится предоплата 50 процентов, остальные 50 процентов — перед "
+                  "отгрузкой, после нашего уведомления о готовности станка. При покупке трёх и более станков "
+                  "по одному договору — скидка 5 процентов. Все цены указаны с НДС."),
+        ]),
+    },
+    "kestrel": {
+        "service.docx": ("Kestrel warranty and service", [
+            ("h", "What the warranty covers"),
+            ("p", "Blast chillers and display cabinets are covered for 2 years, parts and labour, from the day they "
+                  "are commissioned. On the BC blast chillers the compressor itself is covered for 3 years (parts only). "
+                  "Cold room panels are guaranteed for 10 years; the refrigeration unit of a cold room is covered for 2 years."),
+            ("p", "The warranty does not cover damage from blocked or dirty condensers, so please clean the condenser "
+                  "grille once a month."),
+            ("h", "KestrelCover service plans"),
+            ("p", "A plan is taken out for each unit and renewed every year."),
+            ("table", [["Plan", "Visits a year", "Included", "Engineer reaches you", "Price per unit a year"],
+                       ["KestrelCover Silver", "1", "Condenser cleaning, door seal and refrigerant leak check",
+                        "next working day", "180 EUR"],
+                       ["KestrelCover Gold", "2", "As Silver, plus all parts and labour, and the warranty extended to 5 years",
+                        "within 6 hours, day and night", "390 EUR"]]),
+            ("p", "Gold customers can also call the service line outside its normal hours; the night calls go "
+                  "straight to the engineer on duty."),
+            ("h", "Repairs without a plan"),
+            ("p", "Without a plan an engineer reaches you within 24 hours of your call on weekdays. Call the service "
+                  "line on 0117 496 0790."),
+            ("table", [["Charge", "Price"],
+                       ["Call-out, Monday to Saturday", "85 EUR"],
+                       ["Each hour of work", "64 EUR"],
+                       ["Call-out on Sundays and bank holidays", "210 EUR"],
+                       ["Refrigerant leak test with certificate", "140 EUR"]]),
+        ]),
+        "terms.pdf": ("Kestrel Refrigeration - terms of sale", [
+            ("h", "1. Delivery times"),
+            ("p", "BC blast chillers and MD multidecks are kept in stock and leave our factory within 4 working days of "
+                  "your order. SC serve-over counters are built to order and take 3 weeks. Cold rooms are put up "
+                  "within 5 weeks of the site survey; the survey is free within 150 km of Holtby Moor."),
+            ("h", "2. Delivery charges"),
+            ("table", [["Service", "Charge"],
+                       ["Kerbside delivery, orders over 6,000 EUR", "free"],
+                       ["Kerbside delivery, smaller orders", "95 EUR per unit"],
+                       ["Positioning and commissioning of a cabinet or chiller", "180 EUR per unit"],
+                       ["Delivery beyond 150 km of Holtby Moor", "1.60 EUR per km on top"]]),
+            ("h", "3. Payment"),
+            ("p", "For cold rooms we ask for a deposit of 40 percent with the order; the rest is due when the room is "
+                  "handed over. Other goods are invoiced on delivery and payable within 30 days; new customers pay "
+                  "their first order before delivery. We take 2 percent off the invoice if you pay within 7 days."),
+            ("h", "4. Returns"),
+            ("p", "Goods that have not been used can be sent back in their original packaging within 14 days of "
+                  "delivery. We deduct a restocking charge of 20 percent. Cold rooms and anything made to measure "
+                  "cannot be returned."),
         ]),
     },
 }
