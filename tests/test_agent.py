@@ -585,6 +585,20 @@ def test_an_address_question_is_answered_with_the_address(agent, monkeypatch):
 
 
 @pytest.mark.models
+def test_a_long_yes_no_question_gets_the_fact_behind_a_bare_yes(agent, monkeypatch):
+    """Callers wrap a yes/no question in a condition ("If we order two machines from Germany,
+    is ...?"): the sentence that shares two of its words and states a price for "free" is the
+    fact that answers it, said instead of the model's bare yes."""
+    def scripted(*args, **kwargs):
+        yield from ["Yes", ",", " it", " is", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("If we order two machines from Germany, is delivery to the European Union free?")
+    said = " ".join(stream.sentences)
+    assert "650 euros" in said and not said.startswith("Yes, it is."), said
+
+
+@pytest.mark.models
 def test_a_bare_yes_that_nothing_backs_is_not_said(agent, monkeypatch):
     """Small models say "yes" to what the passage never answers: a bare yes with no fact in
     the knowledge base behind it is not said; the caller is offered a colleague instead."""

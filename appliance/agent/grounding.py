@@ -256,7 +256,7 @@ def _name_subject(sentence: str, subject: str) -> str:
 ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "price": (
         frozenset("cost costs price prices priced pay fee fees charge charges expensive cheap cheaper rate rates "
-                  "asking".split()),  # "What are you asking for a BC-40?"
+                  "asking free".split()),  # "What are you asking for a BC-40?", "Is delivery free?"
         frozenset("euro euros eur € $ usd dollar dollars £ gbp chf franc francs pounds sterling ¥ yen".split()),
     ),
     "weight": (

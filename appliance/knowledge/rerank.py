@@ -63,7 +63,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("weight", _rx(r"\b(weigh\w*|heav(y|ier|iest)|light(er|est)?|mass)\b"),
      _rx(_NUM + r"(kg|kilo(gram)?s?|g|grams?|lbs?|pounds|t|tonnes?|tons?)\b")),
     ("price", _rx(r"\b(price\w*|cost\w*|how much (is|are|do|does|would|will|for)|expensive|cheap\w*|pay|fee\w*|"
-                  r"charge\w*|rate\w*|quote\w*|tariff\w*)\b"), None),  # has_currency
+                  r"charge\w*|rate\w*|quote\w*|tariff\w*|free|asking)\b"), None),  # has_currency
     ("delivery", _rx(r"\b(deliver\w*|ship\w*|dispatch\w*|arriv\w*|lead time|how (soon|quickly))\b"),
      _rx(r"\b(\d+|one|two|three|four|five|six|seven|eight|ten)\s?(to|-|–)?\s?\d*\s?(working |business )?"
          r"(days?|weeks?|months?|hours?)\b|same day|next day")),
