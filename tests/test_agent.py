@@ -914,3 +914,18 @@ def test_a_company_figure_is_what_an_answer_to_its_question_must_hold():
     assert not states_asked_figure("We are in the showroom.", question)
     assert states_asked_figure("Kestrel Refrigeration Ltd, 22 Quarry Lane, Bristol BS5 9QT.", question)
     assert states_asked_figure("On Fridays we close at 14:30.", "What time do you shut on a Friday?")
+
+
+def test_opening_words_about_the_founding_are_finished_with_the_year():
+    from appliance.agent.grounding import finish_opening
+
+    sentence = "Kestrel Refrigeration was set up in 1991 by Alan Brisco, who had spent 20 years fitting cold stores."
+    assert finish_opening("We started in", sentence, "How long have you been going? What year did you start?") == "1991."
+
+
+def test_a_what_time_question_needs_a_time_of_day():
+    from appliance.agent.grounding import states_asked_figure
+
+    question = "What time do you knock off on a Friday afternoon?"
+    assert not states_asked_figure("We are closed on Friday afternoons.", question)
+    assert states_asked_figure("On Friday the office closes at 15:30.", question)

@@ -264,7 +264,9 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset("kg kgs kilo kilos kilogram kilograms g gram grams t tonne tonnes ton tons lb lbs".split()),
     ),
     "duration": (
-        frozenset("take takes took last lasts".split()),
+        # ("take" and "last" ask for a time only with "how long", which asks by itself:
+        # "Can I take the trailer on the road?" asks for no duration)
+        frozenset(),
         frozenset("day days week weeks month months year years hour hours h minute minutes min working".split()),
     ),
     "capacity": (
@@ -287,6 +289,11 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "noise": (
         frozenset("noise noisy loud louder loudest quiet quieter quietest sound".split()),
         frozenset("db dba".split()),
+    ),
+    # ("how fast can someone come out" asks for a time, so "fast" and "quick" are no cues)
+    "speed": (
+        frozenset("speed speeds faster fastest slower slowest rpm spin spins".split()),
+        frozenset("rpm m/min km/h mph m/s".split()),
     ),
     "temperature": (
         frozenset("hot hotter temperature temperatures degrees cold colder".split()),
@@ -339,7 +346,8 @@ def asked_attribute(question: str) -> str:
     low = question.lower()
     if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$", low):
         found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
-    if "how long" in low and "duration" not in found and not {"size"} & set(found):
+    if "how long" in low and "duration" not in found and not {"size"} & set(found) \
+            and asked_company_detail(question) != "year":  # "How long have you been going? What year ...?"
         found.append("duration")
     if not found:
         # A unit named asks for its attribute: "What's the CR-8 in cubic metres?", "How many
@@ -434,6 +442,7 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: s
     return possible or not other
 
 
+_YEAR = re.compile(r"(?<![\w.,/–-])((?:1[89]|20)\d{2})\b(?![.,]\d)")
 _JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last holds hold".split())
 _FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|(?:(?:working|business|calendar)\s)?"
                                r"[A-Za-z]+(?:\s(?:a|per)\s[a-z]+)?))?")
@@ -447,7 +456,14 @@ def states_asked_figure(sentence: str, question: str) -> bool:
     if asked:
         return any(accepts(asked) & kinds for kinds in figure_kinds(sentence).values())
     detail = asked_company_detail(question)
+    if detail == "hours" and _ASKS_CLOCK.search(question):
+        return bool(_CLOCK.search(sentence))  # "What time do you shut on Fridays?": not "on Fridays"
     return bool(detail) and states_attribute(detail, sentence)
+
+
+_ASKS_CLOCK = re.compile(r"\b(what time|until when|till when|how late|how early)\b|во сколько|до скольки|с какого часа",
+                         re.IGNORECASE)
+_CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\bnoon\b|\bmidnight\b", re.IGNORECASE)
 
 
 def asks_figure(question: str) -> bool:
@@ -461,6 +477,9 @@ def finish_opening(opening: str, sentence: str, question: str) -> str:
     so the caller hears one whole sentence; "" when that cannot be done cleanly."""
     words = opening.split()
     asked = asked_attribute(question)
+    if words and not asked and words[-1].lower() in ("in", "since") and asked_company_detail(question) == "year":
+        years = set(_YEAR.findall(sentence))
+        return f"{years.pop()}." if len(years) == 1 else ""  # "We started in" + "1991."
     if not words or words[-1].lower() not in _JOINABLE or not asked:
         return ""
     found = []

@@ -69,6 +69,7 @@ from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
 from appliance.knowledge.base import KnowledgeStore, Passage
+from appliance.knowledge.rerank import asked_company_detail
 from appliance.logs import log_event
 
 log = logging.getLogger(__name__)
@@ -511,7 +512,8 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
         if verdict == "refused":
-            if backup_states_asked and not yes_no and names_subject(backup, asked_q):
+            if backup_states_asked and not yes_no and (names_subject(backup, asked_q)
+                                                        or asked_company_detail(asked_q)):
                 # The small model gave up, but the passage the store judged relevant has a
                 # sentence about what was asked that states the figure asked ("What do you
                 # charge to send a small order?" -> "Smaller orders are charged 65 euros per

@@ -181,6 +181,8 @@ def asked_company_detail(question: str) -> str:
     if codes(question):
         return ""
     found = [a for a in asked_attributes(question) if a in COMPANY_CUES and COMPANY_CUES[a].search(question)]
+    if "email" in found:
+        return "email"  # "What e-mail address ...?" asks for an e-mail, not a street
     return found[0] if len(found) == 1 else ""
 
 
