@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
-from appliance.knowledge.rerank import asked_company_detail, states_attribute
+from appliance.knowledge.rerank import asked_company_detail, states_company_detail
 from appliance.knowledge.russian import (
     STANDS_ON,
     STOPWORDS_RU,
@@ -458,7 +458,7 @@ def states_asked_figure(sentence: str, question: str) -> bool:
     detail = asked_company_detail(question)
     if detail == "hours" and _ASKS_CLOCK.search(question):
         return bool(_CLOCK.search(sentence))  # "What time do you shut on Fridays?": not "on Fridays"
-    return bool(detail) and states_attribute(detail, sentence)
+    return bool(detail) and states_company_detail(detail, sentence)
 
 
 _ASKS_CLOCK = re.compile(r"\b(what time|until when|till when|how late|how early)\b|во сколько|до скольки|с какого часа",
@@ -658,7 +658,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
                 score += 2.0 if accepts(asked) & kinds else (-1.5 if kinds else 0.0)
-            elif detail and states_attribute(detail, s):
+            elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing

@@ -118,8 +118,9 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "phone": (r"телефон\w*|номер\w*|позвонить|звонить", None),
     "email": (r"почт\w*|e-?mail|имейл\w*|электронк\w*|мыл[оаю]|написать|письм\w*", None),
     "address": (r"адрес\w*|где (вы )?находит\w*|наход\w*", r"улиц\w*|проспект\w*|дом \d+"),
-    "year": (r"основан\w*|год\w* основания|с какого года|когда (была )?создан\w*", None),
-    "staff": (r"сотрудник\w*|работник\w*|персонал\w*|штат\w*|сколько (у вас )?(человек|людей)",
+    "year": (r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году|когда (была )?создан\w*", None),
+    "staff": (r"сотрудник\w*|работник\w*|персонал\w*|штат\w*|народ\w*|трудит\w*|трудят\w*|"
+              r"сколько (у вас )?(человек|людей)",
               r"\d[\d ]*\s(сотрудник\w*|человек|работник\w*|специалист\w*)"),
     "power": (r"мощност\w*|напряжени\w*|потребл\w*", _NUM + r"(квт|вт|в|вольт\w*|киловатт\w*)(?!\w)"),
     "discount": (r"скидк\w*", r"\d\s?(%|процент\w*)"),
@@ -148,8 +149,9 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
     "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time (do|does|are|is)|hours)\b|работаете|открыт\w*|закрыт\w*|часы работы"),
     "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business))\b|"
-                r"основан\w*|год\w* основания|с какого года"),
-    "staff": _rx(r"\b(employ\w*|staff|workforce|how many people)\b|сотрудник\w*|работник\w*|персонал\w*"),
+                r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
+    "staff": _rx(r"\b(employ\w*|staff|workforce|how many people)\b|сотрудник\w*|работник\w*|персонал\w*|"
+                 r"народ\w*|трудит\w*|трудят\w*"),
 }
 
 
@@ -173,6 +175,20 @@ GENERIC = frozenset("make made sell sold buy bought offer provide order need wan
                     "заказать предлагаете делаете сделать нужны хотим получить привезти прислать дать "
                     "даёте даете".split())  # (можно, нужно, хочу ... are stop words: never terms)
 _GENERIC_TERMS = frozenset(term_id(t) for w in GENERIC for t in tokens(w))
+
+
+#: A street address beyond doubt (a street word, a Russian or UK postcode), for the company's
+#: own figure: a bare four-digit number ("1250 mm", "FI-2000") is no address.
+_STREET = _rx(r"\b(street|road|lane|avenue|boulevard|drive|way|close|industrial estate|business park|straße|strasse|"
+              r"rue|via)\b|\b(st|rd|ave)\.|улиц\w*|\bул\.|проспект\w*|\bпр-т\b|переул\w*|шоссе|\bдом \d+|"
+              r"\bд\. ?\d+|\b\d{6},|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b")
+
+
+def states_company_detail(detail: str, text: str) -> bool:
+    """The text states that figure of the company ("22 Quarry Lane" for an address)."""
+    if detail == "address":
+        return bool(_STREET.search(text))
+    return states_attribute(detail, text)
 
 
 def asked_company_detail(question: str) -> str:
@@ -328,7 +344,8 @@ def judge(question: Question, c: Candidate, min_score: float) -> Judged:
     head = coverage(question, term_ids(c.heading) - question.code_terms) if c.heading else 0.0
     score = (c.cosine + W_COVERAGE * cov + code_weight + W_HEADING * head
              + (W_ATTRIBUTE * (0.5 if question.yes_no else 1.0) if attribute else 0.0))
-    company = not question.codes and any(a in COMPANY_CUES and COMPANY_CUES[a].search(question.text) for a in stated)
+    company = not question.codes and any(a in COMPANY_CUES and COMPANY_CUES[a].search(question.text)
+                                         and states_company_detail(a, c.text) for a in stated)
     evidence = (c.cosine + COVERAGE_RELIEF * cov
                 + (COMPANY_RELIEF if company else ATTRIBUTE_RELIEF if attribute else 0.0)
                 - (0.0 if company else UNKNOWN_PENALTY * question.unknown_share))
