@@ -929,3 +929,25 @@ def test_a_what_time_question_needs_a_time_of_day():
     question = "What time do you knock off on a Friday afternoon?"
     assert not states_asked_figure("We are closed on Friday afternoons.", question)
     assert states_asked_figure("On Friday the office closes at 15:30.", question)
+
+
+def test_which_of_a_family_is_the_cheapest_or_the_lightest():
+    """"Which is your cheapest tipping trailer?" names no product: each member of the family
+    the best passage is about is looked up, and the one that wins is said with its figure."""
+    from appliance.agent.compare import compare
+    from appliance.knowledge.base import Passage
+
+    rows = [Passage("AT-14 Tipping trailer, 14 t, steering axle: price 29,950 euros.", "prices.txt", 0.5),
+            Passage("AT-8 Tipping trailer, 8 t, single axle: price 18,750 euros.", "prices.txt", 0.5),
+            Passage("AT-12 Tipping trailer, 12 t, tandem axle: price 26,400 euros.", "prices.txt", 0.5),
+            Passage("BT-10 Bale trailer, 10 t: price 15,200 euros.", "prices.txt", 0.4),
+            Passage("The AT-8 weighs 2,650 kg unladen. The AT-12 weighs 3,900 kg.", "trailers.md", 0.4)]
+
+    def search(query: str) -> list[Passage]:
+        codes = [w for w in query.upper().split() if "-" in w]
+        return [p for p in rows if not codes or codes[0] in p.text] or rows
+
+    assert compare("Which is your cheapest tipping trailer?", search) == \
+        "The AT-8 is the cheapest: 18,750 euros. Next comes the AT-12, at 26,400 euros."
+    # a member with no figure of the attribute asked (the AT-14's weight): no answer from the figures
+    assert compare("Which tipping trailer is the lightest?", search) is None

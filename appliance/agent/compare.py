@@ -94,6 +94,84 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
     return None
 
 
+#: Superlatives: (the attribute they imply, or "" for the one the question names; whether
+#: the larger figure wins).
+SUPERLATIVES: dict[str, tuple[str, bool]] = {
+    "heaviest": ("weight", True), "lightest": ("weight", False),
+    "cheapest": ("price", False), "dearest": ("price", True), "costliest": ("price", True),
+    "quietest": ("noise", False), "loudest": ("noise", True), "noisiest": ("noise", True),
+    "biggest": ("", True), "largest": ("", True), "smallest": ("", False),
+    "widest": ("size", True), "narrowest": ("size", False), "tallest": ("size", True),
+    "strongest": ("power", True), "fastest": ("speed", True), "slowest": ("speed", False),
+}
+_MULTIWORD_SUPERLATIVES = {"most expensive": ("price", True), "least expensive": ("price", False),
+                           "most powerful": ("power", True), "least powerful": ("power", False)}
+
+
+def family_question(question: str) -> tuple[str, bool, str] | None:
+    """(the attribute, whether the larger wins, the words) for a question asking which
+    product of a family is the most or least of something and naming at most one product
+    ("Which is your cheapest tipping trailer?", "Which deck oven is lighter?"); else None."""
+    low = question.lower()
+    if len(set(m.upper() for m in _PRODUCT.findall(question))) > 1 or not re.search(r"\b(which|what)\b", low):
+        return None
+    for phrase, (attribute, larger) in _MULTIWORD_SUPERLATIVES.items():
+        if phrase in low:
+            return attribute, larger, phrase
+    for word in _WORD.findall(low):
+        if word in SUPERLATIVES:
+            own, larger = SUPERLATIVES[word]
+            attribute = own or asked_attribute(question) or ("size" if word in ("biggest", "largest", "smallest") else "")
+            return (attribute, larger, word) if attribute else None
+        if word in COMPARATIVES and word not in ("more", "less", "fewer", "higher", "lower"):
+            own, larger = COMPARATIVES[word]
+            attribute = own or asked_attribute(question) or _SIZE_WORDS.get(word, "")
+            return (attribute, larger, word) if attribute else None
+    return None
+
+
+def compare_family(question: str, search: Callable[[str], Sequence[Passage]]) -> str | None:
+    """Which product of the family the question is about has the most or least of the
+    attribute asked: the family is the products whose code shares the prefix of the first
+    code in the best passage ("AT tipping trailers" -> AT-8, AT-12, AT-14); each one's figure
+    is looked up as for a comparison of two.  None unless every member has one figure, in
+    one unit, and one of them wins (then the agent answers as for any other question)."""
+    asked = family_question(question)
+    if asked is None:
+        return None
+    attribute, larger, words = asked
+    passages = list(search(question))
+    if not passages:
+        return None
+    first = _PRODUCT.findall(f"{passages[0].title}\n{passages[0].text}")
+    if not first:
+        return None
+    prefix = first[0].split("-")[0].upper()
+    members: dict[str, None] = {}
+    for p in [*passages, *search(f"{prefix} {attribute}")]:
+        for code in _PRODUCT.findall(f"{p.title}\n{p.text}"):
+            if code.split("-")[0].upper() == prefix:
+                members.setdefault(code.upper(), None)
+    comparative = words in COMPARATIVES
+    if len(members) < 2 or (comparative and len(members) != 2):
+        return None
+    figures = []
+    for code in members:
+        figure = figure_for(code, attribute, search(f"{code} {attribute}"))
+        if figure is None:
+            return None
+        figures.append((_value(figure), code, figure))
+    if len({_unit(f) for *_, f in figures}) != 1:
+        return None
+    figures.sort(reverse=larger)
+    (best_value, best, best_figure), (second_value, second, second_figure) = figures[0], figures[1]
+    if best_value == second_value:
+        return None
+    if comparative:
+        return f"The {best} is {words}: {best_figure}, against {second_figure} for the {second}."
+    return f"The {best} is the {words}: {best_figure}. Next comes the {second}, at {second_figure}."
+
+
 def _value(text: str) -> float:
     text = _SPACE_THOUSANDS.sub("", text)  # "1 250 000"
     digits = _NUMBER.search(text).group(0)
@@ -143,7 +221,7 @@ def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | 
     ``search`` retrieves passages for a query (the store's search)."""
     asked = comparison(question)
     if asked is None:
-        return None
+        return compare_family(question, search)
     codes, attribute, larger, words = asked
     figures = []
     for code in codes:
