@@ -951,3 +951,25 @@ def test_which_of_a_family_is_the_cheapest_or_the_lightest():
         "The AT-8 is the cheapest: 18,750 euros. Next comes the AT-12, at 26,400 euros."
     # a member with no figure of the attribute asked (the AT-14's weight): no answer from the figures
     assert compare("Which tipping trailer is the lightest?", search) is None
+
+
+def test_free_of_charge_answers_a_price_question():
+    """"Do I pay for the first service?": the sentence that says it is free is the answer, not
+    the repair prices next to it (its "6 months" is no price, but "free of charge" is one)."""
+    from appliance.agent.grounding import extractive_answer
+    from appliance.knowledge.base import Passage
+
+    passage = Passage("A workshop repair hour costs 58 euros; a visit to your workshop costs 95 euros plus the hours "
+                      "worked. The first service, 6 months after delivery, is free of charge.", "service.docx", 0.5,
+                      title="Service", relevant=True)
+    assert extractive_answer("Do I pay for the first service?", [passage]) == \
+        "The first service, 6 months after delivery, is free of charge."
+
+
+def test_until_what_time_asks_for_the_hours_not_the_number():
+    from appliance.knowledge.rerank import asked_company_detail
+
+    assert asked_company_detail("Until what time can I ring you on a Friday?") == "hours"
+    assert asked_company_detail("Which number do I ring for spare parts?") == "phone"
+    assert asked_company_detail("What e-mail address do I send a quote request to?") == "email"
+    assert asked_company_detail("How much is the KP-320?") == ""

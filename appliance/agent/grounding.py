@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
-from appliance.knowledge.rerank import asked_company_detail, states_company_detail
+from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, states_company_detail
 from appliance.knowledge.russian import (
     STANDS_ON,
     STOPWORDS_RU,
@@ -425,7 +425,8 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: s
     for piece in relevant:
         for figure, kinds in figure_kinds(piece).items():
             stated.setdefault(figure, set()).update(kinds)
-    possible = False
+    # ("The first service, 6 months after delivery, is free of charge." states a price: none)
+    possible = asked == "price" and bool(_FIGURE_WORDS.search(sentence))
     other = False  # a figure known to be of another attribute
     for figure, kinds in said.items():
         kb = stated.get(figure, set())
@@ -456,13 +457,11 @@ def states_asked_figure(sentence: str, question: str) -> bool:
     if asked:
         return any(accepts(asked) & kinds for kinds in figure_kinds(sentence).values())
     detail = asked_company_detail(question)
-    if detail == "hours" and _ASKS_CLOCK.search(question):
+    if detail == "hours" and ASKS_CLOCK.search(question):
         return bool(_CLOCK.search(sentence))  # "What time do you shut on Fridays?": not "on Fridays"
     return bool(detail) and states_company_detail(detail, sentence)
 
 
-_ASKS_CLOCK = re.compile(r"\b(what time|until when|till when|how late|how early)\b|во сколько|до скольки|с какого часа",
-                         re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\bnoon\b|\bmidnight\b", re.IGNORECASE)
 
 
@@ -657,6 +656,8 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
                     score -= 3.0  # another product's sentence
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
+                if asked == "price" and _FIGURE_WORDS.search(s):
+                    kinds = kinds | {"price"}  # "The first service is free of charge." states a price
                 score += 2.0 if accepts(asked) & kinds else (-1.5 if kinds else 0.0)
             elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"

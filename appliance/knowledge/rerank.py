@@ -147,7 +147,7 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "address": _rx(r"\b(address|where (are|is) (you|your)|located|location|find you|based)\b|адрес\w*|где (вы )?наход\w*"),
     "phone": _rx(r"\b((tele)?phone|hotline|(which|what|your) number|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
-    "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time (do|does|are|is)|hours)\b|работаете|открыт\w*|закрыт\w*|часы работы"),
+    "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|часы работы"),
     "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business))\b|"
                 r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
     "staff": _rx(r"\b(employ\w*|staff|workforce|how many people)\b|сотрудник\w*|работник\w*|персонал\w*|"
@@ -191,6 +191,10 @@ def states_company_detail(detail: str, text: str) -> bool:
     return states_attribute(detail, text)
 
 
+#: A question for a time of day ("What time do you shut?", "Until when can I ring?").
+ASKS_CLOCK = _rx(r"\b(what time|until when|till when|how late|how early)\b|во сколько|до скольки|с какого часа")
+
+
 def asked_company_detail(question: str) -> str:
     """The company figure the question asks for unmistakably ("address", "phone", "email",
     "hours", "year", "staff"), when it names no product; "" otherwise."""
@@ -199,6 +203,8 @@ def asked_company_detail(question: str) -> str:
     found = [a for a in asked_attributes(question) if a in COMPANY_CUES and COMPANY_CUES[a].search(question)]
     if "email" in found:
         return "email"  # "What e-mail address ...?" asks for an e-mail, not a street
+    if "hours" in found and ASKS_CLOCK.search(question):
+        return "hours"  # "Until what time can I ring you on a Friday?": the hours, not the number
     return found[0] if len(found) == 1 else ""
 
 
