@@ -973,3 +973,16 @@ def test_until_what_time_asks_for_the_hours_not_the_number():
     assert asked_company_detail("Which number do I ring for spare parts?") == "phone"
     assert asked_company_detail("What e-mail address do I send a quote request to?") == "email"
     assert asked_company_detail("How much is the KP-320?") == ""
+
+
+@pytest.mark.models
+def test_a_sentence_that_slips_into_chinese_is_not_said(agent, monkeypatch):
+    """Qwen sometimes switches script mid-sentence ("DR-36 производительнее,因为它 ..."): the
+    voice cannot say it, so the sentence is rejected and the knowledge base's one is said."""
+    def scripted(*args, **kwargs):
+        yield from ["The", " UTM", "-", "300", " costs", " 54", ",", "000", " euros", "因为", "它", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("What is the price of the UTM-300?")
+    said = " ".join(stream.sentences)
+    assert "54,000" in said and "因为" not in said, said

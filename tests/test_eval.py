@@ -74,6 +74,7 @@ def test_a_spoken_year_and_a_list_of_numbers_stay_apart():
     (["The DO-4 <<->> costs 18,500 euros."], "layout"),
     (["**Price:** 18,500 euros."], "layout"),
     (["The KP-320 costs"], "unended"),
+    (["DR-36 производительнее,因为它 имеет большую производительность."], "foreign_script"),
 ])
 def test_broken_answers_are_caught(pieces, reason):
     assert reason in broken_reasons(pieces)

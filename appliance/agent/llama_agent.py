@@ -548,6 +548,8 @@ class LlamaAgent(Agent):
         """
         if _is_refusal(sentence, no_answer):
             return "refused"
+        if _FOREIGN_SCRIPT.search(sentence) and not _FOREIGN_SCRIPT.search(question):
+            return "foreign_script"  # Qwen slips into Chinese mid-sentence ("DR-36 производительнее,因为它 ...")
         if sentence.rstrip().endswith("?"):
             return "question"  # the model asking (or echoing the caller's question) is no answer
         if not is_grounded(sentence, context, question, min_overlap=0.5 if opening else 0.6):
@@ -561,6 +563,10 @@ class LlamaAgent(Agent):
             return "wrong_subject"  # the ovens' warranty said for a mixer
         return ""
 
+
+#: Scripts of neither pack (Chinese, Japanese, Korean): a sentence with them, to a question
+#: without them, is the model code-switching, which the voice cannot say.
+_FOREIGN_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
 
 _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only answer", "cannot answer", "can't answer",
              "к сожалению", "нет информации", "нет такой информации", "не могу ответить")

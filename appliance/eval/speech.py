@@ -61,6 +61,9 @@ def _starts_capitalised_sentence(piece: str) -> bool:
     return bool(stripped) and stripped[0].isupper() and _first_word(stripped) in _STARTERS
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def broken_reasons(pieces: Sequence[str]) -> list[str]:
     """Why the answer made of ``pieces`` sounds broken; empty if it does not."""
     said = [p for p in pieces if p and p.strip()]
@@ -83,6 +86,8 @@ def broken_reasons(pieces: Sequence[str]) -> list[str]:
             break
     if LAYOUT.search(text):
         reasons.append("layout")
+    if _CJK.search(text):
+        reasons.append("foreign_script")  # the model slipped into Chinese; the voice cannot say it
     last = said[-1].strip()
     if not ends_sentence(last) and _last_word(last) in _DANGLING:
         reasons.append("unended")
