@@ -986,3 +986,15 @@ def test_a_sentence_that_slips_into_chinese_is_not_said(agent, monkeypatch):
     stream = agent.answer("What is the price of the UTM-300?")
     said = " ".join(stream.sentences)
     assert "54,000" in said and "因为" not in said, said
+
+
+def test_a_weight_question_takes_the_sentence_that_says_weighs():
+    """A price list names a washer by its load ("HW-20 washer extractor, 20 kg: 8,950 EUR."):
+    asked what the HW-20 weighs, the sentence that says "weighs" is the answer, not the row."""
+    from appliance.agent.grounding import extractive_answer
+    from appliance.knowledge.base import Passage
+
+    row = Passage("HW-20 washer extractor, 20 kg: 8,950 EUR.", "prices.txt", 0.5, title="Price list", relevant=True)
+    spec = Passage("The HW-20 has a 200 litre drum, and the machine weighs 338 kg.", "washers.md", 0.4,
+                   title="HW washer extractors", relevant=True)
+    assert "338 kg" in extractive_answer("What does the HW-20 weigh?", [row, spec])

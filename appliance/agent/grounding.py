@@ -322,6 +322,8 @@ ATTRIBUTES = {name: (cues | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[0]
 #: Topics whose figure is a duration unless the question asks for another attribute.
 _DURATION_TOPICS = frozenset("warranty guarantee delivery deliver ship shipping shipped lead "
                              "гарантия гарантии гарантию доставка доставки доставку отгрузка".split())
+#: Each attribute's cue words, stemmed: a sentence that names the attribute by them states it.
+_CUE_STEMS = {name: frozenset(_stem(c) for c in cues) for name, (cues, _) in ATTRIBUTES.items()}
 #: The stems of every word that asks for a kind of figure (subject_words leaves them out).
 _ATTRIBUTE_CUE_STEMS = frozenset({_stem(c) for cues, _ in ATTRIBUTES.values() for c in cues}
                                  | {_stem(w) for w in _DURATION_TOPICS})
@@ -659,6 +661,8 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
                 if asked == "price" and _FIGURE_WORDS.search(s):
                     kinds = kinds | {"price"}  # "The first service is free of charge." states a price
                 score += 2.0 if accepts(asked) & kinds else (-1.5 if kinds else 0.0)
+                if accepts(asked) & kinds and words & _CUE_STEMS.get(asked, frozenset()):
+                    score += 1.0  # "the machine weighs 338 kg", not a price row's "20 kg" class
             elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
