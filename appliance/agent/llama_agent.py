@@ -49,6 +49,7 @@ from collections.abc import Iterator, Sequence
 from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.compare import compare
 from appliance.agent.grounding import (
+    _PRODUCT,
     asks_figure as asks_a_figure,
     attribute_fits,
     content_words,
@@ -572,20 +573,17 @@ _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only a
              "к сожалению", "нет информации", "нет такой информации", "не могу ответить")
 
 
-_CODE = re.compile(r"\b[^\W\d_]+-\d+[^\W\d_]*\b", re.IGNORECASE)  # "HD-25", "ПГ-40"
-
-
 def _bears_on(sentence: str, question: str) -> bool:
     """The sentence is a fact that shows a yes or a no, not just a sentence about the same
     product: it shares half of the question's content words, or two of them, or names the
     product asked about and one more thing asked ("Can I get the HD-25 to run on gas?" ->
     "Gas heating option for HD-25 and HD-35: 650 EUR.").  A caller's yes/no question is often
     long ("If I spend about four thousand euros, is the delivery free?"), half of it chat."""
-    asked = content_words(_CODE.sub(" ", question))
-    shared = asked & content_words(_CODE.sub(" ", sentence))
+    asked = content_words(_PRODUCT.sub(" ", question))
+    shared = asked & content_words(_PRODUCT.sub(" ", sentence))
     if len(shared) >= max(1, (len(asked) + 1) // 2) or len(shared) >= 2:
         return True
-    same_product = {c.lower() for c in _CODE.findall(question)} & {c.lower() for c in _CODE.findall(sentence)}
+    same_product = {c.lower() for c in _PRODUCT.findall(question)} & {c.lower() for c in _PRODUCT.findall(sentence)}
     return bool(same_product and shared)
 
 
