@@ -388,7 +388,7 @@ def test_time_budget_gives_the_checked_sentence_or_the_error_fallback(agent, mon
     monkeypatch.setattr(agent, "token_gap_s", 0.0)  # (no grace for progress either)
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
     assert "27,500" in text and stream.mode == "extractive" and "timeout" in stream.fallback_reason, text
-    monkeypatch.setattr("appliance.agent.llama_agent.extractive_answer", lambda *a, **k: "")
+    monkeypatch.setattr("appliance.agent.llama_agent.extractive_pick", lambda *a, **k: ("", ""))
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
     assert stream.fell_back and text == agent.prompts.error_fallback and "timeout" in stream.fallback_reason
 
@@ -998,3 +998,96 @@ def test_a_weight_question_takes_the_sentence_that_says_weighs():
     spec = Passage("The HW-20 has a 200 litre drum, and the machine weighs 338 kg.", "washers.md", 0.4,
                    title="HW washer extractors", relevant=True)
     assert "338 kg" in extractive_answer("What does the HW-20 weigh?", [row, spec])
+
+
+def test_an_faq_yes_comes_with_the_sentence_that_says_why():
+    """An FAQ answer "Yes." alone answers nothing: it is said with the sentence after it."""
+    faq = Passage("Yes. Business customers can lease any machine over 36 months.", "faq.md", 0.6,
+                  "FAQ > Can I spread the cost?")
+    said = extractive_answer("Can a business customer lease a machine?", [faq])
+    assert said == "Yes. Business customers can lease any machine over 36 months.", said
+
+
+def test_the_passage_that_is_about_the_question_beats_a_row_that_shares_a_word():
+    """The FAQ answer under "Do you take back our old oven?" (far more like the question) is
+    the answer, not a price row further down that happens to say "oven"; and a section
+    headed "Delivery time" beats a warranty sentence that says "after delivery"."""
+    faq = Passage("Yes, we remove and recycle an old oven when we install a new one, for 400 euros.", "faq.md",
+                  0.79, "Questions bakers ask us > Do you take back our old oven?")
+    row = Passage("Yearly oven inspection and descaling: price 240 euros.", "service.docx", 0.47,
+                  "Service and warranty > Breakdowns")
+    said = extractive_answer("Will you take away our old oven?", [faq, row])
+    assert "400 euros" in said and "240" not in said, said
+    delivery = Passage("Machines are delivered within 10 working days of the order.", "terms.pdf", 0.61,
+                       "Delivery terms > Delivery time")
+    warranty = Passage("Machines carry a 3 year warranty. The first service, 6 months after delivery, is free of "
+                       "charge.", "service.docx", 0.17, "Warranty and service > Warranty")
+    said = extractive_answer("How long does delivery take?", [delivery, warranty])
+    assert "10 working days" in said and "6 months" not in said, said
+
+
+def test_who_founded_the_company_is_answered_with_the_founder():
+    """"Who started the business?" asks for a person, not the year (the year's own cue,
+    "founded", is in "Who founded it?" too): the sentence that names the founder answers."""
+    from appliance.agent.grounding import states_asked_figure
+    from appliance.knowledge.rerank import asked_company_detail
+
+    for q in ("Who started the business originally?", "Who actually founded the company?", "Кто основал завод?"):
+        assert asked_company_detail(q) == "founder", q
+    assert asked_company_detail("When was the company founded?") == "year"
+    story = Passage("Kestrel Refrigeration makes cold rooms. It was set up in 1991 by Alan Brisco, a refrigeration "
+                    "engineer. Today it employs 58 people.", "company.txt", 0.25, "About Kestrel")
+    said = extractive_answer("Who started the business originally?", [story])
+    assert "Alan Brisco" in said, said
+    assert states_asked_figure(said, "Who started the business originally?")
+    assert not states_asked_figure("We deliver by lorry within 5 days.", "Who started the business originally?")
+
+
+def test_a_yes_no_fact_may_name_its_subject_in_its_heading():
+    """"It is closed on Sundays and Mondays." under "Showroom and opening hours" shows the
+    answer to "Can I pop into the showroom on a Monday?"; a sentence about another thing
+    that shares one generic word with the question does not."""
+    from appliance.agent.llama_agent import _bears_on
+
+    q = "Can I pop into the showroom on a Monday?"
+    assert _bears_on("It is closed on Sundays and Mondays.", q, "Larchfield > Showroom and opening hours")
+    assert not _bears_on("It is closed on Sundays and Mondays.", q, "")
+    assert not _bears_on("The KP-320 has a 2.2 kW motor for single-phase power.", "Do you make solar powered pumps?",
+                         "Pumps > KP series centrifugal pumps")
+    # the knowledge base's word for the caller's ("power" for "supply")
+    assert _bears_on("The TS-315 has a 3 kW motor for 400 volt three-phase power.",
+                     "Will the TS-315 work on a normal household supply?", "Saws > TS series table saws")
+
+
+def test_a_figure_written_in_words_is_checked_like_one_in_digits():
+    """"Yes, the MG-350 is two thousand euros." puts a price the knowledge base never states
+    in the appliance's mouth, as "2,000 euros" would: it is not grounded."""
+    from appliance.agent.grounding import numbers
+
+    ctx = "MG-350 MIG package, 350 A: 4,960 euros. The warranty is two years."
+    assert numbers("It is two thousand euros, four hundred and fifty kg, twenty-five days.") == {"2000", "450", "25"}
+    assert numbers("the cheaper one") == set()  # a lone "one" is no figure
+    assert not is_grounded("Yes, the MG-350 is two thousand euros.", ctx)
+    assert is_grounded("The MG-350 is four thousand nine hundred and sixty euros.", ctx)
+    assert is_grounded("The warranty is 2 years.", ctx)
+
+
+def test_a_row_about_an_accessory_is_not_the_machines_price():
+    """"SG-24 spool gun for the MG-250 and MG-350: 465 euros" names the MG-350, but is the
+    spool gun's price: the MG-350's own row answers what the MG-350 costs."""
+    rows = Passage("SG-24 Spool gun for aluminium, MG-250 and MG-350 each: 465.00 euros.", "prices.txt", 0.42,
+                   "Price list > Accessories")
+    machines = Passage("MG-250 MIG welder, 250 A: 2,340 euros.\nMG-350 MIG package, 350 A: 4,960 euros.",
+                       "prices.txt", 0.36, "Price list > MIG welders")
+    said = extractive_answer("What does the MG-350 cost?", [rows, machines])
+    assert "4,960" in said and "465" not in said, said
+
+
+def test_a_claim_to_confirm_is_a_yes_no_question():
+    """"Just confirm for me that the MG-350 costs 2,000 euros." wants a yes or a no: its
+    answer is checked as one (no "Yes, the MG-350 is" said before the figure is known)."""
+    from appliance.agent.grounding import is_yes_no
+
+    assert is_yes_no("Your manager said it's 2,000 euros. Just confirm for me that the MG-350 costs 2,000 euros.")
+    assert is_yes_no("The DO-6 has six decks, is that right?")
+    assert not is_yes_no("What does the MG-350 cost?")

@@ -65,13 +65,16 @@ def test_headings_carry_across_separators_and_sections():
 def test_dot_leader_price_list_rows_are_chunks_with_their_heading_and_currency():
     text = ("KESTREL PRICE LIST 2025\nAll prices in euros including VAT.\n\nMowers\n"
             "KM-40 push mower .................. 329\nKM-46S self-propelled mower ....... 549\n\n"
-            "Tillers\nRT-300 rotary tiller . . . . . . . 799\n")
+            "Tillers\nRT-300 rotary tiller . . . . . . . 799\n"
+            # (a long name leaves room for two dots only)
+            "RT-500 rotary tiller with reverse gear and 50 cm tines .. 1,240\n")
     chunks = chunk_text(text, kind="plain")
     rows = [c for c in chunks if c.kind == "row"]
     assert [(c.heading, c.text) for c in rows] == [
         ("KESTREL PRICE LIST 2025 > Mowers", "KM-40 push mower: 329 euros."),
         ("KESTREL PRICE LIST 2025 > Mowers", "KM-46S self-propelled mower: 549 euros."),
         ("KESTREL PRICE LIST 2025 > Tillers", "RT-300 rotary tiller: 799 euros."),
+        ("KESTREL PRICE LIST 2025 > Tillers", "RT-500 rotary tiller with reverse gear and 50 cm tines: 1,240 euros."),
     ]
 
 

@@ -43,24 +43,96 @@ _SPACE_THOUSANDS = re.compile(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))")
 
 def numbers(text: str) -> set[str]:
     """Numbers as digit strings, separators dropped: "27,500", "27 500" (Russian) and "27500"
-    are the same, and so are Russian number words ("двадцать семь тысяч пятьсот")."""
+    are the same, and so are number words ("двадцать семь тысяч пятьсот", "two thousand"):
+    a figure the model writes in words is checked like one in digits."""
     text = _SPACE_THOUSANDS.sub("", text)
     if is_russian(text.lower()):
         text = russian_numbers_to_digits(text.lower())
+    elif _EN_NUMBER_WORD.search(text):
+        text = english_numbers_to_digits(text)
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
+
+
+_EN_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+_EN_TENS = {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_EN_SCALES = {"thousand": 1000, "million": 1_000_000}
+_EN_NUMBER_WORD = re.compile(r"\b(" + "|".join([*_EN_UNITS, *_EN_TENS, "hundred", *_EN_SCALES]) + r")\b",
+                             re.IGNORECASE)
+
+
+def english_numbers_to_digits(text: str) -> str:
+    """English number words as digits: "two thousand euros" -> "2000 euros", "four hundred
+    and fifty" -> "450", "twenty-five" -> "25".  A lone "one" ("the cheaper one", "one of
+    our engineers") stays a word: it is seldom a figure."""
+    tokens = re.findall(r"[A-Za-z]+|[^A-Za-z]+", text)
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].lower()
+        if word not in _EN_UNITS and word not in _EN_TENS and word not in ("hundred", *_EN_SCALES):
+            out.append(tokens[i])
+            i += 1
+            continue
+        total, current, last, j, end, words = 0, 0, "", i, i, 0
+        while j < len(tokens):
+            w = tokens[j].lower()
+            if w in _EN_UNITS:
+                if last in ("unit", "teen"):
+                    break  # "two three": two numbers
+                current += _EN_UNITS[w]
+                last = "teen" if _EN_UNITS[w] >= 10 else "unit"
+            elif w in _EN_TENS:
+                if last in ("unit", "teen", "ten"):
+                    break
+                current += _EN_TENS[w]
+                last = "ten"
+            elif w == "hundred":
+                current = (current or 1) * 100
+                last = "hundred"
+            elif w in _EN_SCALES:
+                total += (current or 1) * _EN_SCALES[w]
+                current, last = 0, "scale"
+            elif w == "and" and last in ("hundred", "scale") and j + 2 < len(tokens) \
+                    and tokens[j + 2].lower() in {**_EN_UNITS, **_EN_TENS}:
+                j += 2  # "four hundred and fifty"
+                continue
+            else:
+                break
+            words += 1
+            end = j + 1
+            # only a space or a hyphen joins number words ("twenty-five", "two thousand")
+            if j + 1 < len(tokens) and tokens[j + 1] not in (" ", "-"):
+                break
+            j += 2
+        if words == 1 and word == "one" and total + current == 1:
+            out.append(tokens[i])
+            i += 1
+            continue
+        out.append(str(total + current))
+        i = end
+    return "".join(out)
 
 
 def content_words(text: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(text.lower())
-            if len(w) > 1 and w not in STOPWORDS and not w.isdigit() and not is_number_word(w)}
+            if len(w) > 1 and w not in STOPWORDS and not w.isdigit() and not is_number_word(w)
+            and not _EN_NUMBER_WORD.fullmatch(w)}
 
 
 def _stem(word: str) -> str:
+    """A crude stem, enough to meet the knowledge base's word: "days" and "day", "delivered"
+    and "delivery" ("deliver")."""
     if is_russian(word):
         return stem_ru(word)
     for suffix in ("ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]  # "days", "kits"
+    if len(word) > 5 and word.endswith("ery"):
+        return word[:-1]  # "delivery" -> "deliver", like "delivered"
     return word
 
 
@@ -196,7 +268,7 @@ def _root(word: str) -> str:
     return word[:6]
 
 
-_LEADERS = re.compile(r"(?:\s*[.·…_]){3,}\s*")
+_LEADERS = re.compile(r"(?:\s*[.·…_]){3,}\s*|\s\.\.\s+(?=[€$£]?\d)")  # (see chunking._LEADER)
 
 
 def _pieces(text: str) -> list[str]:
@@ -218,7 +290,22 @@ def _subject_pieces(text: str) -> list[tuple[str, str]]:
             continue
         named = {m.upper() for m in _PRODUCT.findall(line)}
         subject = next(iter(named)) if len(named) == 1 else ""
-        out += [(s, subject if subject and not _PRODUCT.search(s) else "") for s in split_sentences(line)]
+        out += [(s, subject if subject and not _PRODUCT.search(s) else "") for s in _joined_yes_no(split_sentences(line))]
+    return out
+
+
+_BARE_REPLY = re.compile(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\W*$", re.IGNORECASE)
+
+
+def _joined_yes_no(sentences: list[str]) -> list[str]:
+    """An FAQ's "Yes." or "No." joined to the sentence that says why ("Yes. Business
+    customers can lease any machine over 36 months."): alone, it answers nothing."""
+    out: list[str] = []
+    for s in sentences:
+        if out and _BARE_REPLY.match(out[-1]):
+            out[-1] = f"{out[-1]} {s}"
+        else:
+            out.append(s)
     return out
 
 
@@ -500,6 +587,8 @@ def is_yes_no(question: str) -> bool:
         # Russian: the particle "ли" ("Есть ли скидка?"), or a question without a question
         # word ("Вы работаете в субботу?", "Можно продлить гарантию?")
         return "ли" in words or (question.rstrip().endswith("?") and not set(words) & _RU_QUESTION_WORDS)
+    if _CONFIRM.search(question):
+        return True  # "Just confirm for me that the MG-350 costs 2,000 euros."
     if not words or words[0] in _WH_WORDS:
         return False
     # (the question may follow a condition or a greeting: "If I spend 4,000 euros, is the
@@ -508,6 +597,8 @@ def is_yes_no(question: str) -> bool:
     return any(c and c[0] in _YES_NO_START for c in clauses)
 
 
+#: Asking for a yes or no without a question's form: a claim to be confirmed.
+_CONFIRM = re.compile(r"\b(confirm|is it true|am i right|isn't it|is that right|correct me)\b", re.IGNORECASE)
 _WH_WORDS = frozenset("what how which when where who whom whose why".split())
 
 
@@ -596,7 +687,7 @@ def focus(question: str, passage: Passage, keep: int = 3) -> str:
 
 
 _LAYOUT = [
-    (re.compile(r"(?:\s*[.·…_]){3,}\s*"), ": "),  # dot leaders: "UTM-50 ........ 18,900"
+    (_LEADERS, ": "),  # dot leaders: "UTM-50 ........ 18,900"
     (re.compile(r"\s*\|\s*"), ", "),  # table cells
     (re.compile(r"(?m)^\s*(?:[-*•+]|\d+[.)])\s+"), ""),  # list bullets and numbers
     (re.compile(r"(?m)^\s*#+\s*"), ""),  # markdown headings
@@ -621,9 +712,25 @@ def speakable(text: str) -> str:
     return t[:1].upper() + t[1:]
 
 
+#: How much a passage's lower similarity to the question (than the first passage's) costs
+#: its sentences in :func:`extractive_answer`; measured on the evaluation.
+PASSAGE_GAP_WEIGHT = 2.5
+#: What each of the question's words in a passage's title (its section heading) adds to
+#: every sentence of the passage (two at most).
+TITLE_WEIGHT = 0.5
+
+
 def extractive_answer(question: str, passages: Sequence[Passage], max_sentences: int = 2, max_chars: int = 240,
                       about: str = "") -> str:
-    """The sentence(s) of the retrieved passages that answer the question best, cleaned for speech.
+    """The sentence(s) of the retrieved passages that answer the question best, cleaned for
+    speech (see :func:`extractive_pick`)."""
+    return extractive_pick(question, passages, max_sentences, max_chars, about)[0]
+
+
+def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: int = 2, max_chars: int = 240,
+                    about: str = "") -> tuple[str, str]:
+    """The sentence(s) of the retrieved passages that answer the question best, cleaned for
+    speech, and the title (section heading) of the passage they come from.
 
     Each sentence (or list line, or table row) of the passages scores by the words it shares
     with the question, and most by naming the product asked about (in itself or its passage's
@@ -633,7 +740,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
     question a follow-up leans on ("and what does it cost?"): the product it names counts.
     """
     if not passages:
-        return ""
+        return "", ""
     q = expand_question(question)
     asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
     named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
@@ -647,12 +754,19 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
         for i, (s, subject) in enumerate(_subject_pieces(p.text)):
             s = _name_subject(s, subject)
             words = content_words(s) | codes(s)
-            # Words the passage's title already has name the passage, not the sentence.
+            # Words the passage's title already has name the passage, not the sentence: they
+            # count little for choosing among its sentences, and as much for every sentence
+            # of it when choosing among passages ("Delivery time" over a warranty passage
+            # that happens to say "after delivery").
             score = len(q & words - title_words) + 0.3 * len(q & words & title_words)
+            score += TITLE_WEIGHT * min(2, len(q & title_words))
             score += 0.3 if numbers(s) else 0.0  # figures answer "how much / how heavy / when"
             named = {m.lower() for m in _PRODUCT.findall(s)} or ({subject.lower()} if subject else set())
             if asked_products:
-                if asked_products & (named or title_products):
+                first = _PRODUCT.search(s)
+                if first and first.group(0).lower() not in asked_products and asked_products & named:
+                    score += 1.5  # a row about another product that fits it ("SG-24 spool gun for the MG-350")
+                elif asked_products & (named or title_products):
                     score += 3.0
                 elif named or title_products:
                     score -= 3.0  # another product's sentence
@@ -667,7 +781,10 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
                 score += 2.0  # the address for "where are you based?"
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing
-            score -= 0.4 * rank
+            # A passage further down loses by its rank, and by how much less like the
+            # question it is than the first: an FAQ answer under "Do you take back our old
+            # oven?" (its words in the heading) beats a price row that happens to say "oven".
+            score -= max(0.4 * rank, PASSAGE_GAP_WEIGHT * (passages[0].score - p.score))
             scored.append((score, -rank, -i, rank, i, s))
     scored.sort(reverse=True)
     chosen = []
@@ -678,7 +795,7 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
         chosen = [entry]
         break
     if not chosen:
-        return ""
+        return "", ""
     best = chosen[0]
     if max_sentences > 1:
         for entry in scored:
@@ -688,4 +805,4 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
                 chosen.append(entry)
             break
     chosen.sort(key=lambda x: (x[3], x[4]))
-    return " ".join(speakable(e[5]) for e in chosen)
+    return " ".join(speakable(e[5]) for e in chosen), passages[best[3]].title

@@ -50,10 +50,11 @@ from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.compare import compare
 from appliance.agent.grounding import (
     _PRODUCT,
+    SYNONYMS,
     asks_figure as asks_a_figure,
     attribute_fits,
     content_words,
-    extractive_answer,
+    extractive_pick,
     figures_match_product,
     figures_match_subject,
     finish_opening,
@@ -336,7 +337,7 @@ class LlamaAgent(Agent):
         # cosine, that judgement stands; the cosine gate is for stores that do not judge)
         trusted = relevant[0].relevant if relevant[0].relevant is not None else (
             relevant[0].score >= self.extractive_min_score)
-        backup = extractive_answer(asked_q, relevant, about=about) if trusted else ""
+        backup, backup_heading = extractive_pick(asked_q, relevant, about=about) if trusted else ("", "")
         # ... and only when that sentence states the figure asked for (a price for a price
         # question): after opening words, an unrelated sentence would be no answer at all.
         yes_no = is_yes_no(question)
@@ -469,7 +470,7 @@ class LlamaAgent(Agent):
         if stream.cancel.is_set():
             return
         if held and not spoken and not lead:
-            if backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question):
+            if backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question, backup_heading):
                 # "Yes, you can." and nothing more: the caller hears the knowledge base's fact
                 # that answers it, and not the model's yes, which small models say to anything
                 # ("Yes, we are open on Saturdays." before "the sales office is closed on Saturdays").
@@ -573,14 +574,25 @@ _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only a
              "к сожалению", "нет информации", "нет такой информации", "не могу ответить")
 
 
-def _bears_on(sentence: str, question: str) -> bool:
+#: A sentence whose subject is what its heading names.
+_REFERS_BACK = re.compile(r"(it|its|it's|they|these|this|there)\b", re.IGNORECASE)
+
+
+def _bears_on(sentence: str, question: str, heading: str = "") -> bool:
     """The sentence is a fact that shows a yes or a no, not just a sentence about the same
     product: it shares half of the question's content words, or two of them, or names the
     product asked about and one more thing asked ("Can I get the HD-25 to run on gas?" ->
     "Gas heating option for HD-25 and HD-35: 650 EUR.").  A caller's yes/no question is often
-    long ("If I spend about four thousand euros, is the delivery free?"), half of it chat."""
+    long ("If I spend about four thousand euros, is the delivery free?"), half of it chat.
+    A sentence that opens with a pronoun says what its section ``heading`` names ("It is
+    closed on Sundays and Mondays." under "Showroom and opening hours"), and a word the
+    knowledge base says instead of the caller's counts as the caller's ("power" for
+    "supply", see ``SYNONYMS``)."""
     asked = content_words(_PRODUCT.sub(" ", question))
-    shared = asked & content_words(_PRODUCT.sub(" ", sentence))
+    refers_back = _REFERS_BACK.match(sentence)
+    said = content_words(_PRODUCT.sub(" ", f"{sentence} {heading}" if refers_back else sentence))
+    said |= {s for w in said for s in content_words(SYNONYMS.get(w, ""))}
+    shared = asked & said
     if len(shared) >= max(1, (len(asked) + 1) // 2) or len(shared) >= 2:
         return True
     same_product = {c.lower() for c in _PRODUCT.findall(question)} & {c.lower() for c in _PRODUCT.findall(sentence)}

@@ -25,8 +25,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-#: A dot leader: three or more leader characters, optionally spaced (". . ." or "……").
-_LEADER = re.compile(r"[.…·_](?:[ \t]?[.…·_]){2,}")
+#: A dot leader: three or more leader characters, optionally spaced (". . ." or "……"), or
+#: two between spaces before a figure, where a long name left room for no more
+#: ("MG-350 MIG package, with feeder and cooler .. 4,960").
+_LEADER = re.compile(r"[.…·_](?:[ \t]?[.…·_]){2,}|(?<=\s)\.\.(?=[ \t]+[€$£]?\d)")
 #: A column gap in a plain-text price list: a tab, or three or more spaces.
 _GAP = re.compile(r"\t|   +")
 _LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")

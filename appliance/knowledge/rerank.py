@@ -90,6 +90,11 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year|been (around|going|in business))\b"),
      _rx(r"(?<![\w.,/–-])(1[89]|20)\d{2}\b(?![.,]\d)(?!\s?(mm|cm|m|kg|t|l|w|kw|rpm|x|×|eur|euros?|€|\$|£|"
          r"мм|см|м|кг|т|л|вт|квт|руб\w*|₽)(?!\w))")),
+    # (who started the company: "set up in 1991 by Alan Brisco"; the name's capital matters)
+    ("founder", _rx(r"\b(founders?|founded (it|the (company|firm|business))|who (\w+ )?(started|founded|set up|established|"
+                    r"began)|owners?|who owns)\b"),
+     re.compile(r"(?i:\b(founded|set up|started|established)\b[^.;]{0,40}?\bby\b)\s+(?:[A-Z]|the\s+[A-Z])|"
+                r"(?i:\bfounders?\b|\bowners?\b|основател\w*|основал\w*)")),
     ("staff", _rx(r"\b(employ\w*|staff|workforce|work(ers|ing)? (for|at) (you|the company)|how many people|"
                   r"how big a (firm|company|business))\b"),
      _rx(r"\b\d[\d,]*\s(people|persons|employees|staff|workers|engineers)\b")),
@@ -119,6 +124,7 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "email": (r"почт\w*|e-?mail|имейл\w*|электронк\w*|мыл[оаю]|написать|письм\w*", None),
     "address": (r"адрес\w*|где (вы )?находит\w*|наход\w*", r"улиц\w*|проспект\w*|дом \d+"),
     "year": (r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году|когда (была )?создан\w*", None),
+    "founder": (r"основател\w*|кто (основал|создал|открыл)\w*|владел\w*|хозя\w*", None),
     "staff": (r"сотрудник\w*|работник\w*|персонал\w*|штат\w*|народ\w*|трудит\w*|трудят\w*|"
               r"сколько (у вас )?(человек|людей)",
               r"\d[\d ]*\s(сотрудник\w*|человек|работник\w*|специалист\w*)"),
@@ -150,6 +156,8 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|часы работы"),
     "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business))\b|"
                 r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
+    "founder": _rx(r"\b(founders?|who (\w+ )?(started|founded|set up|established|began|owns)|owners?)\b|основател\w*|"
+                   r"кто (основал|создал|открыл)\w*|владел\w*"),
     "staff": _rx(r"\b(employ\w*|staff|workforce|how many people)\b|сотрудник\w*|работник\w*|персонал\w*|"
                  r"народ\w*|трудит\w*|трудят\w*"),
 }
@@ -197,12 +205,14 @@ ASKS_CLOCK = _rx(r"\b(what time|until when|till when|how late|how early)\b|во 
 
 def asked_company_detail(question: str) -> str:
     """The company figure the question asks for unmistakably ("address", "phone", "email",
-    "hours", "year", "staff"), when it names no product; "" otherwise."""
+    "hours", "year", "founder", "staff"), when it names no product; "" otherwise."""
     if codes(question):
         return ""
     found = [a for a in asked_attributes(question) if a in COMPANY_CUES and COMPANY_CUES[a].search(question)]
     if "email" in found:
         return "email"  # "What e-mail address ...?" asks for an e-mail, not a street
+    if "founder" in found:
+        return "founder"  # "Who founded the company?": a name, not the year
     if "hours" in found and ASKS_CLOCK.search(question):
         return "hours"  # "Until what time can I ring you on a Friday?": the hours, not the number
     return found[0] if len(found) == 1 else ""
