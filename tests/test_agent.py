@@ -1091,3 +1091,45 @@ def test_a_claim_to_confirm_is_a_yes_no_question():
     assert is_yes_no("Your manager said it's 2,000 euros. Just confirm for me that the MG-350 costs 2,000 euros.")
     assert is_yes_no("The DO-6 has six decks, is that right?")
     assert not is_yes_no("What does the MG-350 cost?")
+
+
+def test_a_follow_up_leans_on_the_product_the_last_answer_named():
+    """"How much does that one weigh?" after "What's the largest dryer you make?" asks about
+    the dryer the answer named (the HD-35), which the caller never said."""
+    from appliance.agent.base import Turn
+    from appliance.agent.llama_agent import leaned_on
+
+    assert "HD-35" in leaned_on(Turn("What's the largest dryer you make?", "The HD-35 is the largest: 720 litres."))
+    # the caller's own product stays the subject
+    assert leaned_on(Turn("How heavy is the HD-25?", "The HD-25 weighs 228 kg; the HD-35 weighs 297 kg.")) == \
+        "How heavy is the HD-25?"
+    assert leaned_on(Turn("Do you do service contracts?", "Yes, three plans.")) == "Do you do service contracts?"
+
+
+def test_a_code_with_a_decimal_part_is_one_product():
+    """Russian makers name burners and boilers by their output ("ГБ-1,2", "ПК-0,7"): the
+    comparison and the checks see the whole code, not "ГБ-1" (or a "ГБ-1" of another kind)."""
+    from appliance.agent.grounding import _PRODUCT
+    from appliance.knowledge.lexical import codes
+
+    assert _PRODUCT.findall("ГК-1,2 дешевле, чем ГБ-2,0; KP-1.5, UTM-300, UTM-50.") == [
+        "ГК-1,2", "ГБ-2,0", "KP-1.5", "UTM-300", "UTM-50"]
+    assert codes("ГБ-1,2") == codes("ГБ-1.2") and codes("ГБ-1,2") != codes("ГБ-2,0")
+
+
+def test_the_hours_said_for_a_day_are_that_days():
+    """"What time do you shut on a Friday?" answered with the Saturday line's times is wrong
+    though each figure is in the passage; the Friday line's times, or the hours of a range
+    that holds Friday, are right."""
+    from appliance.agent.grounding import days_named, times_match_day
+
+    assert days_named("Monday, Tuesday and Thursday: 8:00 to 17:00") == {0, 1, 3}
+    assert days_named("Mon–Fri") == days_named("с понедельника по пятницу") == {0, 1, 2, 3, 4}
+    assert days_named("I need the address for the sat nav.") == set()
+    hours = [Passage("Office hours\nMonday to Thursday: 8:00 to 17:00\nFriday: 8:00 to 14:30\n"
+                     "Saturday: showroom only, 9:30 to 12:30", "company.txt", 0.5, "Hours")]
+    q = "What time do you shut on a Friday?"
+    assert not times_match_day("8:00 to 12:30.", q, hours)
+    assert times_match_day("We close at 14:30 on Fridays.", q, hours)
+    assert times_match_day("From 8:00 to 17:00.", "Are you open on a Wednesday?", hours)
+    assert not times_match_day("From 9:30 to 12:30.", "Are you open on a Wednesday?", hours)

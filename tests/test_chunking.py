@@ -188,3 +188,17 @@ KM-53E ........ 689 EUR
     for c in chunks:
         assert not LAYOUT.search(c.text), c.text
         assert not LAYOUT.search(c.heading), c.heading
+
+
+def test_a_list_of_opening_hours_is_kept_not_taken_for_headings():
+    """Short "Label: value" lines ("Friday: 8:00 to 14:30") are facts: a plain-text company
+    page's hours were once read as a run of headings and lost, so "What time do you shut on
+    a Friday?" had nothing to find."""
+    text = ("About Kestrel\n\nWhere to find us\nKestrel Ltd, 22 Quarry Lane, Holtby Moor.\n\n"
+            "Office and showroom hours\nMonday to Thursday: 8:00 to 17:00\nFriday: 8:00 to 14:30\n"
+            "Sunday and bank holidays: closed\n\nHow to reach us\nSales: 0117 496 0732\n")
+    chunks = chunk_text(text, kind="plain")
+    hours = [c for c in chunks if "14:30" in c.text]
+    assert len(hours) == 1 and hours[0].heading.endswith("Office and showroom hours"), chunks
+    assert "Sunday and bank holidays: closed" in hours[0].text
+    assert any(c.heading.endswith("How to reach us") and "0117 496 0732" in c.text for c in chunks)

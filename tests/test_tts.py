@@ -44,6 +44,8 @@ MANIFEST = REPO / "models" / "manifest.toml"
         ("UTM-300 and UTM-50", "U T M three hundred and U T M fifty"),
         ("ZX-9000, AB-2024, XR-205, Q-05", "Z X nine thousand, A B twenty twenty-four, X R two oh five, Q oh five"),
         ("the HT-200e and an RTX3090", "the H T two hundred E and an R T X thirty ninety"),
+        # a code with a decimal part stays one code ("the KP-1.5", not "K P one.five")
+        ("The KP-1.5 pump.", "The K P one point five pump."),
     ],
 )
 def test_normalize_english(text, spoken):
@@ -61,6 +63,7 @@ def test_normalize_english(text, spoken):
         ("1 200 ₽", "одна тысяча двести рублей"),
         ("т.е. 24/7", "то есть круглосуточно"),
         ("20 °C", "двадцать градусов Цельсия"),
+        ("Горелка ГБ-1,2 и ГБ-2,0.", "Горелка гэ бэ один запятая два и гэ бэ два запятая ноль."),
     ],
 )
 def test_normalize_russian(text, spoken):

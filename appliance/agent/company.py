@@ -55,7 +55,7 @@ _TRADE_END = re.compile(
 )
 #: Words about the document rather than the business ("fictional", "leading").
 _TRADE_FILLER = re.compile(r"\b(fictional|fictitious|imaginary|sample|example|demo|leading|world-leading|premier)\s+", re.I)
-_PRODUCT = re.compile(r"(?<![\w-])[A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]*-\d+[A-Za-zА-Яа-яЁё]*(?![\w-])")
+_PRODUCT = re.compile(r"(?<![\w-])[A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]*-\d+(?:[.,]\d+)?[A-Za-zА-Яа-яЁё]*(?![\w-])")
 _PLACEHOLDER = re.compile(r"\{(company|trade|product1|product2)\}")
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
 

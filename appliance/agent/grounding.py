@@ -161,7 +161,8 @@ def is_grounded(sentence: str, context: str, question: str = "", min_overlap: fl
     return len(words & known) / len(words) >= min_overlap
 
 
-_PRODUCT = re.compile(r"\b[^\W\d_]+-\d+[^\W\d_]*\b", re.IGNORECASE)  # "UTM-300", "ПГ-40"
+#: A product code: "UTM-300", "ПГ-40", and with a decimal part, "ГБ-1,2" (a 1.2 MW burner), "KP-1.5".
+_PRODUCT = re.compile(r"\b[^\W\d_]+-\d+(?:[.,]\d+)?[^\W\d_]*\b", re.IGNORECASE)
 
 
 def product_pieces(passages: Sequence[Passage]) -> list[str]:
@@ -235,6 +236,44 @@ def figures_match_subject(sentence: str, question: str, passages: Sequence[Passa
                    for piece, roots in pieces)
 
 
+_DAY_PATTERNS = [
+    r"mon(?:day)?s?|понедельник\w*|пн", r"tue(?:s|sday)?s?|вторник\w*|вт", r"wed(?:nesday)?s?|сред[аыуе]|ср",
+    r"thu(?:rs|rsday)?s?|четверг\w*|чт", r"fri(?:day)?s?|пятниц\w*|пт", r"saturdays?|суббот\w*|сб",
+    r"sundays?|воскресень\w*|вс"]  # (not "sat" nor "sun": "the sat nav", "sun")
+_DAY = re.compile(r"(?<![\w])(?:" + "|".join(f"({d})" for d in _DAY_PATTERNS) + r")(?![\w])", re.IGNORECASE)
+_DAY_RANGE = re.compile(r"^\s*(?:to|till|until|through|thru|-|–|—|по|до)\s*$", re.IGNORECASE)
+_TIME = re.compile(r"\b(\d{1,2})[:.](\d{2})\b")
+
+
+def days_named(text: str) -> set[int]:
+    """The days of the week a text names (0 = Monday), ranges spelled out: "Monday to
+    Thursday" is four days, "с понедельника по пятницу" five."""
+    found = [(m.start(), m.end(), next(i for i, g in enumerate(m.groups()) if g)) for m in _DAY.finditer(text)]
+    days = {d for *_, d in found}
+    for (_, end, a), (start, _, b) in zip(found, found[1:]):
+        if _DAY_RANGE.match(text[end:start]):
+            days |= {(a + k) % 7 for k in range((b - a) % 7 + 1)}
+    return days
+
+
+def times_match_day(sentence: str, question: str, passages: Sequence[Passage]) -> bool:
+    """The clock times said for a day asked about are that day's in the knowledge base.
+
+    "What time do you shut on a Friday?" answered "8:00 to 12:30" (the Saturday line's) is
+    wrong though every figure is in the passage: each time said must stand in a line that
+    names the day asked (or no day at all), when some line of the knowledge base has it."""
+    asked = days_named(question)
+    said = {(int(h), m) for h, m in _TIME.findall(sentence)}
+    if not asked or not said:
+        return True
+    lines = [(line, days_named(line)) for p in passages for line in _unwrapped(p.text)]
+    for time in said:
+        holders = [days for line, days in lines if time in {(int(h), m) for h, m in _TIME.findall(line)}]
+        if holders and not any(not days or days & asked for days in holders):
+            return False
+    return True
+
+
 def follow_up_questions(question: str, about: str) -> tuple[str, str]:
     """(for the product checks, for the attribute checks): a follow-up read with the question
     it leans on (``about``).  "А сколько он весит?" names no product: the one the question
@@ -284,13 +323,28 @@ def _subject_pieces(text: str) -> list[tuple[str, str]]:
     in "The KP-420 delivers ... It has a 4 kW motor and weighs 54 kg." the second sentence
     is about the KP-420 (the one product its paragraph names)."""
     out: list[tuple[str, str]] = []
-    for line in text.splitlines():
+    for line in _unwrapped(text):
         line = _LEADERS.sub(": ", line.strip().lstrip("-*• ").strip()).strip(" :")
         if not line:
             continue
         named = {m.upper() for m in _PRODUCT.findall(line)}
         subject = next(iter(named)) if len(named) == 1 else ""
         out += [(s, subject if subject and not _PRODUCT.search(s) else "") for s in _joined_yes_no(split_sentences(line))]
+    return out
+
+
+def _unwrapped(text: str) -> list[str]:
+    """The text's lines, a paragraph wrapped over several (as a PDF's text comes out: "...
+    within 4 working days of your" / "order. SC counters ...") joined again: a line that ends
+    with no punctuation, followed by one that starts in lower case, goes on in it."""
+    out: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if out and stripped[:1].islower() and out[-1] and out[-1][-1] not in ".!?:;" \
+                and not _LEADERS.search(out[-1]):
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(stripped)
     return out
 
 
@@ -313,7 +367,7 @@ def _paragraph_pieces(text: str) -> list[str]:
     """Pieces a figure belongs to: a paragraph that names one product is one piece (its
     "It weighs 54 kg" is that product's), other lines are split into sentences."""
     out: list[str] = []
-    for line in text.splitlines():
+    for line in _unwrapped(text):
         line = _LEADERS.sub(": ", line.strip().lstrip("-*• ").strip()).strip(" :")
         if not line:
             continue
@@ -621,8 +675,8 @@ def is_bare_yes_no(sentence: str, question: str) -> bool:
     low = sentence.lower().strip()
     if not re.match(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\b", low):
         return False
-    if numbers(sentence) - numbers(question):  # (a product code's digits are no figure)
-        return False
+    if numbers(_PRODUCT.sub(" ", sentence)) - numbers(question):  # (a product code's digits are no figure:
+        return False  # "Yes, the BC-15 and BC-25 need three-phase power." is bare)
     return len(content_words(sentence) - content_words(question) - _EMPTY_YES_WORDS) <= 1
 
 
@@ -763,7 +817,7 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
             score += 0.3 if numbers(s) else 0.0  # figures answer "how much / how heavy / when"
             named = {m.lower() for m in _PRODUCT.findall(s)} or ({subject.lower()} if subject else set())
             if asked_products:
-                first = _PRODUCT.search(s)
+                first = _PRODUCT.match(s.lstrip("-*• "))
                 if first and first.group(0).lower() not in asked_products and asked_products & named:
                     score += 1.5  # a row about another product that fits it ("SG-24 spool gun for the MG-350")
                 elif asked_products & (named or title_products):

@@ -66,6 +66,7 @@ from appliance.agent.grounding import (
     names_subject,
     product_pieces,
     states_asked_figure,
+    times_match_day,
 )
 from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
@@ -174,7 +175,7 @@ class LlamaAgent(Agent):
         # short question ("how long is the warranty?") must not, or it inherits the last topic.
         follow_up = bool(_PRONOUN.search(question))
         if history and (follow_up or not passages or not self._relevant(passages[0])):
-            again = self.store.search(question, top_k=self.top_k, context=history[-1].caller, **kwargs)
+            again = self.store.search(question, top_k=self.top_k, context=leaned_on(history[-1]), **kwargs)
             if again and (not passages or follow_up or again[0].score > passages[0].score):
                 return again, True
         return passages, False
@@ -329,7 +330,7 @@ class LlamaAgent(Agent):
         # What is said if the model's answer fails its checks: the passages' own best sentence.
         # Opening words are only said early when there is one, so that what follows them is
         # always a whole sentence (the model's, or this one after the repair words).
-        about = history[-1].caller if leans_on_history and history else ""  # a follow-up's subject
+        about = leaned_on(history[-1]) if leans_on_history and history else ""  # a follow-up's subject
         # "А у ВК-220?" after a question about the ВК-310's output asks for the output: the
         # checks read the attribute (and a product not named again) from the question before.
         _, asked_q = follow_up_questions(question, about)
@@ -563,6 +564,8 @@ class LlamaAgent(Agent):
             return "wrong_attribute"  # a weight said as the price
         if subject_passages and not opening and not figures_match_subject(sentence, asked_q, subject_passages):
             return "wrong_subject"  # the ovens' warranty said for a mixer
+        if subject_passages and not opening and not times_match_day(sentence, asked_q, subject_passages):
+            return "wrong_subject"  # Saturday's hours said for Friday
         return ""
 
 
@@ -576,6 +579,16 @@ _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only a
 
 #: A sentence whose subject is what its heading names.
 _REFERS_BACK = re.compile(r"(it|its|it's|they|these|this|there)\b", re.IGNORECASE)
+
+
+def leaned_on(turn: Turn) -> str:
+    """What a follow-up ("How much does that one weigh?") leans on: the question before, and
+    when that named no product, the product its answer named ("What's the largest dryer you
+    make?" -> "The HD-35 ...")."""
+    if _PRODUCT.search(turn.caller):
+        return turn.caller
+    named = _PRODUCT.search(turn.agent)
+    return f"{turn.caller} {named.group(0)}" if named else turn.caller
 
 
 def _bears_on(sentence: str, question: str, heading: str = "") -> bool:

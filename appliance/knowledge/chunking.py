@@ -158,7 +158,13 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
         return ""
     if has_currency(line) or _GAP.search(line) or (_LEADING_CODE.match(line) and line[-1].isdigit()):
         return ""
+    if _LABEL_VALUE.search(line):
+        return ""  # "Friday: 8:00 to 14:30", "Sunday: closed": a fact, not a section's name
     return clean_line(line.rstrip(":"))
+
+
+#: A label and its value on one line ("Friday: 8:00 to 14:30").
+_LABEL_VALUE = re.compile(r"\w:[ \t]+\S")
 
 
 # -- rows -------------------------------------------------------------------------------

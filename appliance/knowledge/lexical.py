@@ -49,7 +49,9 @@ STOPWORDS = frozenset(
     hello hi hey thanks thank okay ok well oh um uh er""".split()
 ) | STOPWORDS_RU
 
-_TOKEN = re.compile(r"[^\W_]+(?:[-./][^\W_]+)*")
+#: A word, or a code or number with its joiners ("ZX-9000", "0.5", and a decimal comma between
+#: digits, "ГБ-1,2" or "1,5", the same term as with a point).
+_TOKEN = re.compile(r"[^\W_]+(?:(?:[-./]|(?<=\d),(?=\d))[^\W_]+)*")
 _THOUSANDS = re.compile(r"(?<=\d)[,'\u202f\u00a0](?=\d{3}(?!\d))")
 _RUNS = re.compile(r"\d+|[^\W\d_]+")
 
@@ -87,7 +89,7 @@ def tokens(text: str) -> list[str]:
     prefix = ""  # an upper-case word just before, as in "ZX 9000"
     for m in _TOKEN.finditer(text):
         original = m.group(0)
-        raw = original.lower()
+        raw = original.lower().replace(",", ".")
         parts = re.split(r"[-./]", raw) if len(raw) > 1 else [raw]
         if len(parts) > 1:
             out.append(raw if all(p.isdigit() for p in parts) else "".join(parts))  # "0.5"; "zx9000"

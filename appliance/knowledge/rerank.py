@@ -225,13 +225,15 @@ def asked_attributes(question: str) -> tuple[str, ...]:
         found = tuple(a for a in found if a != "price")
     if "price" in found and len(found) > 1 and STANDS_ON.search(question):
         found = tuple(a for a in found if a != "price")  # "двигатель стоит на ВК-150": fitted, not costs
-    if {"warranty", "delivery", "hours", "year", "staff"} & set(found):
+    if {"warranty", "delivery", "hours", "year", "staff"} & set(found) or _HOW_LONG_A_TIME.search(question):
         # "how long is the warranty": a duration; "how long have you been around": a year;
         # "how big a firm are you": its staff
         found = tuple(a for a in found if a != "dimensions")
     return found
 
 
+#: "How long do I have to send it back?", "how long until it comes": a time, not a length.
+_HOW_LONG_A_TIME = _rx(r"\bhow long (do|does|did|will|would|can|could|have|has|had|until|till|before|to|must|should)\b")
 _PRICE_WORDS = _rx(r"\b(prices?|pricing|costs?|fees?|tariffs?|rates?)\b")
 _YES_NO = _rx(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|may)\b")
 

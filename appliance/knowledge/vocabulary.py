@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-_CODE = re.compile(r"\b[A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]*-\d+[A-Za-zА-Яа-яЁё]*\b")  # "UTM-50", "ПГ-40"
+_CODE = re.compile(r"\b[A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]*-\d+(?:[.,]\d+)?[A-Za-zА-Яа-яЁё]*\b")  # "UTM-50", "ПГ-40", "ГБ-1,2"
 _TEXT_SUFFIXES = {".md", ".txt", ".markdown"}
 
 

@@ -111,7 +111,8 @@ _NUM = r"\d+(?:[.,]\d+)?"
 #: A product or model code: letters, a hyphen (or none), digits, maybe a letter suffix:
 #: "XY-220", "UTM-300", "RTX3090", "HT-200e".  Not "ISO 6892-1" (digits first) nor "COVID-19"
 #: (read as a word: more than 4 letters).
-_CODE = re.compile(r"(?<![\w-])([A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]{0,3})(-?)(\d{1,6})([A-Za-zА-Яа-яЁё]{0,2})(?![\w-])")
+_CODE = re.compile(r"(?<![\w-])([A-ZА-ЯЁ][A-Za-zА-Яа-яЁё]{0,3})(-?)(\d{1,6}(?:(?<=\d)[.,]\d{1,2}(?=[^\d]|$))?)"
+                   r"([A-Za-zА-Яа-яЁё]{0,2})(?![\w-])")
 #: Russian letter names, for codes spelled letter by letter ("ПГ-40" -> "пэ гэ сорок").
 _RU_LETTERS = dict(zip("АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЭЮЯ",
                        "а бэ вэ гэ дэ е ё жэ зэ и и ка эль эм эн о пэ эр эс тэ у эф ха цэ че ша ща э ю я".split()))
@@ -150,7 +151,11 @@ def _say_code(m: re.Match[str], lang: str) -> str:
     if lang == "ru" and letters.isupper():
         head = " ".join(_RU_LETTERS.get(c, c) for c in letters)
     tail = " ".join(suffix.upper()) if suffix else ""
-    return " ".join(part for part in (head, say_code_digits(digits, lang), tail) if part)
+    whole, _, fraction = digits.replace(",", ".").partition(".")
+    said = say_code_digits(whole, lang)
+    if fraction:  # "ГБ-1,2": "гэ бэ один запятая два"; "KP-1.5": "K P one point five"
+        said += f" {'запятая' if lang == 'ru' else 'point'} {say_code_digits(fraction, lang)}"
+    return " ".join(part for part in (head, said, tail) if part)
 
 
 def _lang(language: str) -> str:
