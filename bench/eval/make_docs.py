@@ -419,6 +419,128 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
             ("p", "4.4 The hirer pays for damage beyond fair wear and must not use foaming detergents."),
         ]),
     },
+    "brackwater": {
+        "service.docx": ("Brackwater service and warranty", [
+            ("h", "Warranty"),
+            ("p", "MG and TG power sources carry a warranty of 3 years on parts and labour, counted from the date of "
+                  "the invoice. Register the machine on our website within 30 days of purchase and the warranty "
+                  "is extended to 5 years. The WF-4 wire feeder of the MG-350, the CU-9 cooling unit and the FX fume "
+                  "extractors are covered for 2 years. The ST-140 stick welder is covered for 1 year."),
+            ("p", "The warranty does not cover torches, earth leads and cables, filters, or wear parts such as contact "
+                  "tips, liners, nozzles and ceramic cups. Nor does it cover damage from running a machine on a "
+                  "generator smaller than we specify."),
+            ("h", "BrackCare service plans"),
+            ("p", "A BrackCare plan covers one machine for 12 months and can be renewed every year."),
+            ("table", [["Plan", "Visits a year", "What is included", "Price per machine a year"],
+                       ["BrackCare Basic", "1", "Inspection, electrical safety test and validation of the current and "
+                        "voltage meters to EN IEC 60974-14, with certificate", "120 EUR"],
+                       ["BrackCare Plus", "1", "As Basic, plus all repairs (parts and labour), a priority slot in the "
+                        "workshop and a loan machine while yours is with us", "215 EUR"],
+                       ["BrackCare Extract (FX extractors)", "1", "LEV thorough examination and test with written "
+                        "report, airflow measurement, and a new main filter", "275 EUR"]]),
+            ("h", "Repairs and breakdowns"),
+            ("p", "The service line, 01632 960482, takes calls Monday to Friday from 7:00 to 18:00. Machines can be "
+                  "sent or brought to our Hensby workshop, which is open Monday to Friday from 7:30 to 16:30. "
+                  "Workshop repairs are normally finished within 5 working days. Carriage back to you after a "
+                  "workshop repair costs 25 euros."),
+            ("table", [["Charge", "Price"],
+                       ["Bench assessment in our workshop (taken off the repair if you go ahead)", "45 EUR"],
+                       ["Workshop labour, per hour", "58 EUR"],
+                       ["Engineer call-out to your site", "98 EUR"],
+                       ["Each hour of work on site", "72 EUR"],
+                       ["Validation to EN IEC 60974-14 with certificate, per machine", "110 EUR"],
+                       ["LEV thorough examination and test, any make, per extractor", "195 EUR"]]),
+        ]),
+        "terms.pdf": ("Brackwater Welding Systems - terms of sale and hire", [
+            ("h", "1. Orders and delivery"),
+            ("p", "1.1 Stock items ordered by 14:00 on a working day leave us the same day, for delivery on the next "
+                  "working day."),
+            ("p", "1.2 Delivery is free on orders of 750 euros or more. Smaller orders are charged 18 euros for "
+                  "carriage."),
+            ("p", "1.3 The MG-350 and the FX-90 travel on a pallet. Pallet delivery costs 65 euros, whatever the "
+                  "value of the order."),
+            ("p", "1.4 Collection from our trade counter in Hensby is free."),
+            ("h", "2. Payment"),
+            ("p", "2.1 Trade account customers pay within 30 days of the invoice date. All other customers pay when "
+                  "they order."),
+            ("p", "2.2 We take 2.5 percent off a trade invoice that is paid within 10 days."),
+            ("h", "3. Returns"),
+            ("p", "3.1 Goods that have not been used may be returned in their original packaging within 28 days of "
+                  "delivery."),
+            ("p", "3.2 We deduct a restocking charge of 15 percent. Opened reels of wire, electrodes, filters and "
+                  "helmets that have been worn cannot be returned."),
+            ("h", "4. Hire"),
+            ("p", "4.1 Welders and fume extractors can be hired by the week; the minimum hire is one week."),
+            ("table", [["Machine", "Hire per week"],
+                       ["MG-250 MIG welder", "75 EUR"],
+                       ["TG-200AC TIG welder", "90 EUR"],
+                       ["FX-60 mobile fume extractor", "60 EUR"],
+                       ["FX-90 twin-arm extractor", "140 EUR"]]),
+            ("p", "4.2 A refundable deposit of 300 euros per machine is due before the machine leaves us. Trade "
+                  "account customers pay no deposit."),
+            ("p", "4.3 Wire, gas and filters used during the hire are charged separately. Hire machines are collected "
+                  "from Hensby and brought back there, or we deliver and collect them for 40 euros each way."),
+        ]),
+    },
+    "teploresurs": {
+        "service.docx": ("Гарантия и сервисное обслуживание", [
+            ("h", "Гарантия"),
+            ("p", "На водогрейные котлы КВ и паровые котлы ПК гарантия 24 месяца, на горелки ГБ и ГК — 18 месяцев. "
+                  "Гарантийный срок считается с даты пусконаладки, если её выполнил наш инженер; если оборудование "
+                  "запускали сами — с даты отгрузки со склада. На корпус водогрейного котла КВ (сварные швы, жаровая "
+                  "труба, трубные решётки) действует отдельная гарантия 5 лет. Электроды розжига, датчики пламени, "
+                  "фильтры, прокладки и уплотнения — расходные детали, на них гарантия не распространяется. Гарантия "
+                  "сохраняется, только если вода в котле соответствует требованиям паспорта котла."),
+            ("p", "Программа «Тёплая зима» продлевает гарантию на котёл КВ или ПК до 48 месяцев. Она стоит 62 000 рублей "
+                  "в год за один котёл; в неё входят два плановых визита инженера в год — перед отопительным сезоном и "
+                  "в середине зимы — с чисткой горелки и настройкой горения по газоанализатору."),
+            ("h", "Заявки и выезд инженера"),
+            ("p", "Заявки на ремонт и настройку принимает сервисная служба по телефону +7 (4942) 46-21-77 с понедельника "
+                  "по пятницу с 7:00 до 20:00. В отопительный сезон, с 15 сентября по 15 мая, работает круглосуточная "
+                  "аварийная линия +7 (4942) 46-21-79 — в том числе ночью, в выходные и в праздники."),
+            ("p", "При аварии инженер приезжает по Костроме в течение 6 часов после заявки, по Костромской области — в "
+                  "течение 12 часов, в Ярославскую и Ивановскую области — в течение 24 часов, в другие регионы — в "
+                  "согласованный срок, обычно за 3 рабочих дня. Консультация по телефону бесплатна."),
+            ("table", [["Услуга", "Стоимость"],
+                       ["Выезд инженера по Костроме", "4 200 руб."],
+                       ["Выезд инженера по Костромской области", "7 800 руб."],
+                       ["Выезд инженера в Ярославскую и Ивановскую области", "9 600 руб."],
+                       ["Выезд инженера в другие регионы", "9 600 руб. + проезд и проживание"],
+                       ["Нормочас работы инженера", "3 100 руб."],
+                       ["Пусконаладка водогрейного котла КВ с горелкой", "38 000 руб."],
+                       ["Пусконаладка парового котла ПК с горелкой", "56 000 руб."],
+                       ["Режимно-наладочные испытания котла с техническим отчётом", "45 000 руб."],
+                       ["Плановое техническое обслуживание горелки", "9 800 руб."]]),
+        ]),
+        "terms.pdf": ("Условия поставки, доставки, оплаты и возврата", [
+            ("h", "Сроки поставки"),
+            ("p", "Котлы КВ-300 и КВ-500 и горелки ГБ-0,6, ГБ-1,2 и ГБ-2,0 обычно есть на складе в Костроме: их "
+                  "отгружаем в течение 5 рабочих дней после оплаты. Котёл КВ-800 и паровые котлы ПК-0,7 и ПК-1,0 "
+                  "изготавливаем под заказ; срок изготовления — 40 рабочих дней со дня поступления предоплаты. "
+                  "Комбинированную горелку ГК-1,2 изготавливаем за 20 рабочих дней."),
+            ("h", "Доставка"),
+            ("table", [["Куда", "Стоимость"],
+                       ["Самовывоз со склада в Костроме, погрузка краном", "бесплатно"],
+                       ["По Костроме", "6 000 руб."],
+                       ["По Костромской области", "11 000 руб."],
+                       ["В Ярославль и Иваново", "14 500 руб."],
+                       ["В Москву и Московскую область", "32 000 руб."],
+                       ["В другие регионы", "по тарифу транспортной компании"]]),
+            ("p", "Доставку в пределах Центрального федерального округа оплачивает завод, если сумма заказа от 2 500 000 "
+                  "рублей. Котлы перевозятся на открытой платформе, закреплённые на деревянных брусьях; горелки — в "
+                  "заводских ящиках. Разгрузку краном или манипулятором на месте обеспечивает покупатель."),
+            ("h", "Оплата"),
+            ("p", "Оборудование со склада и запасные части оплачиваются полностью, 100 процентов, до отгрузки. За "
+                  "оборудование, которое изготавливается под заказ, при подписании договора вносится предоплата 30 "
+                  "процентов, а оставшиеся 70 процентов — перед отгрузкой, после нашего уведомления о готовности. При "
+                  "покупке котла вместе с горелкой на горелку даётся скидка 7 процентов. Все цены указаны с НДС."),
+            ("h", "Возврат"),
+            ("p", "Горелку, которую не устанавливали и не подключали, можно вернуть в заводской упаковке в течение 14 "
+                  "дней со дня получения; при возврате удерживаем 10 процентов её цены за проверку и переупаковку. "
+                  "Котлы, изготовленные под заказ, возврату не подлежат. Если оборудование пришло повреждённым, "
+                  "отметьте это в транспортной накладной при получении и сразу сообщите в отдел продаж."),
+        ]),
+    },
 }
 
 
