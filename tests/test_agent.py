@@ -1099,11 +1099,15 @@ def test_a_follow_up_leans_on_the_product_the_last_answer_named():
     from appliance.agent.base import Turn
     from appliance.agent.llama_agent import leaned_on
 
-    assert "HD-35" in leaned_on(Turn("What's the largest dryer you make?", "The HD-35 is the largest: 720 litres."))
+    largest = Turn("What's the largest dryer you make?", "The HD-35 is the largest: 720 litres.")
+    assert "HD-35" in leaned_on(largest, "How much does that one weigh?")
+    # a new subject asked the same way does not inherit it ("And the washers?")
+    assert leaned_on(largest, "And what about the washers?") == largest.caller
+    warranty = Turn("Какая гарантия на термоусадочные машины?", "Гарантия на машины SL и туннель ТУ-500 — 12 месяцев.")
+    assert leaned_on(warranty, "А на фасовочные автоматы?") == warranty.caller
     # the caller's own product stays the subject
-    assert leaned_on(Turn("How heavy is the HD-25?", "The HD-25 weighs 228 kg; the HD-35 weighs 297 kg.")) == \
-        "How heavy is the HD-25?"
-    assert leaned_on(Turn("Do you do service contracts?", "Yes, three plans.")) == "Do you do service contracts?"
+    heavy = Turn("How heavy is the HD-25?", "The HD-25 weighs 228 kg; the HD-35 weighs 297 kg.")
+    assert leaned_on(heavy, "And what does it cost?") == heavy.caller
 
 
 def test_a_code_with_a_decimal_part_is_one_product():
@@ -1133,3 +1137,17 @@ def test_the_hours_said_for_a_day_are_that_days():
     assert times_match_day("We close at 14:30 on Fridays.", q, hours)
     assert times_match_day("From 8:00 to 17:00.", "Are you open on a Wednesday?", hours)
     assert not times_match_day("From 9:30 to 12:30.", "Are you open on a Wednesday?", hours)
+
+
+def test_when_can_i_reach_you_asks_for_the_hours_with_times():
+    """"When can I get hold of your sales people?" wants the times: "We are closed on Sundays."
+    names a day and no time, and is not that answer; the same in Russian."""
+    from appliance.agent.grounding import states_asked_figure
+    from appliance.knowledge.rerank import asked_company_detail
+
+    q = "When can I get hold of your sales people during the week?"
+    assert asked_company_detail(q) == "hours"
+    assert not states_asked_figure("We are closed on Sundays and public holidays.", q)
+    assert states_asked_figure("Sales: Monday to Friday, 7:30 to 17:00.", q)
+    assert asked_company_detail("Where can I get hold of a manual?") == ""
+    assert asked_company_detail("Во сколько вы открываетесь?") == "hours"

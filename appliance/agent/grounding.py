@@ -480,8 +480,13 @@ _YES_NO_START = frozenset(
 )
 
 
+#: Phrases whose words would ask for an attribute but do not ("get hold of" is no capacity).
+_IDIOMS = re.compile(r"\b(get|got|getting) hold of\b|\bhold on\b|\bon hold\b", re.IGNORECASE)
+
+
 def asked_attribute(question: str) -> str:
     """The attribute a question asks for ("price", "weight", ...), or "" if none or unclear."""
+    question = _IDIOMS.sub(" ", question)  # "get hold of your sales people" holds nothing
     words = [_stem(w) for w in _WORD.findall(question.lower())]
     raw = set(_WORD.findall(question.lower()))
     found = [name for name, (cues, _) in ATTRIBUTES.items()

@@ -79,9 +79,13 @@ log = logging.getLogger(__name__)
 
 #: A question that leans on the one before: a pronoun ("and how much does it weigh?", "А сколько
 #: он весит?"), or an elliptical "And ...?" / "А ...?" ("А у ВК-220?", "What about the DO-6?").
-_PRONOUN = re.compile(r"\b(it|its|it's|they|them|their|that one|this one|the same)\b|"
-                      r"(?<!\w)(он|она|оно|они|его|её|ее|ему|ей|им|них|нём|нем|этот|эта|это|эти|этого|этой|"
-                      r"у него|у неё|у нее)(?!\w)|^\s*(а|и|and|what about|how about)\b(?!\w)", re.IGNORECASE)
+_REFERS_TO_IT = (r"\b(it|its|it's|they|them|their|that one|this one|the same)\b|"
+                 r"(?<!\w)(он|она|оно|они|его|её|ее|ему|ей|им|них|нём|нем|этот|эта|это|эти|этого|этой|"
+                 r"у него|у неё|у нее)(?!\w)")
+_PRONOUN = re.compile(_REFERS_TO_IT + r"|^\s*(а|и|and|what about|how about)\b(?!\w)", re.IGNORECASE)
+#: A question about the very thing just discussed ("How much does that one weigh?"), not a
+#: new one asked the same way ("А на фасовочные автоматы?").
+_IT = re.compile(_REFERS_TO_IT, re.IGNORECASE)
 
 
 class LlamaAgent(Agent):
@@ -175,7 +179,7 @@ class LlamaAgent(Agent):
         # short question ("how long is the warranty?") must not, or it inherits the last topic.
         follow_up = bool(_PRONOUN.search(question))
         if history and (follow_up or not passages or not self._relevant(passages[0])):
-            again = self.store.search(question, top_k=self.top_k, context=leaned_on(history[-1]), **kwargs)
+            again = self.store.search(question, top_k=self.top_k, context=leaned_on(history[-1], question), **kwargs)
             if again and (not passages or follow_up or again[0].score > passages[0].score):
                 return again, True
         return passages, False
@@ -330,7 +334,7 @@ class LlamaAgent(Agent):
         # What is said if the model's answer fails its checks: the passages' own best sentence.
         # Opening words are only said early when there is one, so that what follows them is
         # always a whole sentence (the model's, or this one after the repair words).
-        about = leaned_on(history[-1]) if leans_on_history and history else ""  # a follow-up's subject
+        about = leaned_on(history[-1], question) if leans_on_history and history else ""  # a follow-up's subject
         # "А у ВК-220?" after a question about the ВК-310's output asks for the output: the
         # checks read the attribute (and a product not named again) from the question before.
         _, asked_q = follow_up_questions(question, about)
@@ -581,11 +585,11 @@ _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only a
 _REFERS_BACK = re.compile(r"(it|its|it's|they|these|this|there)\b", re.IGNORECASE)
 
 
-def leaned_on(turn: Turn) -> str:
-    """What a follow-up ("How much does that one weigh?") leans on: the question before, and
-    when that named no product, the product its answer named ("What's the largest dryer you
-    make?" -> "The HD-35 ...")."""
-    if _PRODUCT.search(turn.caller):
+def leaned_on(turn: Turn, question: str) -> str:
+    """What a follow-up leans on: the question before, and when that named no product and
+    the follow-up points at "it" ("How much does that one weigh?"), the product the answer
+    named ("What's the largest dryer you make?" -> "The HD-35 ...")."""
+    if _PRODUCT.search(turn.caller) or not _IT.search(question):
         return turn.caller
     named = _PRODUCT.search(turn.agent)
     return f"{turn.caller} {named.group(0)}" if named else turn.caller

@@ -74,7 +74,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
                   r"january|february|march|april|may|june|july|august|september|october|november|december)\b"),
      _rx(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|"
          r"sunday|weekdays?|weekends?)\b")),
-    ("capacity", _rx(r"\b(capacit\w*|load|hold|how (many|much) can|volume|seat\w*|max\w*|size)\b"),
+    ("capacity", _rx(r"\b(capacit\w*|load|(?<!get )(?<!got )hold(?! on\b)(?! of\b)|how (many|much) can|volume|seat\w*|max\w*|size)\b"),
      _rx(_NUM + r"(kn|n|l|litres?|liters?|ml|m3|m³|gallons?|seats?|persons?|people|guests?|kw|kwh|wh|gb|tb|"
          r"tonnes?|kg|pallets?|rooms?)\b")),
     ("dimensions", _rx(r"\b(dimension\w*|size|wide|width|tall|height|high|long|length|deep|depth|big)\b"),
@@ -114,7 +114,7 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "delivery": (r"достав\w*|отгруз\w*|привез\w*|срок\w*|как (скоро|быстро)",
                  r"\d+\s?(до|-|–)?\s?\d*\s?(рабоч\w+ |календарн\w+ )?(дн\w*|день|недел\w*|месяц\w*|час\w*)"),
     "warranty": (r"гаранти\w*", r"\d+\s?(лет|год\w*|месяц\w*)"),
-    "hours": (r"работаете|открыт\w*|закрыт\w*|часы работы|выходн\w*|суббот\w*|воскресень\w*|"
+    "hours": (r"работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы|выходн\w*|суббот\w*|воскресень\w*|"
               r"(с|до) какого часа|до скольки",
               r"\d{1,2}[:.]\d{2}|понедельник\w*|пятниц\w*|суббот\w*|воскресень\w*"),
     "capacity": (r"усили\w*|грузоподъ[её]мност\w*|объ[её]м\w*", _NUM + r"(тонн\w*|т|кн|л|литр\w*)(?!\w)"),
@@ -153,7 +153,7 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "address": _rx(r"\b(address|where (are|is) (you|your)|located|location|find you|based)\b|адрес\w*|где (вы )?наход\w*"),
     "phone": _rx(r"\b((tele)?phone|hotline|(which|what|your) number|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
-    "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|часы работы"),
+    "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы"),
     "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business))\b|"
                 r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
     "founder": _rx(r"\b(founders?|who (\w+ )?(started|founded|set up|established|began|owns)|owners?)\b|основател\w*|"
@@ -200,7 +200,8 @@ def states_company_detail(detail: str, text: str) -> bool:
 
 
 #: A question for a time of day ("What time do you shut?", "Until when can I ring?").
-ASKS_CLOCK = _rx(r"\b(what time|until when|till when|how late|how early)\b|во сколько|до скольки|с какого часа")
+ASKS_CLOCK = _rx(r"\b(what time|until when|till when|how late|how early|when can (i|we)|when (are|is) (\w+ ){1,2}open)\b"
+                 r"|во сколько|до скольки|с какого часа")
 
 
 def asked_company_detail(question: str) -> str:
@@ -208,7 +209,8 @@ def asked_company_detail(question: str) -> str:
     "hours", "year", "founder", "staff"), when it names no product; "" otherwise."""
     if codes(question):
         return ""
-    found = [a for a in asked_attributes(question) if a in COMPANY_CUES and COMPANY_CUES[a].search(question)]
+    found = [a for a in asked_attributes(question) if a in COMPANY_CUES and COMPANY_CUES[a].search(question)
+             or a == "hours" and ASKS_CLOCK.search(question)]
     if "email" in found:
         return "email"  # "What e-mail address ...?" asks for an e-mail, not a street
     if "founder" in found:
