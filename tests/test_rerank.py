@@ -128,3 +128,23 @@ def test_follow_up_context_adds_the_product_but_not_the_attribute(stats):
     assert q.codes == {"rt300"} and q.attributes == ("price",)
     ranked = rerank(q, [_candidate("rt300_specs", 0.5), _candidate("rt300_price", 0.4)], 0.30)
     assert ranked[0].candidate.payload["name"] == "rt300_price"
+
+
+def test_a_callers_everyday_word_counts_as_the_documents_word():
+    """"Do I get anything knocked off if I settle the bill early?" uses none of the terms
+    sheet's words ("2 percent off the invoice if you pay within 7 days"): its everyday words
+    are not taken for a subject the knowledge base lacks, and the passage is found."""
+    from appliance.knowledge.lexical import TermStats, term_ids
+    from appliance.knowledge.rerank import Candidate, Question, rerank
+
+    terms_sheet = "Payment. We take 2 percent off the invoice if you pay within 7 days."
+    other = "The BC-40 blast chiller takes 10 trays and weighs 140 kg."
+    stats = TermStats()
+    for text in (terms_sheet, other, "Kestrel Refrigeration, 22 Quarry Lane. Sales: 0117 496 0732."):
+        stats.add(term_ids(text))
+    q = Question.parse("Do I get anything knocked off if I settle the bill early?", stats)
+    plain = Question.parse("Do I get anything knocked up if I sculpt the marble early?", stats)
+    assert q.unknown_share < plain.unknown_share - 0.2, (q.unknown_share, plain.unknown_share)
+    judged = rerank(q, [Candidate(other, "Chillers", 0.25, term_ids(other)),
+                        Candidate(terms_sheet, "Terms > Payment", 0.25, term_ids(terms_sheet))], 0.30)
+    assert judged[0].candidate.text == terms_sheet and judged[0].relevant and not judged[1].relevant

@@ -168,7 +168,45 @@ def query_terms(text: str) -> dict[int, str]:
     return {term_id(t): t for t in tokens(text)}
 
 
+#: A caller's everyday word and the words a company's documents use for the same thing
+#: ("Can I hire one?" / "We rent out ..."; "knocked off" / "discount"; "ring" / "call").
+#: Trade-neutral on purpose: the words of commerce, service and the calendar, not of any
+#: one trade.  Each side is stemmed like every term.
+CALLER_WORDS: dict[str, tuple[str, ...]] = {
+    "hire": ("rent", "rental", "lease"), "rent": ("hire", "rental", "lease"), "lease": ("rent", "finance"),
+    "instalments": ("lease", "finance", "spread"), "spread": ("lease", "finance", "instalments"),
+    "knocked": ("discount", "off"), "reduction": ("discount",), "deal": ("discount",),
+    "settle": ("pay", "payment"), "bill": ("invoice",), "invoice": ("bill",),
+    "shut": ("close", "closed"), "ring": ("call", "telephone"), "phone": ("telephone", "call"),
+    "fix": ("repair",), "mend": ("repair",), "broke": ("breakdown", "repair"), "broken": ("breakdown", "repair"),
+    "died": ("breakdown", "repair"), "packs": ("breakdown",), "conks": ("breakdown",),
+    "sealed": ("unused", "original", "packaging"), "unopened": ("unused", "original", "packaging"),
+    "back": ("return",), "refund": ("return",),
+    "technician": ("engineer",), "mechanic": ("engineer",), "fitter": ("engineer",),
+    "shelf": ("stock",), "quote": ("price", "quotation"), "quotation": ("quote", "price"),
+    "weekend": ("saturday", "sunday"), "evening": ("late",),
+    "started": ("founded", "established"), "boss": ("director", "owner"),
+}
+_CALLER_TERMS: dict[str, tuple[str, ...]] = {}
+
+
+def alternatives(term: str) -> tuple[str, ...]:
+    """The knowledge base's words (as terms) for a question's term (see ``CALLER_WORDS``)."""
+    if not _CALLER_TERMS:
+        for word, others in CALLER_WORDS.items():
+            _CALLER_TERMS[stem(word)] = tuple(stem(o) for o in others)
+    return _CALLER_TERMS.get(term, ())
+
+
 def query_vector(text: str, stats: TermStats) -> SparseVector:
-    """The question as a sparse vector: each distinct term weighted by its IDF."""
-    terms = sorted(query_terms(text))
-    return SparseVector(terms, [stats.idf(i) for i in terms])
+    """The question as a sparse vector: each distinct term weighted by its IDF, and the
+    knowledge base's word for a caller's word that it never uses (``alternatives``)."""
+    weights = {i: stats.idf(i) for i in query_terms(text)}
+    for i, t in query_terms(text).items():
+        if stats.df.get(i, 0) == 0:
+            for alt in alternatives(t):
+                j = term_id(alt)
+                if stats.df.get(j, 0):
+                    weights.setdefault(j, stats.idf(j))
+    terms = sorted(weights)
+    return SparseVector(terms, [weights[i] for i in terms])

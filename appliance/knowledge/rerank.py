@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from appliance.knowledge.chunking import has_currency
-from appliance.knowledge.lexical import TermStats, codes, query_terms, term_id, term_ids, tokens
+from appliance.knowledge.lexical import TermStats, alternatives, codes, query_terms, term_id, term_ids, tokens
 from appliance.knowledge.russian import STANDS_ON
 
 #: Score weights (see the module docstring); measured on the evaluation's knowledge bases.
@@ -272,6 +272,8 @@ class Question:
     #: The terms that ask for each kind of figure ("phone", "number"): a passage stating such
     #: a figure has what they ask, in whatever words ("Telephone 01632 883020").
     attribute_terms: dict[str, frozenset[int]] = field(default_factory=dict)
+    #: A question's term the knowledge base never uses -> its own words for it, that it uses.
+    alternatives: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, text: str, stats: TermStats, context: str = "") -> Question:
@@ -289,9 +291,18 @@ class Question:
         attribute_terms = {a: frozenset(term_id(t) for t in words) for a, words in attribute_words(text).items()
                            if a in attributes}
         known = code_terms.union(*attribute_terms.values())
-        unseen = sum(w for i, w in idf.items() if stats.df.get(i, 0) == 0 and i not in known)
+        # A caller's word the knowledge base never uses, for which it has its own ("hire" /
+        # "rent"): not a sign of a subject it lacks, and found under its own word.
+        seen_alternatives = {i: frozenset(j for j in (term_id(a) for a in alternatives(terms[i]))
+                                          if stats.df.get(j, 0)) for i in idf if stats.df.get(i, 0) == 0}
+        seen_alternatives = {i: alts for i, alts in seen_alternatives.items() if alts}
+        for i, alts in seen_alternatives.items():
+            idf[i] = max(stats.idf(j) for j in alts)
+        total = sum(idf.values())
+        unseen = sum(w for i, w in idf.items()
+                     if stats.df.get(i, 0) == 0 and i not in known and i not in seen_alternatives)
         return cls(whole, idf, asked, unknown, attributes, unseen / total if total else 0.0,
-                   bool(_YES_NO.search(text)), code_terms, attribute_terms)
+                   bool(_YES_NO.search(text)), code_terms, attribute_terms, seen_alternatives)
 
 
 @dataclass(frozen=True)
@@ -324,7 +335,8 @@ def coverage(question: Question, terms: Iterable[int]) -> float:
     if total <= 0:
         return 0.0
     have = set(terms)
-    return sum(w for i, w in question.idf.items() if i in have) / total
+    return sum(w for i, w in question.idf.items()
+               if i in have or question.alternatives.get(i, frozenset()) & have) / total
 
 
 @functools.lru_cache(maxsize=8192)
