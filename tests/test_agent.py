@@ -1151,3 +1151,22 @@ def test_when_can_i_reach_you_asks_for_the_hours_with_times():
     assert states_asked_figure("Sales: Monday to Friday, 7:30 to 17:00.", q)
     assert asked_company_detail("Where can I get hold of a manual?") == ""
     assert asked_company_detail("Во сколько вы открываетесь?") == "hours"
+
+
+def test_a_family_member_picked_by_rank_is_named():
+    """"How much is the smaller dust extractor?" names no product: the family of the best
+    passage is ranked (by the number in the code for a size, by price for a price word) and
+    the member meant is named, so its own figure answers; "Which is the cheapest?" is
+    compare_family's, and a named product needs nothing."""
+    from appliance.agent.compare import selected_product
+
+    extractors = [Passage("DX-2000: dust extractor, one bag, price 890 euros.\nDX-3000: dust extractor, two bags, "
+                          "price 1,340 euros.", "prices.docx", 0.5, "Prices")]
+    assert selected_product("How much is the smaller dust extractor?", lambda q: extractors) == "DX-2000"
+    assert selected_product("How loud is the bigger one?", lambda q: extractors) == "DX-3000"
+    assert selected_product("What does the cheaper dust extractor weigh?", lambda q: extractors) == "DX-2000"
+    assert selected_product("Which is the cheapest dust extractor?", lambda q: extractors) is None
+    assert selected_product("How much is the DX-3000?", lambda q: extractors) is None
+    three = [Passage("AT-8: 18,750 euros. AT-12: 26,400 euros. AT-14: 29,900 euros.", "prices.md", 0.5, "Prices")]
+    assert selected_product("What does the smaller trailer weigh?", lambda q: three) is None  # of three
+    assert selected_product("What does the smallest trailer weigh?", lambda q: three) == "AT-8"

@@ -216,6 +216,57 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage]) -> str | 
     return min(found, key=len) if len(values) == 1 else None
 
 
+#: "the smaller dust extractor", "the bigger screw compressor", "the cheapest one": a member
+#: of a family picked by rank, whose attribute is asked ("How much is the smaller ...?").
+_SELECTOR = re.compile(r"\bthe (smaller|bigger|larger|smallest|biggest|largest|cheaper|cheapest|dearer|dearest)\b",
+                       re.IGNORECASE)
+_SELECTORS: dict[str, tuple[str, bool, bool]] = {  # word -> (by, larger wins, comparative)
+    "smaller": ("code", False, True), "bigger": ("code", True, True), "larger": ("code", True, True),
+    "smallest": ("code", False, False), "biggest": ("code", True, False), "largest": ("code", True, False),
+    "cheaper": ("price", False, True), "cheapest": ("price", False, False),
+    "dearer": ("price", True, True), "dearest": ("price", True, False),
+}
+
+
+def selected_product(question: str, search: Callable[[str], Sequence[Passage]]) -> str | None:
+    """The code of the family member a question picks by rank without naming it ("How much
+    is the smaller dust extractor?" -> "DX-2000"), or None.
+
+    The family is the codes sharing the prefix of the first code in the best passage; a
+    size word ranks them by the number in their code (makers number a range by size, "DX-2000"
+    and "DX-3000"), a price word by their prices.  A comparative needs a family of two."""
+    m = _SELECTOR.search(question)
+    if not m or _PRODUCT.search(question) or re.search(r"\bwhich\b", question, re.IGNORECASE):
+        return None  # (named, or "Which is the cheapest?": compare_family answers that)
+    by, larger, comparative = _SELECTORS[m.group(1).lower()]
+    passages = list(search(question))
+    first = _PRODUCT.findall(f"{passages[0].title}\n{passages[0].text}") if passages else []
+    if not first:
+        return None
+    prefix = first[0].split("-")[0].upper()
+    members: dict[str, None] = {}
+    for p in [*passages, *search(prefix)]:
+        for code in _PRODUCT.findall(f"{p.title}\n{p.text}"):
+            if code.split("-")[0].upper() == prefix:
+                members.setdefault(code.upper(), None)
+    if len(members) < 2 or (comparative and len(members) != 2):
+        return None
+    ranked: list[tuple[float, str]] = []
+    for code in members:
+        if by == "code":
+            digits = _NUMBER.search(code.split("-", 1)[1])
+            if digits is None:
+                return None
+            ranked.append((_value(digits.group(0)), code))
+        else:
+            figure = figure_for(code, by, search(f"{code} {by}"))
+            if figure is None:
+                return None
+            ranked.append((_value(figure), code))
+    ranked.sort(reverse=larger)
+    return ranked[0][1] if ranked[0][0] != ranked[1][0] else None
+
+
 def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | None:
     """The answer to a two-product comparison from the knowledge base's figures, or None.
     ``search`` retrieves passages for a query (the store's search)."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
-from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, states_company_detail
+from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, asked_part, states_company_detail
 from appliance.knowledge.russian import (
     STANDS_ON,
     STOPWORDS_RU,
@@ -485,7 +485,17 @@ _IDIOMS = re.compile(r"\b(get|got|getting) hold of\b|\bhold on\b|\bon hold\b", r
 
 
 def asked_attribute(question: str) -> str:
-    """The attribute a question asks for ("price", "weight", ...), or "" if none or unclear."""
+    """The attribute a question asks for ("price", "weight", ...), or "" if none or unclear:
+    asked by its asking sentences, or when they ask none and not yes or no, by all it says
+    (see ``rerank.asked_attributes``)."""
+    part = asked_part(question)
+    found = _attribute_in(part)
+    if not found and part != question and not is_yes_no(part):
+        found = _attribute_in(question)
+    return found
+
+
+def _attribute_in(question: str) -> str:
     question = _IDIOMS.sub(" ", question)  # "get hold of your sales people" holds nothing
     words = [_stem(w) for w in _WORD.findall(question.lower())]
     raw = set(_WORD.findall(question.lower()))
@@ -750,6 +760,7 @@ _LAYOUT = [
     (re.compile(r"\s*\|\s*"), ", "),  # table cells
     (re.compile(r"(?m)^\s*(?:[-*•+]|\d+[.)])\s+"), ""),  # list bullets and numbers
     (re.compile(r"(?m)^\s*#+\s*"), ""),  # markdown headings
+    (re.compile(r"^\s*(?:A|Answer|Q|Question)\s*[:.)]\s+"), ""),  # an FAQ's labels: "A: We hire out ..."
     (re.compile(r"[*_`]{1,3}([^*_`]+)[*_`]{1,3}"), r"\1"),  # emphasis, code
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
     (re.compile(r"\s*-{2,}\s*|\s+[–—]\s+"), ", "),  # dashes used as separators

@@ -47,7 +47,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from appliance.agent.base import Agent, AnswerStream, Turn
-from appliance.agent.compare import compare
+from appliance.agent.compare import compare, selected_product
 from appliance.agent.grounding import (
     _PRODUCT,
     SYNONYMS,
@@ -72,6 +72,7 @@ from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
 from appliance.knowledge.base import KnowledgeStore, Passage
+from appliance.knowledge.lexical import CALLER_WORDS
 from appliance.knowledge.rerank import asked_company_detail
 from appliance.logs import log_event
 
@@ -194,6 +195,18 @@ class LlamaAgent(Agent):
             log_event(log, "agent.compare_failed", level=logging.WARNING, error=str(exc)[:200])
             return None
 
+    def _selected(self, question: str) -> str | None:
+        """The product a question picks by rank ("the smaller dust extractor"), see
+        agent.compare.selected_product."""
+        kwargs = {"prefer_tags": self.prefer_tags} if self.prefer_tags else {}
+        try:
+            # (a wider search: every member of the family must be found)
+            return selected_product(question, lambda query: [
+                p for p in self.store.search(query, top_k=max(8, self.top_k), **kwargs) if self._relevant(p)])
+        except Exception as exc:  # noqa: BLE001 - the question as asked still stands
+            log_event(log, "agent.select_failed", level=logging.WARNING, error=str(exc)[:200])
+            return None
+
     def _relevant(self, p: Passage) -> bool:
         """Whether a passage bears on the question: the store's judgement when it gives one
         (it weighs rare words and product codes, not the cosine alone), else the cosine."""
@@ -301,6 +314,10 @@ class LlamaAgent(Agent):
             stream.retrieval_s = 0.0
             yield from self._fallback(stream, "empty question")
             return
+        picked = self._selected(question)
+        if picked:
+            # "How much is the smaller dust extractor?": the family member meant, by name
+            question = f"{question.rstrip(' ?.')}, the {picked}?"
         try:
             passages, leans_on_history = self._retrieve(question, history)
         except Exception as exc:  # the store is down: say so politely, log the cause
@@ -609,7 +626,8 @@ def _bears_on(sentence: str, question: str, heading: str = "") -> bool:
     refers_back = _REFERS_BACK.match(sentence)
     said = content_words(_PRODUCT.sub(" ", f"{sentence} {heading}" if refers_back else sentence))
     said |= {s for w in said for s in content_words(SYNONYMS.get(w, ""))}
-    shared = asked & said
+    # ("hire" is asked, "we rent out" is said: the documents' word for the caller's)
+    shared = {w for w in asked if w in said or content_words(" ".join(CALLER_WORDS.get(w, ()))) & said}
     if len(shared) >= max(1, (len(asked) + 1) // 2) or len(shared) >= 2:
         return True
     same_product = {c.lower() for c in _PRODUCT.findall(question)} & {c.lower() for c in _PRODUCT.findall(sentence)}

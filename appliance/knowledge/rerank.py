@@ -220,8 +220,30 @@ def asked_company_detail(question: str) -> str:
     return found[0] if len(found) == 1 else ""
 
 
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*")
+
+
+def asked_part(question: str) -> str:
+    """The sentences of what a caller says that ask (end with "?"), when some do and some do
+    not: "Do you rent out blast chillers? We've got a big event coming up." asks for no
+    size; the chat around a question says what it is for, not what is asked."""
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(question) if m.group(0).strip()]
+    asking = [s for s in sentences if s.endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else question
+
+
 def asked_attributes(question: str) -> tuple[str, ...]:
-    """The kinds of figure the question asks for ("How heavy is ..." -> ("weight",))."""
+    """The kinds of figure the question asks for ("How heavy is ..." -> ("weight",)).  A
+    question asking for none, among chat, may lean on the chat ("We've got an open kitchen,
+    so noise matters. Which blast chiller makes the least racket?"), unless it asks yes or no."""
+    part = asked_part(question)
+    found = _attributes_in(part)
+    if not found and part != question and not _YES_NO.search(part):
+        found = _attributes_in(question)
+    return found
+
+
+def _attributes_in(question: str) -> tuple[str, ...]:
     found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
     if "weight" in found:  # "how much does it weigh" is not a price question
         found = tuple(a for a in found if a != "price")
