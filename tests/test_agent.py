@@ -1170,3 +1170,30 @@ def test_a_family_member_picked_by_rank_is_named():
     three = [Passage("AT-8: 18,750 euros. AT-12: 26,400 euros. AT-14: 29,900 euros.", "prices.md", 0.5, "Prices")]
     assert selected_product("What does the smaller trailer weigh?", lambda q: three) is None  # of three
     assert selected_product("What does the smallest trailer weigh?", lambda q: three) == "AT-8"
+
+
+def test_paying_in_instalments_asks_how_not_how_much():
+    """"Can my business pay for a machine in instalments?" asks for no price: the FAQ's
+    "Yes. Business customers can lease any machine over 36 months." answers it."""
+    from appliance.agent.grounding import asked_attribute
+
+    assert asked_attribute("Can my business pay for a machine in instalments?") == ""
+    assert asked_attribute("What do I pay for delivery?") == "price"
+    faq = Passage("Yes. Business customers can lease any machine over 36 months.", "faq.md", 0.4,
+                  "FAQ > Can I spread the cost?")
+    said = extractive_answer("Can my business pay for a machine in instalments?", [faq])
+    assert "36 months" in said, said
+
+
+def test_the_number_for_a_department_is_that_departments():
+    """"Which number do I call for spare parts?" answered with the sales line's number is
+    wrong though it shares the area code with the service line's: the figures said must come
+    from the line about what was asked, when such a line states a number."""
+    from appliance.agent.grounding import figures_match_subject
+
+    contact = [Passage("Sales: telephone 01632 960418, e-mail sales@aquilo.example. Service and spare parts: "
+                       "telephone 01632 960419.", "company.md", 0.5, "Contact")]
+    q = "Which number do I call for spare parts?"
+    assert not figures_match_subject("01632 960418.", q, contact)
+    assert figures_match_subject("Ring 01632 960419.", q, contact)
+    assert figures_match_subject("01632 960418.", "What is your sales number?", contact)

@@ -225,10 +225,13 @@ def figures_match_subject(sentence: str, question: str, passages: Sequence[Passa
     words may simply differ)."""
     figures = numbers(_PRODUCT.sub(" ", sentence))
     subject = {_root(w) for w in subject_words(question)}
-    if not figures or not subject or not asked_attribute(question):
-        return True
+    if not figures or not subject or not (asked_attribute(question) or asked_company_detail(question) == "phone"):
+        return True  # (a telephone number too: the spare parts line's, not the sales line's)
     pieces = [(piece, {_root(w) for w in content_words(piece)}) for p in passages for piece in _pieces(p.text)]
-    holders = [len(subject & roots) for piece, roots in pieces if figures & numbers(_PRODUCT.sub(" ", piece))]
+    # (the pieces that hold all its figures, when some do: "01632 960418" is the sales line's,
+    # though the service line shares its area code)
+    holders = ([len(subject & roots) for piece, roots in pieces if figures <= numbers(_PRODUCT.sub(" ", piece))]
+               or [len(subject & roots) for piece, roots in pieces if figures & numbers(_PRODUCT.sub(" ", piece))])
     if not holders:
         return True
     best_holder = max(holders)
@@ -481,7 +484,10 @@ _YES_NO_START = frozenset(
 
 
 #: Phrases whose words would ask for an attribute but do not ("get hold of" is no capacity).
-_IDIOMS = re.compile(r"\b(get|got|getting) hold of\b|\bhold on\b|\bon hold\b", re.IGNORECASE)
+_IDIOMS = re.compile(r"\b(get|got|getting) hold of\b|\bhold on\b|\bon hold\b|"
+                     # how, not how much: "Can I pay for a machine in instalments?"
+                     r"\bpay\b(?=[^.?!]*\b(instal+ments?|monthly|by card|in cash|by bank transfer|on account)\b)",
+                     re.IGNORECASE)
 
 
 def asked_attribute(question: str) -> str:
