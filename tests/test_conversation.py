@@ -285,7 +285,7 @@ async def test_model_failures_get_the_fallback_then_a_transfer(local_asterisk, s
     budget = engines.agent.time_budget_s
     engines.agent.time_budget_s = 0.001
     monkeypatch.setattr(engines.agent, "token_gap_s", 0.0)  # no grace for progress either
-    monkeypatch.setattr("appliance.agent.llama_agent.extractive_answer", lambda *a, **k: "")
+    monkeypatch.setattr("appliance.agent.llama_agent.extractive_pick", lambda *a, **k: ("", ""))
     try:
         turns = [say("What is the price of the UTM-300?"), say("How much does the UTM-100 weigh?")]
         call = asyncio.get_running_loop().create_task(caller(local_asterisk).call(turns, listen_s=5.0))
