@@ -198,15 +198,25 @@ def alternatives(term: str) -> tuple[str, ...]:
     return _CALLER_TERMS.get(term, ())
 
 
+def seen_alternatives(terms: dict[int, str], stats: TermStats) -> dict[int, frozenset[int]]:
+    """Each of ``terms`` the knowledge base never uses -> the ``alternatives`` it does use
+    (terms with none left out)."""
+    out: dict[int, frozenset[int]] = {}
+    for i, term in terms.items():
+        if stats.df.get(i, 0) == 0:
+            alts = frozenset(j for j in (term_id(a) for a in alternatives(term)) if stats.df.get(j, 0))
+            if alts:
+                out[i] = alts
+    return out
+
+
 def query_vector(text: str, stats: TermStats) -> SparseVector:
     """The question as a sparse vector: each distinct term weighted by its IDF, and the
     knowledge base's word for a caller's word that it never uses (``alternatives``)."""
-    weights = {i: stats.idf(i) for i in query_terms(text)}
-    for i, t in query_terms(text).items():
-        if stats.df.get(i, 0) == 0:
-            for alt in alternatives(t):
-                j = term_id(alt)
-                if stats.df.get(j, 0):
-                    weights.setdefault(j, stats.idf(j))
+    terms_by_id = query_terms(text)
+    weights = {i: stats.idf(i) for i in terms_by_id}
+    for alts in seen_alternatives(terms_by_id, stats).values():
+        for j in alts:
+            weights.setdefault(j, stats.idf(j))
     terms = sorted(weights)
     return SparseVector(terms, [weights[i] for i in terms])

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from appliance.knowledge.chunking import has_currency
-from appliance.knowledge.lexical import TermStats, alternatives, codes, query_terms, term_id, term_ids, tokens
+from appliance.knowledge.lexical import TermStats, codes, query_terms, seen_alternatives, term_id, term_ids, tokens
 from appliance.knowledge.russian import STANDS_ON
 
 #: Score weights (see the module docstring); measured on the evaluation's knowledge bases.
@@ -315,16 +315,14 @@ class Question:
         known = code_terms.union(*attribute_terms.values())
         # A caller's word the knowledge base never uses, for which it has its own ("hire" /
         # "rent"): not a sign of a subject it lacks, and found under its own word.
-        seen_alternatives = {i: frozenset(j for j in (term_id(a) for a in alternatives(terms[i]))
-                                          if stats.df.get(j, 0)) for i in idf if stats.df.get(i, 0) == 0}
-        seen_alternatives = {i: alts for i, alts in seen_alternatives.items() if alts}
-        for i, alts in seen_alternatives.items():
+        seen = seen_alternatives({i: t for i, t in terms.items() if i in idf}, stats)
+        for i, alts in seen.items():
             idf[i] = max(stats.idf(j) for j in alts)
         total = sum(idf.values())
         unseen = sum(w for i, w in idf.items()
-                     if stats.df.get(i, 0) == 0 and i not in known and i not in seen_alternatives)
+                     if stats.df.get(i, 0) == 0 and i not in known and i not in seen)
         return cls(whole, idf, asked, unknown, attributes, unseen / total if total else 0.0,
-                   bool(_YES_NO.search(text)), code_terms, attribute_terms, seen_alternatives)
+                   bool(_YES_NO.search(text)), code_terms, attribute_terms, seen)
 
 
 @dataclass(frozen=True)
