@@ -39,7 +39,8 @@ _DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014\u2015\u2212]")
 _SPACES = re.compile(r"[\u00a0\u2009\u202f]")
 #: A product code: letters, a dash or nothing, digits ("KP-320", "kp320", "RO-18G"); or capitals,
 #: a space, digits ("VX 9000").  One letter needs the dash ("X-5"), so "A 30 percent" stays.
-_CODE = re.compile(r"\b([A-Za-z]{2,5})-?(\d+[A-Za-z]?)\b|\b([A-Z]{2,5}) (\d+[A-Z]?)\b|\b([A-Za-z])-(\d+[A-Za-z]?)\b")
+_CODE = re.compile(r"\b([A-Za-z]{2,5})-?(\d+[A-Za-z]?)\b|\b(?!(?:EUR|USD|GBP|CHF|RUB|VAT)\b)([A-Z]{2,5}) (\d+[A-Z]?)\b"
+                   r"|\b([A-Za-z])-(\d+[A-Za-z]?)\b")  # ("95 EUR 310 EUR" holds no code "EUR 310")
 #: Thousands written with a comma or one space: "4,200", "4 200", "1,620,000".
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[, ]\d{3})+(?![\d]|[.,]\d)")
 _DECIMAL_COMMA = re.compile(r"(?<![\d,])(\d+),(\d{1,2})(?![\d])")
@@ -133,10 +134,15 @@ def _words_to_numbers(text: str) -> str:
     return " ".join(out)
 
 
+#: Whole-number amounts written with cents: "760.00", "11,600.00" (not "1,000", "2.005").
+_ZERO_CENTS = re.compile(r"(?<=\d)[.,]00(?!\d|[.,]\d)")
+
+
 def normalise(text: str) -> str:
     """Lower-case, punctuation-free text with numbers, codes and units in one form each."""
     t = _SPACES.sub(" ", _DASHES.sub("-", text)).replace("’", "'").replace("‘", "'")
     t = _CODE.sub(lambda m: " " + "".join(g for g in m.groups() if g) + " ", t)
+    t = _ZERO_CENTS.sub("", t)  # "11,600.00" is 11,600
     t = _THOUSANDS.sub(lambda m: re.sub(r"[, ]", "", m.group(0)), t)
     t = _DECIMAL_COMMA.sub(r"\1.\2", t)
     t = t.lower()

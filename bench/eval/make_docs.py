@@ -541,6 +541,254 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
                   "отметьте это в транспортной накладной при получении и сразу сообщите в отдел продаж."),
         ]),
     },
+    "frostgate": {
+        "service.docx": ("Frostgate service and warranty", [
+            ("h", "Warranty"),
+            ("p", "Blast chillers, display counters, condensing units and the refrigeration parts of a cold room "
+                  "(evaporator, controller and pipework) carry a warranty of 2 years on parts and labour, counted from "
+                  "the date of commissioning, or from the date of delivery if the equipment was not commissioned by us "
+                  "or an approved installer. The insulated panels, floor and door of a Frostgate cold room are covered "
+                  "for 10 years against delamination and loss of insulation."),
+            ("p", "On a unit that is kept on a FrostCare plan without a break, the compressor is covered for 5 years, "
+                  "parts only."),
+            ("p", "The warranty does not cover glass, door gaskets, lamps, strip curtains or core probes. Nor does it "
+                  "cover damage from a condenser that has not been cleaned as our manuals ask, from a unit that has been "
+                  "moved to another site without telling us, or from a supply voltage outside the one on the rating "
+                  "plate."),
+            ("h", "FrostCare service plans"),
+            ("p", "A FrostCare plan covers one unit, or one cold room with its condensing unit, for 12 months and can be "
+                  "renewed every year."),
+            ("table", [["Plan", "Visits a year", "What is included", "Price per unit a year"],
+                       ["FrostCare Essential", "1", "Inspection, condenser and drain clean, leak check, controller and "
+                        "alarm test, written report", "145 GBP"],
+                       ["FrostCare Plus", "2", "As Essential, plus all repairs (parts and labour) and an engineer on site "
+                        "within 4 hours of a breakdown call, day or night", "320 GBP"],
+                       ["FrostCare Cold Room", "2", "For a cold room with its condensing unit: as Essential, plus a new "
+                        "door gasket every year, the F-gas leak check with log entry and a test of the door safety "
+                        "release", "395 GBP"]]),
+            ("h", "Breakdowns and repairs"),
+            ("p", "The breakdown line, 0113 496 0388, is answered 24 hours a day, every day of the year. Without a plan, "
+                  "an engineer is with you within 8 working hours of your call if you are within 60 miles of Skelbrook, "
+                  "and by the end of the next working day if you are further away. FrostCare Plus customers within 60 "
+                  "miles get an engineer within 4 hours."),
+            ("p", "All our engineers hold F-gas certificates and carry the common spare parts in their vans, so most "
+                  "repairs are finished on the first visit. Spare parts for every current model are kept for at least "
+                  "8 years after the model goes out of production."),
+            ("table", [["Charge", "Price"],
+                       ["Call-out, Monday to Friday 8:00 to 18:00", "115 GBP"],
+                       ["Call-out, evenings, weekends and bank holidays", "195 GBP"],
+                       ["Labour per hour, Monday to Friday 8:00 to 18:00", "78 GBP"],
+                       ["Labour per hour, evenings, weekends and bank holidays", "112 GBP"],
+                       ["F-gas leak test with log entry, per system", "85 GBP"],
+                       ["Temperature mapping of a cold room over 7 days, with report", "260 GBP"],
+                       ["Refrigerant", "at cost"]]),
+        ]),
+        "terms.pdf": ("Frostgate Cooling Ltd - terms of sale and delivery", [
+            ("h", "1. Lead times"),
+            ("p", "1.1 Stock items, that is the QC-5 and QC-10 blast chillers, the CU and LT condensing units, spare parts "
+                  "and accessories, are dispatched within 3 working days of payment."),
+            ("p", "1.2 Standard cold rooms and freezer rooms are built to order in 3 weeks. The SO counters, the GG-90 "
+                  "and the QF blast chiller-freezers are built to order in 4 weeks. Lead times count from the day we "
+                  "receive the deposit."),
+            ("h", "2. Delivery"),
+            ("p", "2.1 Delivery to mainland England and Wales is free on orders of 1,500 pounds or more, excluding VAT. "
+                  "On smaller orders, parts and accessories go by courier for 12.50 pounds and equipment goes on a "
+                  "pallet for 85 pounds. Delivery to Scotland, Northern Ireland and the islands is quoted with the "
+                  "order."),
+            ("p", "2.2 Our 7.5 tonne lorries have a tail-lift and deliver to the kerbside. For 160 pounds per item, two "
+                  "of our crew will carry the equipment into the building on the ground floor, unpack it, set it in "
+                  "place and take the packaging away."),
+            ("p", "2.3 Please make sure the way in is wide enough. An SO counter needs a doorway at least 900 mm wide "
+                  "and the QF-15 at least 850 mm; everything else goes through an 800 mm doorway."),
+            ("p", "2.4 We deliver Monday to Friday between 7:00 and 16:00, and we ring the day before to give you a "
+                  "2-hour slot."),
+            ("h", "3. Payment"),
+            ("p", "3.1 Stock items are paid for in full when they are ordered. For goods built to order we ask for a "
+                  "deposit of 40 percent with the order and the balance before delivery."),
+            ("p", "3.2 Trade account customers pay within 30 days of the end of the month in which we invoice."),
+            ("p", "3.3 We accept bank transfer, Visa and Mastercard. We do not accept American Express or cheques."),
+            ("p", "3.4 On late payment we charge interest at 8 percent above the Bank of England base rate, as the Late "
+                  "Payment of Commercial Debts (Interest) Act 1998 allows."),
+            ("h", "4. Cancellations and returns"),
+            ("p", "4.1 An order for goods built to order can be cancelled free of charge within 2 working days of "
+                  "placing it. After that the deposit is kept."),
+            ("p", "4.2 Unused stock items may be returned in their unopened packaging within 30 days of delivery. We "
+                  "deduct a restocking charge of 20 percent. Goods built to order, and anything that has been used or "
+                  "installed, cannot be returned."),
+            ("p", "4.3 If goods arrive damaged, write the damage on the delivery note and tell us within 48 hours, with "
+                  "photos. We will repair or replace them free of charge."),
+        ]),
+    },
+    "liftwell": {
+        "service.docx": ("Liftwell service, warranty and battery care", [
+            ("h", "Warranty"),
+            ("p", "New CE and CD counterbalance trucks, PS stackers and OP order pickers carry a warranty of 2 years or "
+                  "3,000 operating hours, whichever comes first, on parts and labour, counted from the date of delivery. "
+                  "The lead-acid traction battery supplied with a new truck is covered for 3 years. LI lithium-ion "
+                  "batteries are covered for 5 years or 10,000 operating hours, whichever comes first. Chargers are "
+                  "covered for 2 years. Reconditioned second-hand trucks carry a warranty of 6 months."),
+            ("p", "The warranty does not cover tyres, forks, brake linings, mast chains and rollers, seats, bulbs and "
+                  "fuses, or damage from overloading a truck beyond its rated capacity. Nor does it cover a battery "
+                  "damaged by topping up with tap water or by running it below 20 percent charge."),
+            ("h", "LiftCare service plans"),
+            ("p", "A LiftCare plan covers one truck, stacker or order picker (or, for BatteryCare, one battery) for "
+                  "12 months and can be renewed every year. Plans can be taken out for machines of any make that are "
+                  "less than 10 years old."),
+            ("table", [["Plan", "Visits a year", "What is included", "Price a year"],
+                       ["LiftCare Basic", "2", "A planned service every 6 months, safety check, and the thorough "
+                        "examination with written report", "420 EUR per truck"],
+                       ["LiftCare Plus", "A service every 500 hours, at least 2", "As Basic, plus all repairs (parts and "
+                        "labour, except tyres and damage), the 24-hour breakdown line, and a loan truck if yours cannot be "
+                        "fixed within 2 working days", "1,180 EUR per truck"],
+                       ["BatteryCare", "4", "A battery visit every 3 months: topping up with deionised water, cell "
+                        "voltage and acid density readings, cleaning, and a check of the charger", "260 EUR per battery"]]),
+            ("h", "Thorough examination"),
+            ("p", "Under the Safety, Health and Welfare at Work (General Application) Regulations, every forklift truck, "
+                  "stacker and order picker must have a thorough examination by a competent person at least once every "
+                  "12 months. A machine that lifts people, such as the OP-60 and OP-90 order pickers, must be examined "
+                  "at least once every 6 months. Our engineers examine machines of any make and leave the written report "
+                  "with you on the day."),
+            ("h", "Breakdowns and repairs"),
+            ("p", "The service line, 045 980250, takes calls Monday to Friday from 7:30 to 18:00. LiftCare Plus customers "
+                  "can also ring the 24-hour breakdown line, 045 980299, at night, at weekends and on bank holidays. "
+                  "An engineer reaches you within 4 working hours anywhere in Leinster, and within 6 working hours in "
+                  "Munster from our Cork depot. In the rest of the Republic and in Northern Ireland we come on the next "
+                  "working day."),
+            ("table", [["Charge", "Price"],
+                       ["Engineer call-out, Leinster and Munster", "115 EUR"],
+                       ["Engineer call-out, rest of Ireland", "185 EUR"],
+                       ["Labour per hour, Monday to Friday 7:30 to 18:00", "78 EUR"],
+                       ["Labour per hour at other times, weekends and bank holidays", "117 EUR"],
+                       ["Thorough examination with written report, any make, per machine", "165 EUR"],
+                       ["Battery capacity (discharge) test with report", "190 EUR"],
+                       ["Replacement battery cell, fitted, per cell", "135 EUR"]]),
+            ("h", "Battery workshop"),
+            ("p", "Our battery workshop at Kilbrack, 045 980270, is open Monday to Friday from 8:00 to 16:30. It repairs, "
+                  "reconditions and replaces lead-acid and lithium-ion traction batteries of any make. A reconditioned "
+                  "lead-acid battery carries a warranty of 12 months. While your battery is in the workshop we can lend "
+                  "you one for 35 euros a week. When we supply a new battery, we take the old one away and have it "
+                  "recycled free of charge."),
+        ]),
+        "terms.pdf": ("Liftwell Handling - terms of sale, delivery and hire", [
+            ("h", "1. Orders and delivery"),
+            ("p", "1.1 Trucks, stackers and order pickers that we have in stock are delivered within 10 working days of "
+                  "the order. Machines built to order are delivered in 6 to 8 weeks."),
+            ("p", "1.2 We deliver new machines on our own low-loader, free of charge anywhere in the Republic of Ireland. "
+                  "Delivery to Northern Ireland costs 240 euros per machine. The customer must provide firm, level ground "
+                  "for unloading."),
+            ("p", "1.3 On delivery our driver gives a free familiarisation of up to 1 hour on the controls and the daily "
+                  "checks. This is not operator training and does not lead to a certificate."),
+            ("p", "1.4 Parts ordered by 15:30 on a working day leave us the same day by courier. Parts orders under 150 "
+                  "euros are charged 12 euros for carriage; larger orders go free."),
+            ("h", "2. Payment"),
+            ("p", "2.1 For a new machine we ask for a deposit of 20 percent of the price with the order, and the balance "
+                  "before delivery."),
+            ("p", "2.2 Account customers pay within 30 days of the end of the month in which we invoice. Accounts are "
+                  "opened after a credit check, which takes about 3 working days."),
+            ("p", "2.3 New machines can also be paid for by lease through our finance partner, over 2 to 5 years. We "
+                  "take card payments up to 5,000 euros."),
+            ("h", "3. Cancellations and returns"),
+            ("p", "3.1 An order for a new machine can be cancelled free of charge within 7 days of ordering. After that "
+                  "the deposit is kept."),
+            ("p", "3.2 Parts that have not been fitted or used may be returned in their original packaging within 30 "
+                  "days of delivery. We deduct a handling charge of 20 percent. Electrical parts, batteries and anything "
+                  "that has been fitted cannot be returned."),
+            ("h", "4. Short-term hire"),
+            ("p", "4.1 Machines can be hired by the day or by the week. Weekly hire runs for 5 working days. The hire "
+                  "charge includes servicing and breakdown cover. Contract hire for 3 years or more is quoted by the "
+                  "sales team."),
+            ("table", [["Machine", "Per day", "Per week"],
+                       ["PS-12 walk-behind stacker", "45 EUR", "120 EUR"],
+                       ["CE-16 electric truck", "85 EUR", "265 EUR"],
+                       ["CE-25 electric truck", "95 EUR", "310 EUR"],
+                       ["CD-30 diesel truck", "90 EUR", "290 EUR"],
+                       ["CD-50 diesel truck", "150 EUR", "480 EUR"],
+                       ["OP-30 low-level order picker", "70 EUR", "210 EUR"]]),
+            ("p", "4.2 Customers without a Liftwell account pay a refundable deposit of 500 euros per machine before it "
+                  "leaves us. The deposit is returned when the machine comes back undamaged."),
+            ("p", "4.3 Hire machines can be collected from Kilbrack or from the Cork depot. We deliver and collect within "
+                  "60 km of either for 95 euros each way; further away, 95 euros plus 1.60 euros for every extra "
+                  "kilometre, each way."),
+            ("p", "4.4 A damage waiver of 9 percent of the hire charge is added to every hire, unless you show us your "
+                  "own insurance for hired-in plant."),
+            ("p", "4.5 Diesel trucks go out with a full tank and must come back full. If a truck comes back with less, "
+                  "we refuel it and charge 2.20 euros per litre. Electric machines go out with their charger."),
+            ("p", "4.6 The hirer must make sure that only trained operators drive the machine."),
+        ]),
+    },
+    "derevmash": {
+        "service.docx": ("Гарантия и сервисное обслуживание", [
+            ("h", "Гарантийные сроки"),
+            ("p", "На станки собственного производства — круглопильные ЦС, форматно-раскроечный ФРС-3200, "
+                  "фуговально-рейсмусовые ФР, рейсмусовый Р-630 и стружкоотсосы УВП — гарантия 24 месяца. На фрезерные "
+                  "станки с ЧПУ ФЧ-1325 и ФЧ-2030 гарантия 18 месяцев. На кромкооблицовочные станки Linea Bordo EB-320 и "
+                  "EB-450 действует гарантия фабрики — 12 месяцев; гарантийный ремонт в России выполняет наша сервисная "
+                  "служба. Гарантийный срок считается с даты пусконаладки, если её выполнил наш инженер; если станок "
+                  "запускали сами — с даты отгрузки со склада."),
+            ("p", "Пилы, строгальные ножи, фрезы, твердосплавные пластины, приводные ремни, фильтровальные мешки и "
+                  "щётки — расходные детали, гарантия на них не распространяется. Гарантия на станки ФЧ сохраняется, "
+                  "только если станок всё время работает с подключённой аспирацией производительностью не менее "
+                  "3 000 м³/ч: пыль от МДФ и ДСП выводит из строя направляющие и шпиндель."),
+            ("h", "Программа «Деревмаш Сервис+»"),
+            ("p", "Для станков с ЧПУ ФЧ и кромкооблицовочных станков EB есть программа «Деревмаш Сервис+». Она продлевает "
+                  "гарантию на станок до 36 месяцев и стоит 48 000 рублей в год за один станок. В программу входят два "
+                  "плановых визита инженера в год с проверкой геометрии, калибровкой осей или настройкой узлов, а также "
+                  "скидка 10 процентов на все запасные части."),
+            ("h", "Заявки и выезд инженера"),
+            ("p", "Заявки на ремонт принимает сервисная служба по телефону +7 (4942) 55-38-24 и по почте "
+                  "service@derevmash.example с понедельника по пятницу с 8:00 до 18:00. В субботу с 9:00 до 13:00 на "
+                  "телефоне сервиса дежурит инженер: он консультирует, но на выезд в субботу не едет. Станки ФЧ, "
+                  "подключённые к интернету, инженер проверяет удалённо, и такая диагностика бесплатна."),
+            ("p", "По Костроме инженер приезжает на следующий рабочий день после заявки, по Костромской области — в "
+                  "течение 2 рабочих дней, в Ярославскую, Ивановскую, Владимирскую и Вологодскую области — в течение "
+                  "3 рабочих дней, в другие регионы — в согласованный срок. Станки, которые можно привезти, ремонтируем и "
+                  "в мастерской на заводе; обычный срок ремонта в мастерской — 5 рабочих дней."),
+            ("table", [["Услуга", "Стоимость"],
+                       ["Выезд инженера по Костроме", "3 500 руб."],
+                       ["Выезд инженера по Костромской области", "6 900 руб."],
+                       ["Выезд инженера в другие регионы", "8 500 руб. + проезд и проживание"],
+                       ["Нормочас работы инженера", "2 700 руб."],
+                       ["Пусконаладка станка ЦС, ФР, Р-630 или стружкоотсоса УВП", "9 500 руб."],
+                       ["Пусконаладка форматно-раскроечного станка ФРС-3200", "16 000 руб."],
+                       ["Пусконаладка станка с ЧПУ ФЧ с обучением оператора (2 дня)", "42 000 руб."],
+                       ["Пусконаладка кромкооблицовочного станка EB-320 или EB-450", "38 000 руб."],
+                       ["Заточка пилы диаметром до 315 мм", "450 руб."],
+                       ["Заточка пилы диаметром больше 315 мм", "650 руб."],
+                       ["Заточка комплекта строгальных ножей", "700 руб."]]),
+        ]),
+        "terms.pdf": ("Условия поставки, доставки, оплаты и возврата", [
+            ("h", "Сроки поставки"),
+            ("p", "Станки ЦС-250, ЦС-315, ФР-310, ФР-410 и стружкоотсосы УВП обычно есть на складе в Костроме: их "
+                  "отгружаем в течение 3 рабочих дней после оплаты. Форматно-раскроечный станок ФРС-3200 и рейсмусовый "
+                  "станок Р-630 изготавливаем под заказ за 25 рабочих дней. Фрезерный станок с ЧПУ ФЧ-1325 изготавливаем "
+                  "за 30 рабочих дней, ФЧ-2030 — за 45 рабочих дней. Срок изготовления считается со дня поступления "
+                  "аванса. Кромкооблицовочные станки EB-320 и EB-450 обычно есть на складе в Костроме; если нужной "
+                  "комплектации нет, везём станок с фабрики в Италии, срок поставки — от 10 до 12 недель."),
+            ("h", "Доставка"),
+            ("p", "Самовывоз со склада в Костроме бесплатный, погрузка вилочным погрузчиком на ваш транспорт тоже "
+                  "бесплатно. Доставка по Костроме стоит 3 000 рублей. По Костромской области — 30 рублей за километр "
+                  "от завода, но не меньше 5 000 рублей. В другие регионы отправляем транспортными компаниями по их "
+                  "тарифам; до терминала транспортной компании в Костроме довозим бесплатно."),
+            ("p", "Если сумма заказа от 1 500 000 рублей, доставку в пределах Центрального федерального округа "
+                  "оплачиваем мы. Станки ЦС-250, ФР-310 и стружкоотсосы отправляем в деревянной обрешётке бесплатно. "
+                  "Для остальных станков транспортные компании требуют жёсткую упаковку — деревянный ящик, он стоит "
+                  "6 500 рублей за один станок. Разгрузку на месте обеспечивает покупатель."),
+            ("h", "Оплата"),
+            ("p", "Станки со склада, инструмент и запасные части оплачиваются полностью, 100 процентов, до отгрузки. "
+                  "За станки, которые изготавливаются под заказ, при подписании договора вносится аванс 40 процентов, "
+                  "а оставшиеся 60 процентов — перед отгрузкой, после нашего уведомления о готовности. Если "
+                  "кромкооблицовочный станок везём из Италии под ваш заказ, аванс — 50 процентов. Частные покупатели "
+                  "могут оплатить станок банковской картой в демонстрационном зале. Все цены указаны с НДС 20 %."),
+            ("p", "При покупке любого станка вместе со стружкоотсосом УВП на стружкоотсос даётся скидка 10 процентов."),
+            ("h", "Возврат"),
+            ("p", "Станок со склада, который не подключали и не запускали, можно вернуть в заводской упаковке в течение "
+                  "10 дней со дня получения; при возврате удерживаем 8 процентов его цены за проверку и переупаковку. "
+                  "Станки, изготовленные под заказ, и кромкооблицовочные станки, привезённые из Италии под заказ "
+                  "покупателя, возврату не подлежат. Пилы, ножи и фрезы принимаем обратно только в нераспечатанной "
+                  "упаковке. Если станок пришёл повреждённым, отметьте это в транспортной накладной при получении и "
+                  "в течение 2 суток сообщите в отдел продаж, приложив фотографии."),
+        ]),
+    },
 }
 
 
