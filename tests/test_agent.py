@@ -41,6 +41,9 @@ def test_sentence_splitter_keeps_abbreviations_and_decimals():
         "Call No. 3 today!",
         "Dr. Smith agrees.",
     ]
+    # An Irish county (or a company's "Co.") does not end the address it is in.
+    assert split_sentences("Naas Road, Kilbrack, Co. Kildare W91 X2P7. Open daily.") == [
+        "Naas Road, Kilbrack, Co. Kildare W91 X2P7.", "Open daily."]
 
 
 def test_sentence_splitter_streams_token_by_token():
@@ -679,6 +682,69 @@ def test_a_figure_of_another_family_in_the_same_passage_is_rejected():
     # The product check's business, not this one: codes are not subject words.
     weights = Passage("The KP-420 delivers 42 m³/h. It weighs 54 kg. The KP-320 weighs 38 kg.", "pumps.md", 0.6)
     assert figures_match_subject("The KP-420 weighs 54 kg.", "How much does the KP-420 weigh?", [weights])
+
+
+def test_the_email_of_the_line_asked_for_not_another_lines():
+    """"Which e-mail do I send the parts order to?": the sales line's address is another
+    line's, though the model wrote it with its telephone number as the answer."""
+    from appliance.agent.grounding import figures_match_subject
+
+    contacts = Passage("Sales and quotations: 0113 496 0271, sales@frostgate.example\n"
+                       "Spare parts: 0113 496 0145, parts@frostgate.example", "company.md", 0.5, "Contact")
+    question = "I need a new door gasket. Which email do I send the parts order to?"
+    assert not figures_match_subject("0113 496 0271, sales@frostgate.example.", question, [contacts])
+    assert figures_match_subject("Send it to parts@frostgate.example.", question, [contacts])
+
+
+def test_an_extractive_answer_is_never_a_question_or_half_a_sentence():
+    """An FAQ's question in its text, or a sentence ending on the verb of the one before
+    ("A Frostgate blast chiller can."), answers nothing said alone."""
+    from appliance.agent.grounding import extractive_pick
+
+    faq = Passage("Does a serve-over counter need a drain?\nNo. The heated tray evaporates the water, so there is no "
+                  "drain to plumb in.", "faq.md", 0.5, "Frequently asked questions")
+    said, _ = extractive_pick("Do I need a drain for the serve-over counter?", [faq])
+    assert said.startswith("No. The heated tray") and "?" not in said, said
+    chillers = Passage("A fridge cannot chill food that fast. A Frostgate blast chiller can.\n"
+                       "The QC-10 chills 36 kg of food in 90 minutes.", "chillers.md", 0.5, "Blast chillers")
+    said, _ = extractive_pick("How many kilos of food can the blast chiller chill?", [chillers])
+    assert "36 kg" in said and "chiller can." not in said, said
+
+
+def test_an_address_set_out_line_by_line_is_said_whole():
+    """"What's your address?" is answered with the address block, its lines joined, not with
+    a sentence that names the street in passing."""
+    from appliance.agent.grounding import extractive_pick
+
+    where = Passage("Frostgate Cooling Ltd\nUnit 9, Creamery Way\nSkelbrook Business Park\nSkelbrook SB3 7FG\n\n"
+                    "The showroom, with its entrance on Creamery Way, has working examples of every counter.",
+                    "company.md", 0.5, "About > Where we are")
+    said, _ = extractive_pick("I'd like to look at the counters in person. What's your address?", [where])
+    assert said.startswith("Frostgate Cooling Ltd, Unit 9, Creamery Way, Skelbrook Business Park, Skelbrook SB3 7FG."), said
+
+
+def test_the_callers_own_words_said_back_are_no_answer():
+    """A small model may open its answer with the caller's sentence ("I'd like to come and
+    have a look at the counters in person."): an echo, neither spoken nor a lead-in."""
+    from appliance.agent.llama_agent import _echoes
+
+    question = "I'd like to come and have a look at the counters in person. What's your address?"
+    assert _echoes("I'd like to come and have a look at the counters in person.", question)
+    assert _echoes("I'd like to", question, run=2, at_start=True)
+    assert not _echoes("The showroom is on Creamery Way.", question)
+    assert not _echoes("Yes, the DO-6 runs on gas.", "Does the DO-6 run on gas?")
+
+
+@pytest.mark.models
+def test_a_bare_no_gets_the_faq_answer_about_the_family(agent, monkeypatch):
+    """"Can I get the UTM-300 with ...?" answered a bare "No." by the model: the caller hears
+    the knowledge base's sentence that answers it, and not the best sentence for the product
+    in general (its price row), which says nothing of what was asked."""
+    from appliance.agent.llama_agent import _bears_on
+
+    assert _bears_on("No. The DO deck ovens are electric only.", "Can I get the DO-6 with a gas burner?",
+                     "FAQ > Can the deck ovens run on gas?")  # the FAQ's question is what its "No." answers
+    assert not _bears_on("DO-6: deck oven, 6 decks, 24,900 euros.", "Can I get the DO-6 with a gas burner?")
 
 
 @pytest.mark.models

@@ -121,6 +121,46 @@ def test_plain_text_headings_and_faq_questions():
     assert "Starts With Capitals" in chunks[3].text  # a wrapped line is not a heading
 
 
+def test_bold_faq_questions_in_markdown_are_headings():
+    """Many FAQs are written with bold questions, not heading marks: each question heads
+    its answer, so the answer is found (and spoken) under its question, never the question
+    itself taken for an answer."""
+    text = ("# Frequently asked questions\n\n**Does a counter need a drain?**\nNo. The tray evaporates the water.\n\n"
+            "**Can I spread the cost?**\nYes, on orders of 2,000 pounds or more.\n\n"
+            "**Note:** prices exclude VAT.\n")
+    chunks = chunk_text(text)
+    assert [(c.heading, c.text) for c in chunks] == [
+        ("Frequently asked questions > Does a counter need a drain?", "No. The tray evaporates the water."),
+        ("Frequently asked questions > Can I spread the cost?",
+         "Yes, on orders of 2,000 pounds or more.\n\nNote: prices exclude VAT."),  # a bold label is no heading
+    ]
+
+
+def test_numbered_sections_of_terms_are_headings_and_numbered_lists_are_not():
+    """A terms sheet's "4. Cancellations and returns" over its clauses "4.1 ...", "4.2 ..."
+    names the section, as a heading would; "1. Unpack" / "2. Plug in" is a list."""
+    terms = ("Terms of sale\n1. Lead times\n1.1 Stock items leave within 3 days.\n"
+             "2. Cancellations and returns\n2.1 Unused items may be returned within 30 days.\n")
+    assert [(c.heading, c.text) for c in chunk_text(terms, kind="plain")] == [
+        ("Terms of sale > Lead times", "1.1 Stock items leave within 3 days."),
+        ("Terms of sale > Cancellations and returns", "2.1 Unused items may be returned within 30 days."),
+    ]
+    steps = "Setting up\n1. Unpack the machine\n2. Plug it in\n3. Switch it on\n"
+    assert all(c.heading == "Setting up" for c in chunk_text(steps, kind="plain"))
+
+
+def test_a_price_column_set_apart_by_spaces_gives_its_rows_the_lists_currency():
+    """"Code  Description  Fits  EUR" over a price list's rows: the last column is the price,
+    said in the currency the list names once, not the header's words glued to every row."""
+    text = ("PRICE LIST\nAll prices in euros, excluding VAT.\n\nACCESSORIES\n\n"
+            "Code     Description                Fits            EUR\n"
+            "SS-25    Integral sideshift         CE trucks       1,150.00\n"
+            "LI-80    Lithium-ion battery 80 V   CE-20, CE-25    11,600.00\n")
+    rows = [c.text for c in chunk_text(text, kind="plain") if c.kind == "row"]
+    assert rows == ["SS-25 Integral sideshift CE trucks: 1,150.00 euros.",
+                    "LI-80 Lithium-ion battery 80 V CE-20, CE-25: 11,600.00 euros."], rows
+
+
 def test_paragraphs_without_a_section_heading_are_chunks_of_their_own():
     text = "Acme was founded in 1901.\n\nOpening hours: 8:00 to 16:30.\n\nTelephone 01632 883020."
     assert _texts(chunk_text(text, kind="plain")) == [

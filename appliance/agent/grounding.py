@@ -11,11 +11,13 @@ the attribute asked count most), cleaned of layout so it can be spoken.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
+from appliance.knowledge.lexical import CALLER_WORDS, drop_silent_e
 from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, asked_part, states_company_detail
 from appliance.knowledge.russian import (
     STANDS_ON,
@@ -128,12 +130,12 @@ def _stem(word: str) -> str:
         return stem_ru(word)
     for suffix in ("ing", "es", "ed", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
+            return drop_silent_e(word[: -len(suffix)])
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]  # "days", "kits"
+        return drop_silent_e(word[:-1])  # "days", "kits"
     if len(word) > 5 and word.endswith("ery"):
         return word[:-1]  # "delivery" -> "deliver", like "delivered"
-    return word
+    return drop_silent_e(word)  # "price" as "prices" ("pric"), "freeze" as "freezing"
 
 
 #: Words that state a figure without digits ("costs zero euros", "is free of charge"): the
@@ -210,7 +212,7 @@ def subject_words(question: str) -> set[str]:
 
 
 #: Words of a question that name no subject ("per year", "our", "cost of a").
-_SUBJECT_NOISE = frozenset("year month week day hour time long often soon per".split())
+_SUBJECT_NOISE = frozenset(_stem(w) for w in "year month week day hour time long often soon per".split())
 
 
 def figures_match_subject(sentence: str, question: str, passages: Sequence[Passage]) -> bool:
@@ -223,20 +225,29 @@ def figures_match_subject(sentence: str, question: str, passages: Sequence[Passa
     sentence that states the figure, and states a figure of the attribute asked: that one
     is the answer.  With no such sentence, or no attribute asked, the figure stands (the
     words may simply differ)."""
-    figures = numbers(_PRODUCT.sub(" ", sentence))
+    figures = _figures_and_emails(sentence)
     subject = {_root(w) for w in subject_words(question)}
-    if not figures or not subject or not (asked_attribute(question) or asked_company_detail(question) == "phone"):
-        return True  # (a telephone number too: the spare parts line's, not the sales line's)
+    if not figures or not subject or not (asked_attribute(question)
+                                          or asked_company_detail(question) in ("phone", "email")):
+        return True  # (a telephone number or e-mail too: the spare parts line's, not the sales line's)
     pieces = [(piece, {_root(w) for w in content_words(piece)}) for p in passages for piece in _pieces(p.text)]
     # (the pieces that hold all its figures, when some do: "01632 960418" is the sales line's,
     # though the service line shares its area code)
-    holders = ([len(subject & roots) for piece, roots in pieces if figures <= numbers(_PRODUCT.sub(" ", piece))]
-               or [len(subject & roots) for piece, roots in pieces if figures & numbers(_PRODUCT.sub(" ", piece))])
+    holders = ([len(subject & roots) for piece, roots in pieces if figures <= _figures_and_emails(piece)]
+               or [len(subject & roots) for piece, roots in pieces if figures & _figures_and_emails(piece)])
     if not holders:
         return True
     best_holder = max(holders)
     return not any(len(subject & roots) > best_holder and states_asked_figure(piece, question)
                    for piece, roots in pieces)
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _figures_and_emails(text: str) -> set[str]:
+    """The figures of a text (product codes aside) and its e-mail addresses."""
+    return set(numbers(_PRODUCT.sub(" ", text))) | {e.lower() for e in _EMAIL.findall(text)}
 
 
 _DAY_PATTERNS = [
@@ -348,7 +359,38 @@ def _unwrapped(text: str) -> list[str]:
             out[-1] = f"{out[-1]} {stripped}"
         else:
             out.append(stripped)
+    return _address_blocks(out)
+
+
+def _address_blocks(lines: list[str]) -> list[str]:
+    """An address set out line by line ("Unit 9, Creamery Way" / "Skelbrook SB3 7FG") as one
+    line, its parts joined by commas: each line alone is a fragment, together the answer."""
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        joined = ", ".join(run)
+        if len(run) > 1 and _FULL_ADDRESS.search(joined):
+            out.append(joined)
+        else:
+            out.extend(run)
+        run.clear()
+
+    for line in lines:
+        if line and len(line.split()) <= 6 and line[-1] not in ".!?:;" and ":" not in line:
+            run.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
     return out
+
+
+#: A whole address, not a street named in passing: a house number before a street word, a
+#: UK postcode, or a Russian street with its house number or postal index.
+_FULL_ADDRESS = re.compile(
+    r"\b\d+[a-z]?,? (?:[A-Z]\w+ ){1,3}(?:Street|Road|Lane|Avenue|Way|Close|Drive|Park|Estate|Quay|Wharf)\b"
+    r"|\b[A-Z]{1,2}\d{1,2}[A-Z]? \d[A-Z]{2}\b|\b\d{6},|(?:ул\.|улица|проспект|пр-т|шоссе) [^,]+, (?:д\. ?|дом )?\d+")
 
 
 _BARE_REPLY = re.compile(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\W*$", re.IGNORECASE)
@@ -431,8 +473,8 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset("m³/h m3/h l/min l/h".split()),
     ),
     "noise": (
-        frozenset("noise noisy loud louder loudest quiet quieter quietest sound".split()),
-        frozenset("db dba".split()),
+        frozenset("noise noisy loud louder loudest quiet quieter quietest sound decibel decibels".split()),
+        frozenset("db dba decibel decibels".split()),
     ),
     # ("how fast can someone come out" asks for a time, so "fast" and "quick" are no cues)
     "speed": (
@@ -459,6 +501,7 @@ _RUSSIAN_ATTRIBUTES: dict[str, tuple[str, str]] = {
     "power": ("мощность мощности напряжение потребление", "вт квт в вольт киловатт киловатта"),
     # a compressor's or a pump's output: "производительность 2 400 л/мин"
     "flow": ("производительность производительности подача подачи", "л/мин м³/мин м3/мин м³/ч м3/ч л/ч"),
+    "noise": ("шум шума шумит громкость громко децибел", "дб дба децибел децибела децибелов"),
 }
 ATTRIBUTES = {name: (cues | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[0].split()),
                      units | frozenset(_RUSSIAN_ATTRIBUTES.get(name, ("", ""))[1].split()))
@@ -736,8 +779,26 @@ def codes(text: str) -> set[str]:
 def expand_question(question: str) -> set[str]:
     words = content_words(question) | codes(question)
     for w in list(words):
-        words |= content_words(SYNONYMS.get(w, ""))
+        words |= synonyms_of(w)
     return words
+
+
+@functools.cache
+def _stemmed_table(table: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for word, others in table:
+        out.setdefault(_stem(word), set()).update(content_words(others))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def synonyms_of(stemmed: str) -> frozenset[str]:
+    """The stems of the ``SYNONYMS`` of a word, by its stem (as ``content_words`` gives it)."""
+    return _stemmed_table(tuple(SYNONYMS.items())).get(stemmed, frozenset())
+
+
+def caller_words_of(stemmed: str) -> frozenset[str]:
+    """The stems of the documents' words for a caller's word (``lexical.CALLER_WORDS``), by its stem."""
+    return _stemmed_table(tuple((k, " ".join(v)) for k, v in CALLER_WORDS.items())).get(stemmed, frozenset())
 
 
 def focus(question: str, passage: Passage, keep: int = 3) -> str:
@@ -803,8 +864,14 @@ def extractive_answer(question: str, passages: Sequence[Passage], max_sentences:
     return extractive_pick(question, passages, max_sentences, max_chars, about)[0]
 
 
+#: A sentence that is no answer on its own: a question (an FAQ's, in its text), or one that
+#: ends on the verb of a sentence before it ("A Frostgate blast chiller can.").
+_NO_ANSWER_ALONE = re.compile(r"\?\s*$|\b(can|can't|cannot|does|doesn't|do|don't|did|will|won't|is|isn't|are|aren't"
+                              r"|has|have|would|could|should)\.\s*$", re.IGNORECASE)
+
+
 def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: int = 2, max_chars: int = 240,
-                    about: str = "") -> tuple[str, str]:
+                    about: str = "", keep: Callable[[str, str], bool] | None = None) -> tuple[str, str]:
     """The sentence(s) of the retrieved passages that answer the question best, cleaned for
     speech, and the title (section heading) of the passage they come from.
 
@@ -814,6 +881,7 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     a figure of another attribute, loses.  The best passage breaks ties.  A sentence is only
     taken if its figures pass the product and attribute checks.  ``about`` is the earlier
     question a follow-up leans on ("and what does it cost?"): the product it names counts.
+    ``keep(sentence, title)``, if given, must accept the sentence as well.
     """
     if not passages:
         return "", ""
@@ -855,6 +923,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.0  # "the machine weighs 338 kg", not a price row's "20 kg" class
             elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"
+                if detail == "address" and _FULL_ADDRESS.search(s):
+                    score += 1.5  # the address itself, not a sentence naming the street
+            elif detail and numbers(s):
+                score -= 1.5  # figures, but not the one asked: a price for "which e-mail?"
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing
             # A passage further down loses by its rank, and by how much less like the
@@ -868,6 +940,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
         s = entry[5]
         if not figures_match_product(s, named_q, pieces) or not attribute_fits(s, question, pieces, about):
             continue
+        if keep is not None and not keep(s, passages[entry[3]].title):
+            continue
+        if _NO_ANSWER_ALONE.search(s):
+            continue  # "Does a serve-over counter need a drain?", "A Frostgate blast chiller can."
         chosen = [entry]
         break
     if not chosen:
@@ -875,7 +951,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     best = chosen[0]
     if max_sentences > 1:
         for entry in scored:
-            if entry is best or entry[3] != best[3] or entry[0] < max(1.0, best[0] * 0.75):
+            if entry is best or entry[3] != best[3] or entry[0] < max(1.0, best[0] * 0.75) \
+                    or _NO_ANSWER_ALONE.search(entry[5]):
                 continue
             if len(best[5]) + len(entry[5]) < max_chars and figures_match_product(entry[5], named_q, pieces):
                 chosen.append(entry)

@@ -50,9 +50,9 @@ from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.compare import compare, selected_product
 from appliance.agent.grounding import (
     _PRODUCT,
-    SYNONYMS,
     asks_figure as asks_a_figure,
     attribute_fits,
+    caller_words_of,
     content_words,
     extractive_pick,
     figures_match_product,
@@ -66,13 +66,14 @@ from appliance.agent.grounding import (
     names_subject,
     product_pieces,
     states_asked_figure,
+    synonyms_of,
     times_match_day,
 )
 from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
 from appliance.knowledge.base import KnowledgeStore, Passage
-from appliance.knowledge.lexical import CALLER_WORDS
+from appliance.knowledge.lexical import documents_words, standard_words
 from appliance.knowledge.rerank import asked_company_detail
 from appliance.logs import log_event
 
@@ -309,7 +310,7 @@ class LlamaAgent(Agent):
             )
 
     def _answer(self, stream: AnswerStream, question: str, history: tuple[Turn, ...], t0: float) -> Iterator[str]:
-        question = one_line(question)
+        question = standard_words(one_line(question))  # ("Where are ye?" is "Where are you?")
         if not content_words(question):
             stream.retrieval_s = 0.0
             yield from self._fallback(stream, "empty question")
@@ -492,7 +493,14 @@ class LlamaAgent(Agent):
         if stream.cancel.is_set():
             return
         if held and not spoken and not lead:
-            if backup and not is_bare_yes_no(backup, question) and _bears_on(backup, question, backup_heading):
+            def shows_answer(sentence: str, heading: str) -> bool:
+                return not is_bare_yes_no(sentence, question) and _bears_on(sentence, question, heading)
+
+            if backup and not shows_answer(backup, backup_heading):
+                # (the best sentence for the question in general, a price row that names the
+                # product, may not be the one that answers its yes or no: the best that does)
+                backup, backup_heading = extractive_pick(asked_q, relevant, about=about, keep=shows_answer)
+            if backup:
                 # "Yes, you can." and nothing more: the caller hears the knowledge base's fact
                 # that answers it, and not the model's yes, which small models say to anything
                 # ("Yes, we are open on Saturdays." before "the sales office is closed on Saturdays").
@@ -576,6 +584,8 @@ class LlamaAgent(Agent):
             return "foreign_script"  # Qwen slips into Chinese mid-sentence ("DR-36 производительнее,因为它 ...")
         if sentence.rstrip().endswith("?"):
             return "question"  # the model asking (or echoing the caller's question) is no answer
+        if _echoes(sentence, question, run=2 if opening else 5, at_start=opening):
+            return "echo"  # "I'd like to come and have a look." back to the caller who said it
         if not is_grounded(sentence, context, question, min_overlap=0.5 if opening else 0.6):
             return "ungrounded"
         product_q, asked_q = follow_up_questions(question, about)
@@ -598,8 +608,24 @@ _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only a
              "к сожалению", "нет информации", "нет такой информации", "не могу ответить")
 
 
+_WORDS = re.compile(r"\w+")
+
+
+def _echoes(sentence: str, question: str, run: int = 5, at_start: bool = False) -> bool:
+    """The sentence is the caller's own words said back: it is (almost) all a run of at
+    least ``run`` words of the question, in order (``at_start``: the words the question
+    opens with, as opening words that begin to repeat it: "I'd like to ...")."""
+    said = _WORDS.findall(sentence.lower())
+    core = said[1:] if said and said[0] in ("yes", "no", "да", "нет") else said
+    if len(core) < run:
+        return False
+    asked = " ".join(_WORDS.findall(question.lower()))
+    return f"{asked} ".startswith(f"{' '.join(core)} ") if at_start else f" {' '.join(core)} " in f" {asked} "
+
+
 #: A sentence whose subject is what its heading names.
-_REFERS_BACK = re.compile(r"(it|its|it's|they|these|this|there)\b", re.IGNORECASE)
+#: (an FAQ's "No. The DO ovens are electric only." answers its heading's question)
+_REFERS_BACK = re.compile(r"(?:it|its|it's|they|these|this|there)\b|(?:yes|no|да|нет)[.,!]", re.IGNORECASE)
 
 
 def leaned_on(turn: Turn, question: str) -> str:
@@ -619,15 +645,16 @@ def _bears_on(sentence: str, question: str, heading: str = "") -> bool:
     "Gas heating option for HD-25 and HD-35: 650 EUR.").  A caller's yes/no question is often
     long ("If I spend about four thousand euros, is the delivery free?"), half of it chat.
     A sentence that opens with a pronoun says what its section ``heading`` names ("It is
-    closed on Sundays and Mondays." under "Showroom and opening hours"), and a word the
+    closed on Sundays and Mondays." under "Showroom and opening hours"), as does an FAQ's
+    answer opening with "Yes." or "No." (its heading is the question it answers), and a word the
     knowledge base says instead of the caller's counts as the caller's ("power" for
     "supply", see ``SYNONYMS``)."""
-    asked = content_words(_PRODUCT.sub(" ", question))
+    asked = content_words(_PRODUCT.sub(" ", documents_words(question)))  # ("packs up": "breakdown")
     refers_back = _REFERS_BACK.match(sentence)
     said = content_words(_PRODUCT.sub(" ", f"{sentence} {heading}" if refers_back else sentence))
-    said |= {s for w in said for s in content_words(SYNONYMS.get(w, ""))}
+    said |= {s for w in said for s in synonyms_of(w)}
     # ("hire" is asked, "we rent out" is said: the documents' word for the caller's)
-    shared = {w for w in asked if w in said or content_words(" ".join(CALLER_WORDS.get(w, ()))) & said}
+    shared = {w for w in asked if w in said or caller_words_of(w) & said}
     if len(shared) >= max(1, (len(asked) + 1) // 2) or len(shared) >= 2:
         return True
     same_product = {c.lower() for c in _PRODUCT.findall(question)} & {c.lower() for c in _PRODUCT.findall(sentence)}

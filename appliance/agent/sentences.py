@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 #: Always abbreviations: a capital after them does not start a sentence.
 ABBREVIATIONS = frozenset(
-    "approx appr ca cf e.g eg i.e ie vs viz incl excl esp mr mrs ms dr prof st mt jr sr avg est resp".split()
+    "approx appr ca cf e.g eg i.e ie vs viz incl excl esp mr mrs ms dr prof st mt jr sr avg est resp co".split()
 )
 #: Abbreviations only before a number: "No. 3", "Fig. 2", "Jan. 5", "Tel. +44".
 NUMBER_ABBREVIATIONS = frozenset(

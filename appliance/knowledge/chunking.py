@@ -163,6 +163,27 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
     return clean_line(line.rstrip(":"))
 
 
+_NUMBERED = re.compile(r"(\d{1,2})\.[ \t]+(\S.*)")
+
+
+def _numbered_heading(lines: list[str], i: int) -> str:
+    """The title of a numbered section ("4. Cancellations and returns"), known from its
+    clauses below ("4.1 An order ..."): a numbered list's item is followed by the next item."""
+    found = _NUMBERED.fullmatch(lines[i].strip())
+    if not found:
+        return ""
+    following = next((line.strip() for line in lines[i + 1:] if line.strip()), "")
+    if not re.match(rf"{found.group(1)}\.1\b", following):
+        return ""
+    return _plain_heading(found.group(2), True, True)
+
+
+def _bold_line(line: str) -> str:
+    """The text of a line that is bold and nothing else ("**Can I pay by card?**"), else ""."""
+    whole = _STRONG.fullmatch(line)
+    return whole.group(2).strip() if whole else ""
+
+
 #: A label and its value on one line ("Friday: 8:00 to 14:30").
 _LABEL_VALUE = re.compile(r"\w:[ \t]+\S")
 
@@ -313,11 +334,19 @@ def _is_column_header(line: str) -> bool:
         and line[-1] not in ".!?:;"
 
 
+_BARE_CURRENCY = re.compile(r"(?i:eur|euros?|€|gbp|£|usd|\$|chf|rub|руб\.?|рублей)")
+
+
 def _column_label(header: str) -> str:
-    """"Price (EUR)" -> "price (EUR)"; "Model Description Price" (a flattened header) -> "price"."""
+    """"Price (EUR)" -> "price (EUR)"; "Model Description Price" (a flattened header) -> "price";
+    "Code    Description    Fits    EUR" (columns set apart by spaces) -> "EUR", its last column."""
+    if "|" not in header and _GAP.search(header.strip()):
+        header = _GAP.split(header.strip())[-1]
     label = clean_line(header)
-    if "|" not in header and not _GAP.search(header) and len(label.split()) > 1:
+    if "|" not in header and len(label.split()) > 1:
         label = label.split()[-1]
+    if _BARE_CURRENCY.fullmatch(label):
+        return ""  # the list's currency, said with each price (from its note, "All prices in euros")
     return label[0].lower() + label[1:] if len(label) > 1 and label[1:2].islower() else label
 
 
@@ -476,9 +505,15 @@ class _Outline:
             if not in_code and stripped:
                 if self.kind == "markdown":
                     found = _markdown_heading(line)
+                    if found is None and (bold := _bold_line(stripped)):
+                        # "**Do you deliver abroad?**" over its answer: Markdown written
+                        # without heading marks, its bold lines standing for them.
+                        followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
+                        text = _plain_heading(bold, after_break, followed)
+                        found = (6, text) if text else None
                 elif not (i + 1 in figures and _is_column_header(stripped)):
                     followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
-                    text = _plain_heading(line, after_break, followed)
+                    text = _plain_heading(line, after_break, followed) or _numbered_heading(lines, i)
                     # A document's first heading is its title; an FAQ question never has sub-headings.
                     level = 6 if stripped.endswith("?") else 2 if self.seen_text or self.path else 1
                     found = (level, text) if text else None
@@ -531,7 +566,9 @@ def chunk_text(text: str, *, kind: str = "markdown", chunk_chars: int = 800, sep
             def flush() -> list[Chunk]:
                 groups = (["\n\n".join(prose)] if packed else list(prose)) if prose else []
                 prose.clear()
-                return [Chunk(p, heading) for g in groups for p in _split_long(g, chunk_chars) if p.strip()]
+                # (a document's title line, under the same title, says nothing of its own)
+                return [Chunk(p, heading) for g in groups for p in _split_long(g, chunk_chars)
+                        if p.strip() and p.strip() != heading.rsplit(" > ", 1)[-1]]
 
             for unit, content in _units(body, separator, state):
                 if unit == "row":

@@ -46,7 +46,10 @@ STOPWORDS = frozenset(
     too also just only not no nor yes any some all each every both either neither much many more most
     less least few one ones about please tell know want need like get got give let lets would like i'm
     you're we're they're i'd i'll you'll don't doesn't didn't isn't aren't wasn't weren't can't cannot won't
-    hello hi hey thanks thank okay ok well oh um uh er""".split()
+    don doesn didn isn aren wasn weren couldn wouldn shouldn haven hasn hadn re ve ll
+    hello hi hey thanks thank okay ok well oh um uh er
+    actually really nowadays originally currently exactly basically quite pretty probably maybe perhaps
+    honestly literally anyway anyhow anybody anyone somebody someone anything something going gonna""".split()
 ) | STOPWORDS_RU
 
 #: A word, or a code or number with its joiners ("ZX-9000", "0.5", and a decimal comma between
@@ -57,12 +60,24 @@ _RUNS = re.compile(r"\d+|[^\W\d_]+")
 
 
 def stem(word: str) -> str:
-    """A light stem, the same on both sides: "prices" -> "price", "shipping" -> "ship";
+    """A light stem, the same on both sides: "prices" -> "pric", "shipping" -> "ship";
     Russian words lose their inflectional ending ("прессом" -> "пресс", knowledge.russian)."""
     if not word.isalpha() or len(word) <= 3:
         return word
     if is_russian(word):
         return stem_ru(word)
+    return drop_silent_e(_strip_suffix(word))
+
+
+def drop_silent_e(stemmed: str) -> str:
+    """A final silent "e" off, so that "freeze" meets "freezing" ("freez") and "size" meets
+    "sizes" ("siz"); "free" and "three" keep theirs."""
+    if len(stemmed) >= 4 and stemmed.endswith("e") and not stemmed.endswith("ee"):
+        return stemmed[:-1]
+    return stemmed
+
+
+def _strip_suffix(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     for suffix in ("ing", "ed"):
@@ -164,8 +179,59 @@ class TermStats:
 
 
 def query_terms(text: str) -> dict[int, str]:
-    """The question's distinct terms by index (the text of each kept for explanations)."""
-    return {term_id(t): t for t in tokens(text)}
+    """The question's distinct terms by index (the text of each kept for explanations), with
+    the documents' words for the caller's phrases (``CALLER_PHRASES``)."""
+    return {term_id(t): t for t in tokens(documents_words(text))}
+
+
+def standard_words(question: str) -> str:
+    """A caller's question with dialect pronouns in standard English ("Where are ye?",
+    "yer price list") and a price asked in a trader's words ("What are ye looking for the
+    CD-30?" asks the price, as "asking" does), so every check reads it as it is meant."""
+    for pattern, plain in _DIALECT:
+        question = pattern.sub(plain, question)
+    return question
+
+
+_DIALECT: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
+    (r"\b(ye|youse|yous|ya)\b", "you"), (r"\byer\b", "your"),
+    (r"\b(what (are|would|will) you( be)?) (looking|wanting) for\b", r"\1 asking for"),
+))
+
+
+def phrase_terms(text: str) -> frozenset[int]:
+    """The terms the documents' words for the caller's phrases in ``text`` bring in (a
+    knowledge base may use only some of them: the rest mean nothing missing)."""
+    return frozenset(term_id(t) for phrase, words in CALLER_PHRASES if phrase.search(text) for t in tokens(words))
+
+
+def documents_words(text: str) -> str:
+    """The text with each caller's phrase put in the documents' words (``CALLER_PHRASES``):
+    its own words are no subject the documents lack."""
+    for phrase, words in CALLER_PHRASES:
+        text = phrase.sub(f" {words} ", text)
+    return text
+
+
+#: A caller's phrase and the words documents use for it ("send them back" / "returns";
+#: "who's running the show?" / "managing director").  Its words are plain, common ones, so
+#: they cannot be given one by one (``CALLER_WORDS``): the phrase says what they mean.
+CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), words) for pattern, words in (
+        (r"\b(send|take|bring|post|ship)\s(\w+\s)?back\b|\bchange[ds]? (my|our) minds?\b", "return"),
+        (r"\bsealed\b|\bunopened\b|\bstill in (the|its|their) (box|boxes|bag|wrapping|packaging)\b|\bnever (been )?used\b"
+         r"|\b(never|not) (even )?(came|come|been taken|taken) out of (the|its|their) (box|boxes|bag|wrapping|packaging)\b",
+         "unused original packaging"),
+        (r"\bup ?front\b|\bin advance\b", "deposit advance"),
+        (r"\b(stump|cough|fork)(s|ed|ing)? (\w+ )?(up|out)\b", "pay"),
+        (r"\bbit by bit\b|\bpay(ing)? (\w+ )?off\b|\bmonthly payments?\b|\bspread (the|it)\b", "finance instalments"),
+        (r"\brun(s|ning)? the (show|place|company|firm|business)\b|\bin charge\b|\bat the top\b", "managing director"),
+        (r"\bset (the company|the firm|the business|it|you|this place) up\b|\bset up the (company|firm|business)\b",
+         "founded"),
+        (r"\b(packs?|packed|gives?|gave|conks?|conked) (up|out)\b|\bstop(s|ped)? working\b|\bplay(s|ing)? up\b",
+         "breakdown"),
+        (r"\b(get|send) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b", "engineer visit"),
+    ))
 
 
 #: A caller's everyday word and the words a company's documents use for the same thing
@@ -186,6 +252,8 @@ CALLER_WORDS: dict[str, tuple[str, ...]] = {
     "shelf": ("stock",), "quote": ("price", "quotation"), "quotation": ("quote", "price"),
     "weekend": ("saturday", "sunday"), "evening": ("late",),
     "started": ("founded", "established"), "boss": ("director", "owner"),
+    "try": ("test", "trial", "demonstration"), "trial": ("test", "demonstration"),
+    "demo": ("demonstration", "test"),
 }
 _CALLER_TERMS: dict[str, tuple[str, ...]] = {}
 

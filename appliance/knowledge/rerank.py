@@ -28,7 +28,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from appliance.knowledge.chunking import has_currency
-from appliance.knowledge.lexical import TermStats, codes, query_terms, seen_alternatives, term_id, term_ids, tokens
+from appliance.knowledge.lexical import (
+    TermStats,
+    codes,
+    phrase_terms,
+    query_terms,
+    seen_alternatives,
+    term_id,
+    term_ids,
+    tokens,
+)
 from appliance.knowledge.russian import STANDS_ON
 
 #: Score weights (see the module docstring); measured on the evaluation's knowledge bases.
@@ -101,8 +110,11 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
      _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
     ("speed", _rx(r"\b(speed|fast|quick|rpm|rate)\b"), _rx(_NUM + r"(mm/min|km/h|kph|mph|rpm|m/s|per (minute|second|hour))")),
-    ("discount", _rx(r"\b(discount\w*|reduction|rebate|off|cheaper|deal)\b"), _rx(r"\d\s?(%|percent|per cent)")),
+    # ("knock something off", not "pay it off" nor "a day off")
+    ("discount", _rx(r"\b(discount\w*|reduction|rebate|cheaper|deal|(knock\w*|take|taking|get|give) (\w+ ){0,2}off)\b"),
+     _rx(r"\d\s?(%|percent|per cent)")),
     ("temperature", _rx(r"\b(temperature|hot|cold|degrees?|celsius|fahrenheit)\b"), _rx(r"\d\s?(°|degrees?)")),
+    ("noise", _rx(r"\b(noise|noisy|loud\w*|quiet\w*|decibels?|db)\b"), _rx(_NUM + r"(db|decibels?)\b")),
 )
 
 
@@ -130,6 +142,7 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
               r"\d[\d ]*\s(сотрудник\w*|человек|работник\w*|специалист\w*)"),
     "power": (r"мощност\w*|напряжени\w*|потребл\w*", _NUM + r"(квт|вт|в|вольт\w*|киловатт\w*)(?!\w)"),
     "discount": (r"скидк\w*", r"\d\s?(%|процент\w*)"),
+    "noise": (r"шум\w*|громк\w*|децибел\w*", _NUM + r"(дб|децибел\w*)(?!\w)"),
 }
 
 
@@ -259,6 +272,9 @@ def _attributes_in(question: str) -> tuple[str, ...]:
 #: "How long do I have to send it back?", "how long until it comes": a time, not a length.
 _HOW_LONG_A_TIME = _rx(r"\bhow long (do|does|did|will|would|can|could|have|has|had|until|till|before|to|must|should)\b")
 _PRICE_WORDS = _rx(r"\b(prices?|pricing|costs?|fees?|tariffs?|rates?)\b")
+#: A price of nothing: "A test session is free of charge." answers "would that cost anything?"
+_FREE_OF_CHARGE = _rx(r"\b(free of charge|no charge|without charge|(is|are) free|for free)\b"
+                      r"|бесплатн")
 _YES_NO = _rx(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|may)\b")
 
 
@@ -266,8 +282,8 @@ def states_attribute(attribute: str, text: str, heading: str = "", kind: str = "
     """True if the text states a figure of that kind ("54,000 euros" states a price; so does
     "12,400" in a row of a price list, whose currency is said once at its top)."""
     if attribute == "price":
-        return has_currency(text) or (kind == "row" and bool(_PRICE_WORDS.search(f"{heading} {text}"))
-                                      and any(c.isdigit() for c in text))
+        return has_currency(text) or bool(_FREE_OF_CHARGE.search(text)) or (
+            kind == "row" and bool(_PRICE_WORDS.search(f"{heading} {text}")) and any(c.isdigit() for c in text))
     for name, _, stated in ATTRIBUTES:
         if name == attribute:
             return bool(stated and stated.search(text))
@@ -306,7 +322,9 @@ class Question:
         asked = frozenset(codes(whole))
         unknown = frozenset(c for c in asked if stats.df.get(term_id(c), 0) == 0)
         # (generic verbs weigh nothing either way: "Do you sell X?" is a question about X)
-        idf = {i: stats.idf(i) for i in terms if i not in _GENERIC_TERMS}
+        from_phrases = phrase_terms(whole)  # ("unused original packaging" for "still in the box")
+        idf = {i: stats.idf(i) for i in terms
+               if i not in _GENERIC_TERMS and not (i in from_phrases and stats.df.get(i, 0) == 0)}
         total = sum(idf.values())
         code_terms = frozenset({term_id(t) for c in asked for t in tokens(c)} | {term_id(c) for c in asked})
         attributes = asked_attributes(text)
@@ -372,6 +390,23 @@ def subject_codes(heading: str, text: str, kind: str = "text") -> frozenset[str]
     return frozenset(found)
 
 
+_CODE_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def names_family(asked: frozenset[str], text: str) -> bool:
+    """Does ``text`` speak of the family of a code asked by its letters alone, as a word
+    before a lower-case one ("the DO deck ovens", "HW washer extractors", "серия ГБ" is not
+    matched: the letters must come first), not as part of a code ("DO-4") nor in capitals
+    ("WHAT DO YOU")?"""
+    for code in asked:
+        letters = _CODE_LETTERS.match(code)
+        if letters and len(letters.group()) >= 2 and re.search(
+                rf"(?<![\w-]){re.escape(letters.group().upper())}(?=\s+[^\W\d_A-ZА-ЯЁ])", text):
+            return True
+    return False
+
+
 def judge(question: Question, c: Candidate, min_score: float) -> Judged:
     """Score and relevance of one candidate (see the module docstring)."""
     kind = str(c.payload.get("kind", "text"))
@@ -389,6 +424,10 @@ def judge(question: Question, c: Candidate, min_score: float) -> Judged:
             # Named, but not what the passage is about (an accessory that fits it, a list).
             code = "match"
             code_weight = 0.0 if subject else W_CODE_MATCH * (0.6 if named <= question.codes else 0.3)
+        elif names_family(question.codes - question.unknown_codes, f"{c.heading}\n{c.text}"):
+            # "The DO deck ovens are electric only." for "the DO-6": said of the whole family
+            # the code asked belongs to (whatever other product it names as well).
+            code, code_weight = "match", W_CODE_MATCH * 0.6
         elif named:
             code, code_weight = "mismatch", -W_CODE_MISMATCH
     # (codes in the heading count once, above: an FAQ "What tractor for the AT-14?" is no
