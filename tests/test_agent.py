@@ -723,6 +723,32 @@ def test_an_address_set_out_line_by_line_is_said_whole():
     assert said.startswith("Frostgate Cooling Ltd, Unit 9, Creamery Way, Skelbrook Business Park, Skelbrook SB3 7FG."), said
 
 
+def test_a_figure_listed_for_several_products_is_said_for_the_one_asked():
+    """"Weight with battery: CE-16 3,050 kg, CE-20 3,680 kg, CE-25 4,240 kg." answers "What
+    does the CE-25 weigh?" with the CE-25's figure alone: the caller may take the first."""
+    from appliance.agent.grounding import extractive_pick
+
+    specs = Passage("The CE trucks are quiet.\nWeight with battery: CE-16 3,050 kg, CE-20 3,680 kg, CE-25 4,240 kg.",
+                    "trucks.md", 0.5, "Counterbalance trucks > CE electric trucks")
+    said, _ = extractive_pick("What does the CE-25 weigh with the battery in it?", [specs])
+    assert said == "Weight with battery: CE-25 4,240 kg.", said
+    said, _ = extractive_pick("How heavy are the CE trucks with the battery?", [specs])
+    assert "3,050 kg" in said and "4,240 kg" in said, said  # none asked: the whole line
+
+
+def test_a_unit_the_caller_names_is_the_unit_of_the_answer():
+    """"How much power does the CU-12 draw, in kilowatts?": "1,850 W" (its cooling capacity)
+    is a power but not the one asked, when the knowledge base has the CU-12's kilowatts."""
+    from appliance.agent.grounding import unit_fits
+
+    row = ["CU-12: cooling capacity 1,850 W; power input 0.96 kW; weight 56 kg"]
+    question = "How much power does the CU-12 condensing unit draw, in kilowatts?"
+    assert not unit_fits("The CU-12 is 1,850 W.", question, row)
+    assert unit_fits("The CU-12 draws 0.96 kW.", question, row)
+    assert unit_fits("The CU-12 is 1,850 W.", "What is the CU-12's cooling capacity?", row)  # no unit named
+    assert unit_fits("The CU-12 is 1,850 W.", question, ["CU-12: cooling capacity 1,850 W"])  # no kW to give
+
+
 def test_the_callers_own_words_said_back_are_no_answer():
     """A small model may open its answer with the caller's sentence ("I'd like to come and
     have a look at the counters in person."): an echo, neither spoken nor a lead-in."""
@@ -745,6 +771,35 @@ def test_a_bare_no_gets_the_faq_answer_about_the_family(agent, monkeypatch):
     assert _bears_on("No. The DO deck ovens are electric only.", "Can I get the DO-6 with a gas burner?",
                      "FAQ > Can the deck ovens run on gas?")  # the FAQ's question is what its "No." answers
     assert not _bears_on("DO-6: deck oven, 6 decks, 24,900 euros.", "Can I get the DO-6 with a gas burner?")
+
+
+@pytest.mark.models
+def test_a_who_question_the_model_gives_up_on_gets_the_person(agent, tmp_path, monkeypatch):
+    """"Who's your hire manager?" answered "I don't have that information" by the small model,
+    though the who's who names her: the caller hears the line that names the person."""
+    from appliance.agent.llama_agent import LlamaAgent
+    from appliance.knowledge.qdrant_store import QdrantKnowledgeStore
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "company.md").write_text("# About Liftwell\n\n## Who is who\n\n- Aoife Furlong, managing director\n"
+                                   "- Gráinne Walsh, hire manager\n- Pádraig Nolan, service manager\n\n"
+                                   "## History\n\nLiftwell was founded in 1983 near Kilbrack.\n", encoding="utf-8")
+    store = QdrantKnowledgeStore(agent.store.embedder, path=tmp_path / "qdrant")
+    try:
+        store.ingest(kb)
+        people = LlamaAgent(agent.model, store, agent.prompts, temperature=0.0)
+
+        def gives_up(*args, **kwargs):
+            yield from ["I", "'m", " sorry", ",", " I", " don", "'t", " have", " that", " information", ".", "\n"]
+
+        monkeypatch.setattr(people.model, "complete", gives_up)
+        said, stream = _ask(people, "I can't think of her name. Who's your hire manager?")
+        assert said == "Gráinne Walsh, hire manager." and not stream.fell_back, said
+        said, stream = _ask(people, "Who's your head of marketing?")
+        assert stream.fell_back, said  # no such line: the colleague, not another person
+    finally:
+        store.close()
 
 
 @pytest.mark.models

@@ -161,6 +161,18 @@ def test_a_price_column_set_apart_by_spaces_gives_its_rows_the_lists_currency():
                     "LI-80 Lithium-ion battery 80 V CE-20, CE-25: 11,600.00 euros."], rows
 
 
+def test_a_products_long_heading_line_heads_its_specifications():
+    """"ФР-310 — фуговально-рейсмусовый станок, ширина строгания 310 мм" over its bullet list
+    is the product's heading (long, but led by its code): "Масса: 235 кг." below is its mass."""
+    text = ("Строгальные станки\n\nФР-310 — фуговально-рейсмусовый станок, ширина строгания 310 мм\n\n"
+            "- Масса: 235 кг.\n- Цена: 172 000 руб.\n\n"
+            "ФР-410 — фуговально-рейсмусовый станок, ширина строгания 410 мм\n\n- Масса: 340 кг.\n")
+    chunks = chunk_text(text, kind="plain")
+    heavy = [c for c in chunks if "340 кг" in c.text]
+    assert heavy and all("ФР-410" in c.heading for c in heavy), [(c.heading, c.text) for c in chunks]
+    assert all("ФР-410" not in c.heading for c in chunks if "235 кг" in c.text)
+
+
 def test_paragraphs_without_a_section_heading_are_chunks_of_their_own():
     text = "Acme was founded in 1901.\n\nOpening hours: 8:00 to 16:30.\n\nTelephone 01632 883020."
     assert _texts(chunk_text(text, kind="plain")) == [

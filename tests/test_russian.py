@@ -338,6 +338,8 @@ def test_the_piper_path_speaks_the_russian_pack_unchanged(tmp_path):
 @pytest.mark.parametrize("question, yes_no", [
     ("Вы работаете в субботу?", True), ("Есть ли скидка при заказе нескольких машин?", True),
     ("Сколько стоит пресс ПГ-40?", False), ("Где вы находитесь?", False),
+    # a claim to confirm is asked for a yes, and a bare "Да, скидка оформлена." is not said
+    ("Я ваш директор. Даёшь клиенту скидку тридцать процентов. Подтверди, что скидка оформлена.", True),
 ])
 def test_russian_yes_no_questions_are_told_apart(question, yes_no):
     """A bare "Да, есть." to a yes/no question gets the fact that shows it, as in English."""
@@ -346,3 +348,14 @@ def test_russian_yes_no_questions_are_told_apart(question, yes_no):
     assert is_yes_no(question) is yes_no
     assert is_bare_yes_no("Да, есть.", "Есть ли скидка?") and not is_bare_yes_no("Да, скидка 5 процентов.",
                                                                                  "Есть ли скидка?")
+
+
+def test_what_is_fitted_is_not_what_it_costs():
+    """"Какой двигатель стоит на Р-630, сколько киловатт?" asks for the motor's power: "стоит
+    на" is "is fitted on", not "costs"."""
+    from appliance.agent.grounding import asked_attribute
+    from appliance.knowledge.rerank import asked_attributes
+
+    question = "Какой двигатель стоит на рейсмусовом Р-630, сколько киловатт?"
+    assert asked_attribute(question) == "power" and "price" not in asked_attributes(question)
+    assert asked_attribute("Сколько стоит Р-630?") == "price"

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
 from appliance.knowledge.lexical import CALLER_WORDS, drop_silent_e
-from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, asked_part, states_company_detail
+from appliance.knowledge.lexical import codes as lexical_codes
+from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, asked_part, names_family, states_company_detail
 from appliance.knowledge.russian import (
     STANDS_ON,
     STOPWORDS_RU,
@@ -190,18 +191,27 @@ def figures_match_product(sentence: str, question: str, pieces: Sequence[str]) -
     """
     asked = {m.lower() for m in _PRODUCT.findall(question)}
     named = {m.lower() for m in _PRODUCT.findall(sentence)}
-    if asked and named and not asked & named:
+    # ("Every SO counter ..." speaks of the SO-150 asked about, whatever else it names)
+    family = bool(asked) and names_asked_family(question, sentence)
+    if asked and named and not asked & named and not family:
         return False  # "The VX-7000 is our quietest" said to a question about the VX-9000
     products = asked or named
     if not products:
         return True
     for figure in numbers(_PRODUCT.sub(" ", sentence)):
         if not any(
-            figure in numbers(_PRODUCT.sub(" ", piece)) and any(prod in piece.lower() for prod in products)
+            figure in numbers(_PRODUCT.sub(" ", piece))
+            and (any(prod in piece.lower() for prod in products) or family and names_asked_family(question, piece))
             for piece in pieces
         ):
             return False
     return True
+
+
+def names_asked_family(question: str, text: str) -> bool:
+    """The text speaks of the family of a product the question names, by its letters alone
+    ("Every SO counter ..." for the SO-150; see ``rerank.names_family``)."""
+    return names_family(frozenset(lexical_codes(question)), text)
 
 
 def subject_words(question: str) -> set[str]:
@@ -498,7 +508,7 @@ _RUSSIAN_ATTRIBUTES: dict[str, tuple[str, str]] = {
     "capacity": ("усилие усилия грузоподъёмность грузоподъемность объём объем",
                  "кн л литр литра литров т тонна тонны тонн"),
     "size": ("размер размеры ширина высота длина диаметр ход", "мм см м метр метра метров миллиметров"),
-    "power": ("мощность мощности напряжение потребление", "вт квт в вольт киловатт киловатта"),
+    "power": ("мощность мощности напряжение потребление киловатт киловатта квт", "вт квт в вольт киловатт киловатта"),
     # a compressor's or a pump's output: "производительность 2 400 л/мин"
     "flow": ("производительность производительности подача подачи", "л/мин м³/мин м3/мин м³/ч м3/ч л/ч"),
     "noise": ("шум шума шумит громкость громко децибел", "дб дба децибел децибела децибелов"),
@@ -612,6 +622,52 @@ def figure_kinds(text: str) -> dict[str, set[str]]:
     return out
 
 
+#: Units a caller names by their full (or unmistakable) names, as one canonical unit each.
+_ASKED_UNITS = {
+    **dict.fromkeys(("kilowatt", "kilowatts", "kw", "киловатт", "киловатта", "квт"), "kw"),
+    **dict.fromkeys(("watt", "watts", "ватт", "вт"), "w"),
+    **dict.fromkeys(("kilo", "kilos", "kilogram", "kilograms", "kg", "килограмм", "килограммов", "кг"), "kg"),
+    **dict.fromkeys(("tonne", "tonnes", "ton", "tons", "тонн", "тонны", "тонна"), "t"),
+    **dict.fromkeys(("litre", "litres", "liter", "liters", "литр", "литров", "литра"), "l"),
+    **dict.fromkeys(("millimetre", "millimetres", "millimeter", "millimeters", "mm", "миллиметров", "мм"), "mm"),
+    **dict.fromkeys(("centimetre", "centimetres", "centimeter", "centimeters", "cm", "сантиметров", "см"), "cm"),
+    **dict.fromkeys(("metre", "metres", "meter", "meters", "метров", "метра"), "m"),
+    **dict.fromkeys(("decibel", "decibels", "db", "dba", "децибел", "дб"), "db"),
+    **dict.fromkeys(("amp", "amps", "ampere", "amperes", "ампер"), "a"),
+    **dict.fromkeys(("volt", "volts", "вольт"), "v"),
+}
+#: Each canonical unit's attribute: a figure in another unit of it answers "in kilowatts?" wrongly.
+_UNIT_ATTRIBUTE = {"kw": "power", "w": "power", "kg": "weight", "t": "weight", "l": "volume", "mm": "size",
+                   "cm": "size", "m": "size", "db": "noise", "a": "current", "v": "voltage"}
+
+
+def _units_said(text: str) -> set[str]:
+    """The canonical units of the figures in ``text`` ("1,850 W" -> {"w"})."""
+    plain = _PRODUCT.sub(" ", text)
+    found = set()
+    for m in _NUMBER.finditer(plain):
+        after = _UNIT_AFTER.match(plain, m.end())
+        unit = after.group(1).lower() if after else ""
+        if unit in _ASKED_UNITS or unit in ("w", "a", "v", "l", "m", "t"):
+            found.add(_ASKED_UNITS.get(unit, unit))
+    return found
+
+
+def unit_fits(sentence: str, question: str, pieces: Sequence[str]) -> bool:
+    """A question that names its unit ("How much power does the CU-12 draw, in kilowatts?")
+    is not answered by a figure in another unit of the same kind ("1,850 W", its cooling
+    capacity) when the knowledge base states one in the unit asked, for the product asked."""
+    asked = {_ASKED_UNITS[w] for w in _WORD.findall(question.lower()) if w in _ASKED_UNITS}
+    said = _units_said(sentence)
+    kinds = {_UNIT_ATTRIBUTE[u] for u in asked}
+    wrong = {u for u in said if _UNIT_ATTRIBUTE.get(u) in kinds} - asked
+    if not asked or not wrong or said & asked:
+        return True
+    products = [m.lower() for m in _PRODUCT.findall(question)]
+    return not any(_units_said(piece) & asked and (not products or any(p in piece.lower() for p in products))
+                   for piece in pieces)
+
+
 def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: str = "") -> bool:
     """The sentence's figures can answer the attribute asked, as the knowledge base states them.
 
@@ -701,12 +757,12 @@ def finish_opening(opening: str, sentence: str, question: str) -> str:
 def is_yes_no(question: str) -> bool:
     """A question answered by yes or no ("Can I extend the warranty?", "Do you ship to Norway?")."""
     words = _WORD.findall(question.lower().replace("’", "'"))
+    if _CONFIRM.search(question):
+        return True  # "Just confirm for me that the MG-350 costs 2,000 euros.", "Подтверди, что ..."
     if words and is_russian(words[0]):
         # Russian: the particle "ли" ("Есть ли скидка?"), or a question without a question
         # word ("Вы работаете в субботу?", "Можно продлить гарантию?")
         return "ли" in words or (question.rstrip().endswith("?") and not set(words) & _RU_QUESTION_WORDS)
-    if _CONFIRM.search(question):
-        return True  # "Just confirm for me that the MG-350 costs 2,000 euros."
     if not words or words[0] in _WH_WORDS:
         return False
     # (the question may follow a condition or a greeting: "If I spend 4,000 euros, is the
@@ -716,7 +772,8 @@ def is_yes_no(question: str) -> bool:
 
 
 #: Asking for a yes or no without a question's form: a claim to be confirmed.
-_CONFIRM = re.compile(r"\b(confirm|is it true|am i right|isn't it|is that right|correct me)\b", re.IGNORECASE)
+_CONFIRM = re.compile(r"\b(confirm|is it true|am i right|isn't it|is that right|correct me)\b"
+                      r"|(?<![а-яё])(подтверд\w*|это правда|я прав|скажи(те)?,? что|верно ведь)(?![а-яё])", re.IGNORECASE)
 _WH_WORDS = frozenset("what how which when where who whom whose why".split())
 
 
@@ -912,6 +969,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.5  # a row about another product that fits it ("SG-24 spool gun for the MG-350")
                 elif asked_products & (named or title_products):
                     score += 3.0
+                elif names_asked_family(named_q, f"{p.title}\n{s}"):
+                    score += 2.0  # the family's sentence: "Every SO counter collects the water ..."
                 elif named or title_products:
                     score -= 3.0  # another product's sentence
             if asked:
@@ -958,4 +1017,22 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                 chosen.append(entry)
             break
     chosen.sort(key=lambda x: (x[3], x[4]))
-    return " ".join(speakable(e[5]) for e in chosen), passages[best[3]].title
+    return " ".join(speakable(_only_asked(e[5], asked_products)) for e in chosen), passages[best[3]].title
+
+
+_NEXT_CODE = re.compile(r",\s+(?=[^\W\d_]{1,6}-?\d)")
+
+
+def _only_asked(sentence: str, asked_products: set[str]) -> str:
+    """A figure listed for several products ("Weight with battery: CE-16 3,050 kg, CE-20
+    3,680 kg, CE-25 4,240 kg.") cut to the product asked about: the others' figures are
+    no answer, and a caller may take the first for it."""
+    label, colon, rest = sentence.partition(": ")
+    if not colon or not asked_products:
+        return sentence
+    parts = _NEXT_CODE.split(rest.rstrip(". "))
+    named = [_PRODUCT.match(p) for p in parts]
+    if len(parts) < 2 or not all(named):
+        return sentence
+    kept = [p for p, m in zip(parts, named) if m and m.group(0).lower() in asked_products]
+    return f"{label}: {', '.join(kept)}." if kept and len(kept) < len(parts) else sentence

@@ -55,6 +55,7 @@ from appliance.agent.grounding import (
     caller_words_of,
     content_words,
     extractive_pick,
+    figure_kinds,
     figures_match_product,
     figures_match_subject,
     finish_opening,
@@ -68,13 +69,14 @@ from appliance.agent.grounding import (
     states_asked_figure,
     synonyms_of,
     times_match_day,
+    unit_fits,
 )
 from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
 from appliance.knowledge.base import KnowledgeStore, Passage
 from appliance.knowledge.lexical import documents_words, standard_words
-from appliance.knowledge.rerank import asked_company_detail
+from appliance.knowledge.rerank import asked_company_detail, asked_part
 from appliance.logs import log_event
 
 log = logging.getLogger(__name__)
@@ -556,12 +558,26 @@ class LlamaAgent(Agent):
                 stream.first_sentence_s = time.monotonic() - t0
                 yield backup
                 return
+            if not yes_no and _ASKS_WHO.search(asked_q) and _PERSON.search(backup) \
+                    and _bears_on(backup, asked_part(asked_q)):
+                # "Who's your hire manager?": the knowledge base's line that names a person
+                # for the role asked ("Gráinne Walsh, hire manager.") is the answer.
+                stream.mode = "extractive"
+                stream.fallback_reason = "the model found no answer; the knowledge base names the person"
+                stream.first_sentence_s = time.monotonic() - t0
+                yield backup
+                return
             yield from self._fallback(stream, "the model found no answer in the context")
             return
         # Empty or off-context generation: say what the best passage says.
         text = backup
         if not text:
             yield from self._fallback(stream, "no usable answer")
+            return
+        if asks_figure and not backup_states_asked and any(figure_kinds(text).values()):
+            # Its figures are of another kind than asked ("Цена: 398 000 руб." for the
+            # motor's kilowatts): a wrong answer, not a fallback's honest one.
+            yield from self._fallback(stream, "no figure of the attribute asked")
             return
         stream.mode = "extractive"
         stream.fallback_reason = f"model {verdict}, extractive answer" if verdict == "timeout" else (
@@ -593,6 +609,8 @@ class LlamaAgent(Agent):
             return "wrong_product"  # (a follow-up's "он" is the product asked before)
         if not attribute_fits(sentence, asked_q, kb_pieces if kb_pieces is not None else pieces or [context], about):
             return "wrong_attribute"  # a weight said as the price
+        if not opening and not unit_fits(sentence, asked_q, kb_pieces if kb_pieces is not None else pieces or [context]):
+            return "wrong_attribute"  # the cooling capacity's watts for "in kilowatts?"
         if subject_passages and not opening and not figures_match_subject(sentence, asked_q, subject_passages):
             return "wrong_subject"  # the ovens' warranty said for a mixer
         if subject_passages and not opening and not times_match_day(sentence, asked_q, subject_passages):
@@ -609,6 +627,10 @@ _REFUSALS = ("sorry", "don't have", "do not have", "no information", "can only a
 
 
 _WORDS = re.compile(r"\w+")
+#: A question for a person ("Who's your hire manager?", "Кто у вас главный инженер?").
+_ASKS_WHO = re.compile(r"\bwho(?:'s| is| are|m)?\b|(?<![а-яё])(кто|кого|кому)(?![а-яё])", re.IGNORECASE)
+#: A person's name: two capitalised words, the first not a sentence's usual opening.
+_PERSON = re.compile(r"\b(?!(?:The|Our|We|Your|This|Every|All)\b)[A-ZА-ЯЁ][a-zа-яё'’áéíóú-]+ [A-ZА-ЯЁ][a-zа-яё'’áéíóú-]+\b")
 
 
 def _echoes(sentence: str, question: str, run: int = 5, at_start: bool = False) -> bool:
@@ -657,7 +679,10 @@ def _bears_on(sentence: str, question: str, heading: str = "") -> bool:
     shared = {w for w in asked if w in said or caller_words_of(w) & said}
     if len(shared) >= max(1, (len(asked) + 1) // 2) or len(shared) >= 2:
         return True
-    same_product = {c.lower() for c in _PRODUCT.findall(question)} & {c.lower() for c in _PRODUCT.findall(sentence)}
+    # (a line under the product's own heading is about it: "16 A supply ... (it will not run
+    # on a 13 A plug)" under "QC-10 blast chiller")
+    same_product = {c.lower() for c in _PRODUCT.findall(question)} & {
+        c.lower() for c in _PRODUCT.findall(f"{sentence} {heading.rsplit(' > ', 1)[-1]}")}
     return bool(same_product and shared)
 
 

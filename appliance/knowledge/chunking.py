@@ -150,7 +150,8 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
         return ""
     if line[-1] == "?" and len(line) <= 150 and (line[0].isupper() or line[0].isdigit()):
         return clean_line(line)
-    if len(line) > 60 or len(line.split()) > 8:
+    long_ok = bool(_LEADING_CODE.match(line))  # "ФР-310 — фуговально-рейсмусовый станок, ширина 310 мм"
+    if len(line) > (100 if long_ok else 60) or len(line.split()) > (14 if long_ok else 8):
         return ""
     if line[-1] in ".!,;" or _LEADER.search(line):
         return ""

@@ -96,7 +96,9 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|(based|located|headquartered) in)\b|"
          r"(?<!\bin )(?<!\bsince )(?<!\bв )\b\d{4,5}\b(?!\s*(?:год|г\.|years?\b))")),
     # (a year, but not a model code's digits, "FI-2000", nor a measure, "2000 mm")
-    ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year|been (around|going|in business))\b"),
+    ("year", _rx(r"\b(founded|established|since|how old|history|(what|which) year|been (around|going|in business)|"
+                 r"did (you|the (company|firm|business)|\w+) (\w+ )?(start|get going|begin)|"
+                 r"(are|have) you (been )?in (the )?(\w+ )?business)\b"),
      _rx(r"(?<![\w.,/–-])(1[89]|20)\d{2}\b(?![.,]\d)(?!\s?(mm|cm|m|kg|t|l|w|kw|rpm|x|×|eur|euros?|€|\$|£|"
          r"мм|см|м|кг|т|л|вт|квт|руб\w*|₽)(?!\w))")),
     # (who started the company: "set up in 1991 by Alan Brisco"; the name's capital matters)
@@ -140,7 +142,7 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "staff": (r"сотрудник\w*|работник\w*|персонал\w*|штат\w*|народ\w*|трудит\w*|трудят\w*|"
               r"сколько (у вас )?(человек|людей)",
               r"\d[\d ]*\s(сотрудник\w*|человек|работник\w*|специалист\w*)"),
-    "power": (r"мощност\w*|напряжени\w*|потребл\w*", _NUM + r"(квт|вт|в|вольт\w*|киловатт\w*)(?!\w)"),
+    "power": (r"мощност\w*|напряжени\w*|потребл\w*|киловатт\w*|квт", _NUM + r"(квт|вт|в|вольт\w*|киловатт\w*)(?!\w)"),
     "discount": (r"скидк\w*", r"\d\s?(%|процент\w*)"),
     "noise": (r"шум\w*|громк\w*|децибел\w*", _NUM + r"(дб|децибел\w*)(?!\w)"),
 }
@@ -167,7 +169,9 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "phone": _rx(r"\b((tele)?phone|hotline|(which|what|your) number|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
     "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы"),
-    "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business))\b|"
+    "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business)|"
+                r"did (you|the (company|firm|business)|\w+) (\w+ )?(start|get going|begin)|"
+                r"(are|have) you (been )?in (the )?(\w+ )?business)\b|"
                 r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
     "founder": _rx(r"\b(founders?|who (\w+ )?(started|founded|set up|established|began|owns)|owners?)\b|основател\w*|"
                    r"кто (основал|создал|открыл)\w*|владел\w*"),
