@@ -749,6 +749,31 @@ def test_a_unit_the_caller_names_is_the_unit_of_the_answer():
     assert unit_fits("The CU-12 is 1,850 W.", question, ["CU-12: cooling capacity 1,850 W"])  # no kW to give
 
 
+def test_the_day_asked_about_picks_its_line_of_the_opening_hours():
+    """"What time does the office close on a Friday?" is Friday's line, though Saturday's
+    says "closed" and shares more of the caller's words."""
+    from appliance.agent.grounding import extractive_pick
+
+    hours = Passage("Monday to Thursday: office and hire desk 8:00 to 17:30.\n"
+                    "Friday: office and hire desk 8:00 to 16:30.\nSaturday: office and hire desk closed.",
+                    "company.md", 0.5, "About > Opening hours")
+    said, _ = extractive_pick("What time does the office close on a Friday? I'd ring the hire desk after lunch.", [hours])
+    assert said.startswith("Friday: office and hire desk 8:00 to 16:30."), said
+
+
+def test_a_products_price_is_its_own_not_a_service_that_names_it():
+    """"What does the EB-450 cost?" is not answered with the commissioning's price, though its
+    line names the EB-450; asked for the commissioning, that line is the answer."""
+    from appliance.agent.grounding import figures_match_product
+
+    pieces = ["EB-450 edge bander, 12 m/min: 2,460,000 roubles.",
+              "Commissioning of an EB-320 or EB-450 edge bander: 38,000 roubles."]
+    assert not figures_match_product("The EB-450 costs 38,000 roubles.", "What does the EB-450 cost?", pieces)
+    assert figures_match_product("The EB-450 costs 2,460,000 roubles.", "What does the EB-450 cost?", pieces)
+    assert figures_match_product("Commissioning the EB-450 costs 38,000 roubles.",
+                                 "How much is commissioning for the EB-450?", pieces)
+
+
 def test_the_callers_own_words_said_back_are_no_answer():
     """A small model may open its answer with the caller's sentence ("I'd like to come and
     have a look at the counters in person."): an echo, neither spoken nor a lead-in."""

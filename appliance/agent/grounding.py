@@ -205,7 +205,35 @@ def figures_match_product(sentence: str, question: str, pieces: Sequence[str]) -
             for piece in pieces
         ):
             return False
-    return True
+    # (a sentence that names another product as well may give that one's price: "the LI-80
+    # battery for the CE-25 is 11,600 euros extra")
+    return not asked or not named <= asked or _own_price_said(sentence, question, asked, pieces)
+
+
+def _about(piece: str, product: str) -> bool:
+    """The piece is about the product: it opens with its code, or it is the product's own
+    section (its heading opens with the code)."""
+    return any(part.lstrip("-*•# ").lower().startswith(product) for part in piece.split(" > "))
+
+
+def _own_price_said(sentence: str, question: str, asked: set[str], pieces: Sequence[str]) -> bool:
+    """A price asked for a product is its own, not a service's or an accessory's that names
+    it ("Пусконаладка станка EB-320 или EB-450: 38 000 руб."), when the knowledge base states
+    one for the product itself."""
+    if asked_attribute(question) != "price":
+        return True
+    said = {f for f, kinds in figure_kinds(sentence).items() if "price" in kinds}
+    own = [{f for f, kinds in figure_kinds(p).items() if "price" in kinds}
+           for p in pieces if any(_about(p, prod) for prod in asked)]
+    own = [prices for prices in own if prices]
+    if not said or not own:
+        return True
+    subject = {_root(w) for w in subject_words(question)}
+    asked_for = [p for p in pieces if subject & {_root(w) for w in content_words(_PRODUCT.sub(" ", p))}]
+    # (the price of what the question names with the product stands: "Сколько стоит
+    # пусконаладка EB-450?" -> the commissioning's line)
+    return all(any(f in prices for prices in own) or any(f in numbers(_PRODUCT.sub(" ", p)) for p in asked_for)
+               for f in said)
 
 
 def names_asked_family(question: str, text: str) -> bool:
@@ -453,7 +481,8 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "price": (
         frozenset("cost costs price prices priced pay fee fees charge charges expensive cheap cheaper rate rates "
                   "asking free".split()),  # "What are you asking for a BC-40?", "Is delivery free?"
-        frozenset("euro euros eur € $ usd dollar dollars £ gbp chf franc francs pounds sterling ¥ yen".split()),
+        frozenset("euro euros eur € $ usd dollar dollars £ gbp chf franc francs pounds sterling ¥ yen rouble roubles "
+                  "ruble rubles".split()),
     ),
     "weight": (
         frozenset("weigh weighs weight heavy heavier lighter mass".split()),
@@ -948,6 +977,7 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     asked = asked_attribute(question)
     detail = "" if asked else asked_company_detail(question)
     pieces = product_pieces(passages)
+    days_asked = days_named(question)
     scored = []
     for rank, p in enumerate(passages[:4]):
         title_words = content_words(p.title) | codes(p.title)
@@ -986,6 +1016,9 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.5  # the address itself, not a sentence naming the street
             elif detail and numbers(s):
                 score -= 1.5  # figures, but not the one asked: a price for "which e-mail?"
+            if days_asked:
+                days = days_named(s)
+                score += 1.0 if days & days_asked else -2.0 if days else 0.0  # Friday's line for "on a Friday"
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing
             # A passage further down loses by its rank, and by how much less like the

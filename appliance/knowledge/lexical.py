@@ -230,7 +230,8 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "founded"),
         (r"\b(packs?|packed|gives?|gave|conks?|conked) (up|out)\b|\bstop(s|ped)? working\b|\bplay(s|ing)? up\b",
          "breakdown"),
-        (r"\b(get|send) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b", "engineer visit"),
+        (r"\b(get|send) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
+         r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),
     ))
 
 
