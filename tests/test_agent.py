@@ -169,6 +169,8 @@ def test_a_comparison_is_answered_from_both_products_figures():
     assert compare("Which one is more expensive, the HK-10 or the HK-20?", search).startswith(
         "The HK-20 is more expensive: 59 euros")
     assert compare("Which of the two has the more powerful element, HK-10 or HK-20?", search).startswith("The HK-20")
+    assert compare("Between the HK-20 and the HK-10, which of them is cheaper to buy?", search).startswith(
+        "The HK-10 is cheaper")
     # not a comparison of two named products, or no figure for one of them: the model's turn
     assert compare("How heavy is the HK-10?", search) is None
     assert compare("Which is quieter, the HK-10 or the HK-20?", search) is None
@@ -784,6 +786,18 @@ def test_the_callers_own_words_said_back_are_no_answer():
     assert _echoes("I'd like to", question, run=2, at_start=True)
     assert not _echoes("The showroom is on Creamery Way.", question)
     assert not _echoes("Yes, the DO-6 runs on gas.", "Does the DO-6 run on gas?")
+
+
+def test_a_sentence_of_only_the_callers_words_answers_nothing():
+    """"The battery on the electric truck is not drinking water." to "What sort of water
+    should I pour into it?" rearranges the caller's words and adds nothing."""
+    from appliance.agent.llama_agent import _says_nothing_new
+
+    question = "The battery on the electric truck is drinking water. What sort of water should I pour into it?"
+    assert _says_nothing_new("The battery on the electric truck is not drinking water.", question)
+    assert not _says_nothing_new("Top it up with deionised water only.", question)
+    assert not _says_nothing_new("The CE-25 weighs 4,240 kg.", "What does the CE-25 weigh?")  # its figure is new
+    assert not _says_nothing_new("Yes, we do.", "Do you deliver?")  # a yes/no's bare yes is judged apart
 
 
 @pytest.mark.models

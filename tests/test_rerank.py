@@ -45,6 +45,7 @@ def test_codes(text, found):
     ("How loud is the LT-30, how many decibels?", ("noise",)),
     ("Is there any way of paying it off bit by bit?", ()),  # "off", but no discount asked
     ("Could you knock something off the price?", ("discount", "price")),
+    ("What time do you knock off on a Friday afternoon?", ("hours",)),  # finishing work, no discount
 ])
 def test_asked_attributes(question, attributes):
     assert set(asked_attributes(question)) == set(attributes)
@@ -212,3 +213,19 @@ def test_dialect_pronouns_and_a_traders_price_question_in_standard_words():
     assert standard_words("Where are ye exactly? Is yer yard open?") == "Where are you exactly? Is your yard open?"
     assert standard_words("What are ye looking for the CD-30?") == "What are you asking for the CD-30?"
     assert standard_words("Yesterday you said yes.") == "Yesterday you said yes."
+
+
+def test_the_day_asked_about_ranks_its_line_of_the_hours_first():
+    """Each line of an opening-hours table is a passage: "What time does the office close on a
+    Friday?" must find Friday's, though Saturday's shares "closed" and more of the words."""
+    from appliance.knowledge.lexical import TermStats, term_ids
+
+    lines = ["Monday to Thursday: office and hire desk 8:00 to 17:30.", "Friday: office and hire desk 8:00 to 16:30.",
+             "Saturday: office and hire desk closed.", "Sunday: office and hire desk closed."]
+    stats = TermStats()
+    for text in lines:
+        stats.add(term_ids(text))
+    q = Question.parse("What time does the office close on a Friday? I'd ring the hire desk after lunch.", stats)
+    ranked = rerank(q, [Candidate(t, "About > Opening hours", 0.45 - 0.01 * (t.startswith("Friday")), term_ids(t))
+                        for t in lines], 0.30)
+    assert ranked[0].candidate.text.startswith("Friday"), [j.candidate.text for j in ranked]

@@ -39,7 +39,7 @@ COMPARATIVES: dict[str, tuple[str, bool]] = {
     "bigger": ("", True), "larger": ("", True), "smaller": ("", False),
     "longer": ("", True), "shorter": ("", False), "wider": ("size", True), "narrower": ("size", False),
     "taller": ("size", True), "higher": ("", True), "lower": ("", False),
-    "stronger": ("power", True), "faster": ("", True), "slower": ("", False),
+    "stronger": ("power", True), "faster": ("", True), "quicker": ("", True), "slower": ("", False),
     "more": ("", True), "less": ("", False), "fewer": ("", False),
 }
 #: The Russian pack's comparatives: (the attribute they imply when the question names no
@@ -59,7 +59,8 @@ _WHICH_RU = re.compile(r"(?<![а-яё])(какой|какая|какое|как�
 _SHOWN_RU = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?(?:\s?(?:[₽€$]|[а-яё]+))?", re.IGNORECASE)
 
 #: What a comparative asks for when the question names nothing else ("the bigger bowl").
-_SIZE_WORDS = {"bigger": "size", "larger": "size", "smaller": "size"}
+_SIZE_WORDS = {"bigger": "size", "larger": "size", "smaller": "size", "faster": "speed", "quicker": "speed",
+               "slower": "speed"}
 _MULTIWORD = {"more expensive": ("price", True), "less expensive": ("price", False),
               "more powerful": ("power", True), "less powerful": ("power", False)}
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
@@ -81,7 +82,9 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
                 attribute = named or own
                 return (found, attribute, larger, word) if attribute else None
         return None
-    if len(found) != 2 or not re.search(r"\b(which|what|who)\b", low) or " or " not in f" {low} ":
+    # ("PS-16 or PS-20, which ...?", "Between the CE-20 and the CD-25, which ...?")
+    if len(found) != 2 or not re.search(r"\b(which|what|who)\b", low) or (
+            " or " not in f" {low} " and not re.search(r"\b(between|of (the|these|those) two|of them)\b", low)):
         return None
     for phrase, (attribute, larger) in _MULTIWORD.items():
         if phrase in low:

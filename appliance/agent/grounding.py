@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
+from appliance.knowledge.days import days_named
 from appliance.knowledge.lexical import CALLER_WORDS, drop_silent_e
 from appliance.knowledge.lexical import codes as lexical_codes
 from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, asked_part, names_family, states_company_detail
@@ -288,24 +289,7 @@ def _figures_and_emails(text: str) -> set[str]:
     return set(numbers(_PRODUCT.sub(" ", text))) | {e.lower() for e in _EMAIL.findall(text)}
 
 
-_DAY_PATTERNS = [
-    r"mon(?:day)?s?|понедельник\w*|пн", r"tue(?:s|sday)?s?|вторник\w*|вт", r"wed(?:nesday)?s?|сред[аыуе]|ср",
-    r"thu(?:rs|rsday)?s?|четверг\w*|чт", r"fri(?:day)?s?|пятниц\w*|пт", r"saturdays?|суббот\w*|сб",
-    r"sundays?|воскресень\w*|вс"]  # (not "sat" nor "sun": "the sat nav", "sun")
-_DAY = re.compile(r"(?<![\w])(?:" + "|".join(f"({d})" for d in _DAY_PATTERNS) + r")(?![\w])", re.IGNORECASE)
-_DAY_RANGE = re.compile(r"^\s*(?:to|till|until|through|thru|-|–|—|по|до)\s*$", re.IGNORECASE)
 _TIME = re.compile(r"\b(\d{1,2})[:.](\d{2})\b")
-
-
-def days_named(text: str) -> set[int]:
-    """The days of the week a text names (0 = Monday), ranges spelled out: "Monday to
-    Thursday" is four days, "с понедельника по пятницу" five."""
-    found = [(m.start(), m.end(), next(i for i, g in enumerate(m.groups()) if g)) for m in _DAY.finditer(text)]
-    days = {d for *_, d in found}
-    for (_, end, a), (start, _, b) in zip(found, found[1:]):
-        if _DAY_RANGE.match(text[end:start]):
-            days |= {(a + k) % 7 for k in range((b - a) % 7 + 1)}
-    return days
 
 
 def times_match_day(sentence: str, question: str, passages: Sequence[Passage]) -> bool:

@@ -65,6 +65,7 @@ from appliance.agent.grounding import (
     is_grounded,
     is_yes_no,
     names_subject,
+    numbers,
     product_pieces,
     states_asked_figure,
     synonyms_of,
@@ -602,6 +603,8 @@ class LlamaAgent(Agent):
             return "question"  # the model asking (or echoing the caller's question) is no answer
         if _echoes(sentence, question, run=2 if opening else 5, at_start=opening):
             return "echo"  # "I'd like to come and have a look." back to the caller who said it
+        if not opening and _says_nothing_new(sentence, question):
+            return "echo"  # "The battery is not drinking water." to "What water should I pour in?"
         if not is_grounded(sentence, context, question, min_overlap=0.5 if opening else 0.6):
             return "ungrounded"
         product_q, asked_q = follow_up_questions(question, about)
@@ -643,6 +646,15 @@ def _echoes(sentence: str, question: str, run: int = 5, at_start: bool = False) 
         return False
     asked = " ".join(_WORDS.findall(question.lower()))
     return f"{asked} ".startswith(f"{' '.join(core)} ") if at_start else f" {' '.join(core)} " in f" {asked} "
+
+
+def _says_nothing_new(sentence: str, question: str) -> bool:
+    """The sentence only rearranges the caller's words (no figure, no word of its own) to a
+    question that asks for something (a yes/no question's "Yes, we do." is judged apart)."""
+    if is_yes_no(question) or numbers(_PRODUCT.sub(" ", sentence)) - numbers(question):
+        return False
+    words = content_words(sentence)
+    return bool(words) and words <= content_words(question)
 
 
 #: A sentence whose subject is what its heading names.

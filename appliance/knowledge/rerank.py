@@ -8,7 +8,8 @@ answer would then prefer, in this order of weight:
 - the passage that has most of the question's rare words (IDF-weighted coverage);
 - a passage that states the kind of figure asked for: a price for "how much does it
   cost", kilograms for "how heavy", days or weeks for "how long does delivery take";
-- a passage whose section heading names what is asked.
+- a passage whose section heading names what is asked;
+- for a day asked about ("on a Friday"), the line of a table of hours that names it.
 
 :func:`rerank` scores each candidate with these (a small linear score, each term bounded,
 so one cannot drown the others), and :func:`is_relevant` decides whether a passage may be
@@ -28,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from appliance.knowledge.chunking import has_currency
+from appliance.knowledge.days import days_named
 from appliance.knowledge.lexical import (
     TermStats,
     codes,
@@ -42,6 +44,7 @@ from appliance.knowledge.russian import STANDS_ON
 
 #: Score weights (see the module docstring); measured on the evaluation's knowledge bases.
 W_COVERAGE = 0.30
+W_DAY = 0.15
 W_CODE_MATCH = 0.25
 W_CODE_MISMATCH = 0.30
 W_ATTRIBUTE = 0.20
@@ -112,8 +115,8 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
      _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
     ("speed", _rx(r"\b(speed|fast|quick|rpm|rate)\b"), _rx(_NUM + r"(mm/min|km/h|kph|mph|rpm|m/s|per (minute|second|hour))")),
-    # ("knock something off", not "pay it off" nor "a day off")
-    ("discount", _rx(r"\b(discount\w*|reduction|rebate|cheaper|deal|(knock\w*|take|taking|get|give) (\w+ ){0,2}off)\b"),
+    # ("knock something off", not "pay it off", "a day off" nor "knock off on a Friday")
+    ("discount", _rx(r"\b(discount\w*|reduction|rebate|cheaper|deal|(knock\w*|take|taking|get|give) (\w+ ){1,2}off|off the (price|bill|invoice))\b"),
      _rx(r"\d\s?(%|percent|per cent)")),
     ("temperature", _rx(r"\b(temperature|hot|cold|degrees?|celsius|fahrenheit)\b"), _rx(r"\d\s?(°|degrees?)")),
     ("noise", _rx(r"\b(noise|noisy|loud\w*|quiet\w*|decibels?|db)\b"), _rx(_NUM + r"(db|decibels?)\b")),
@@ -316,6 +319,8 @@ class Question:
     attribute_terms: dict[str, frozenset[int]] = field(default_factory=dict)
     #: A question's term the knowledge base never uses -> its own words for it, that it uses.
     alternatives: dict[int, frozenset[int]] = field(default_factory=dict)
+    #: The days of the week asked about ("on a Friday"): their line of opening hours.
+    days: frozenset[int] = frozenset()
 
     @classmethod
     def parse(cls, text: str, stats: TermStats, context: str = "") -> Question:
@@ -344,7 +349,7 @@ class Question:
         unseen = sum(w for i, w in idf.items()
                      if stats.df.get(i, 0) == 0 and i not in known and i not in seen)
         return cls(whole, idf, asked, unknown, attributes, unseen / total if total else 0.0,
-                   bool(_YES_NO.search(text)), code_terms, attribute_terms, seen)
+                   bool(_YES_NO.search(text)), code_terms, attribute_terms, seen, frozenset(days_named(text)))
 
 
 @dataclass(frozen=True)
@@ -439,6 +444,11 @@ def judge(question: Question, c: Candidate, min_score: float) -> Judged:
     head = coverage(question, term_ids(c.heading) - question.code_terms) if c.heading else 0.0
     score = (c.cosine + W_COVERAGE * cov + code_weight + W_HEADING * head
              + (W_ATTRIBUTE * (0.5 if question.yes_no else 1.0) if attribute else 0.0))
+    if question.days:
+        # "What time do you close on a Friday?": Friday's line of a table of hours, not the
+        # Saturday line that says "closed"
+        days = days_named(c.text)
+        score += W_DAY if days & question.days else -W_DAY if days else 0.0
     company = not question.codes and any(a in COMPANY_CUES and COMPANY_CUES[a].search(question.text)
                                          and states_company_detail(a, c.text) for a in stated)
     evidence = (c.cosine + COVERAGE_RELIEF * cov
