@@ -842,6 +842,19 @@ def test_a_who_question_the_model_gives_up_on_gets_the_person(agent, tmp_path, m
 
 
 @pytest.mark.models
+def test_a_figure_the_knowledge_base_lacks_gets_no_stand_in_sentence(agent, monkeypatch):
+    """"How loud is the UTM-100, in decibels?": the model makes a figure up (rejected), and no
+    sentence of the knowledge base states a noise level: the caller is offered a colleague,
+    not the UTM-100's price or description read out as if it answered."""
+    def made_up(*args, **kwargs):
+        yield from ["The", " UTM", "-", "100", " is", " 12", " dB", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", made_up)
+    said, stream = _ask(agent, "How loud is the UTM-100, in decibels?")
+    assert stream.fell_back and "12 dB" not in said, said
+
+
+@pytest.mark.models
 def test_a_follow_up_keeps_the_product_asked_before(agent, monkeypatch):
     """"And how much does it weigh?" after a question about the UTM-300: the model says the
     UTM-100's weight; the product check reads "it" as the UTM-300 and the caller hears 1350 kg."""

@@ -983,8 +983,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.5  # a row about another product that fits it ("SG-24 spool gun for the MG-350")
                 elif asked_products & (named or title_products):
                     score += 3.0
-                elif names_asked_family(named_q, f"{p.title}\n{s}"):
-                    score += 2.0  # the family's sentence: "Every SO counter collects the water ..."
+                elif not first and names_asked_family(named_q, f"{p.title}\n{s}"):
+                    # the family's sentence: "Every SO counter collects the water ..." (not an
+                    # accessory's row "FE-18 Fork extensions, all CE and CD trucks")
+                    score += 2.0
                 elif named or title_products:
                     score -= 3.0  # another product's sentence
             if asked:

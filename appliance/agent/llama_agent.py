@@ -50,6 +50,7 @@ from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.compare import compare, selected_product
 from appliance.agent.grounding import (
     _PRODUCT,
+    asked_attribute,
     asks_figure as asks_a_figure,
     attribute_fits,
     caller_words_of,
@@ -575,9 +576,12 @@ class LlamaAgent(Agent):
         if not text:
             yield from self._fallback(stream, "no usable answer")
             return
-        if asks_figure and not backup_states_asked and any(figure_kinds(text).values()):
+        if asks_figure and not backup_states_asked and (any(figure_kinds(text).values())
+                                                        or asked_attribute(asked_q) and not numbers(text)):
             # Its figures are of another kind than asked ("Цена: 398 000 руб." for the
-            # motor's kilowatts): a wrong answer, not a fallback's honest one.
+            # motor's kilowatts), or it has no figure at all for "how loud?": a wrong answer,
+            # not a fallback's honest one.  (A figure in a unit of no known kind, "150
+            # horsepower" for "What size tractor?", may well be the answer.)
             yield from self._fallback(stream, "no figure of the attribute asked")
             return
         stream.mode = "extractive"
