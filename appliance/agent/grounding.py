@@ -11,9 +11,8 @@ the attribute asked count most), cleaned of layout so it can be spoken.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
@@ -853,22 +852,27 @@ def expand_question(question: str) -> set[str]:
     return words
 
 
-@functools.cache
-def _stemmed_table(table: tuple[tuple[str, str], ...]) -> dict[str, frozenset[str]]:
+def _by_stem(table: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """A word -> words table keyed and valued by stems, as ``content_words`` gives them."""
     out: dict[str, set[str]] = {}
     for word, others in table:
         out.setdefault(_stem(word), set()).update(content_words(others))
     return {k: frozenset(v) for k, v in out.items()}
 
 
+#: ``SYNONYMS`` and ``lexical.CALLER_WORDS`` by stem, built once (looked up per word judged).
+_SYNONYM_STEMS = _by_stem(SYNONYMS.items())
+_CALLER_STEMS = _by_stem((k, " ".join(v)) for k, v in CALLER_WORDS.items())
+
+
 def synonyms_of(stemmed: str) -> frozenset[str]:
     """The stems of the ``SYNONYMS`` of a word, by its stem (as ``content_words`` gives it)."""
-    return _stemmed_table(tuple(SYNONYMS.items())).get(stemmed, frozenset())
+    return _SYNONYM_STEMS.get(stemmed, frozenset())
 
 
 def caller_words_of(stemmed: str) -> frozenset[str]:
     """The stems of the documents' words for a caller's word (``lexical.CALLER_WORDS``), by its stem."""
-    return _stemmed_table(tuple((k, " ".join(v)) for k, v in CALLER_WORDS.items())).get(stemmed, frozenset())
+    return _CALLER_STEMS.get(stemmed, frozenset())
 
 
 def focus(question: str, passage: Passage, keep: int = 3) -> str:

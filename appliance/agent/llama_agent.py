@@ -614,9 +614,10 @@ class LlamaAgent(Agent):
         product_q, asked_q = follow_up_questions(question, about)
         if pieces is not None and not figures_match_product(sentence, product_q, pieces):
             return "wrong_product"  # (a follow-up's "он" is the product asked before)
-        if not attribute_fits(sentence, asked_q, kb_pieces if kb_pieces is not None else pieces or [context], about):
+        figure_pieces = kb_pieces if kb_pieces is not None else pieces or [context]
+        if not attribute_fits(sentence, asked_q, figure_pieces, about):
             return "wrong_attribute"  # a weight said as the price
-        if not opening and not unit_fits(sentence, asked_q, kb_pieces if kb_pieces is not None else pieces or [context]):
+        if not opening and not unit_fits(sentence, asked_q, figure_pieces):
             return "wrong_attribute"  # the cooling capacity's watts for "in kilowatts?"
         if subject_passages and not opening and not figures_match_subject(sentence, asked_q, subject_passages):
             return "wrong_subject"  # the ovens' warranty said for a mixer
