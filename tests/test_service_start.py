@@ -11,14 +11,17 @@ what was left, so the stranded caller is released.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
+import sys
 from pathlib import Path
 
 import pytest
 
 from appliance.call.records import CallRecords, read_call
 from appliance.cli.serve_cmd import serve
+from appliance.config.interpreter import SWITCH_INTERVAL_S
 from appliance.telephony.sip_caller import SipCaller
 from appliance.telephony.stasis_app import CallLeg
 from conftest import TEST_APP, settings_for_asterisk
@@ -100,6 +103,8 @@ async def test_start_closes_interrupted_calls_and_removes_leftovers_in_asterisk(
         while "WATCHDOG=1" not in messages[messages.index(next(m for m in messages if m.startswith("READY=1"))):]:
             messages.append((await asyncio.wait_for(loop.sock_recv(rx, 4096), 10)).decode())
 
+        # Serving: the GIL handed round every 1 ms, start-up's objects out of the collector's walk.
+        assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL_S) and gc.get_freeze_count() > 0
         row = read_call(db, call_id)
         assert row["outcome"] == "error" and row["end_reason"] == "service_restart"
         assert row["ended_at"] is not None and row["ended_at"] >= row["started_at"]
@@ -117,3 +122,5 @@ async def test_start_closes_interrupted_calls_and_removes_leftovers_in_asterisk(
         rx.close()
         if not stranded.done():
             stranded.cancel()
+    assert gc.get_freeze_count() == 0, "a stopped serve() hands its frozen objects back"
+    assert sys.getswitchinterval() != pytest.approx(SWITCH_INTERVAL_S), "and the default switch interval"

@@ -32,9 +32,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 async def serve(settings, mode: str, stop: asyncio.Event | None = None) -> None:  # type: ignore[no-untyped-def]
-    """Serve calls until SIGINT/SIGTERM (or until ``stop`` is set, for tests)."""
+    """Serve calls until SIGINT/SIGTERM (or until ``stop`` is set, for tests), with the
+    interpreter set up for pacing RTP (appliance/config/interpreter.py)."""
+    from appliance.config.interpreter import tuned_for_calls
+
+    with tuned_for_calls():
+        await _serve(settings, mode, stop)
+
+
+async def _serve(settings, mode: str, stop: asyncio.Event | None) -> None:  # type: ignore[no-untyped-def]
     from appliance.call.records import close_interrupted
     from appliance.call.service import records_path
+    from appliance.config.interpreter import freeze_start_up_heap
     from appliance.leads.config import load_delivery
     from appliance.leads.worker import DeliveryWorker
     from appliance.telephony.ari import AriClient
@@ -55,6 +64,7 @@ async def serve(settings, mode: str, stop: asyncio.Event | None = None) -> None:
                       call_ids=",".join(interrupted))
         worker = DeliveryWorker(delivery, records_path(settings)) if delivery.channels else None
         handler, engines = await _make_handler(settings, mode, worker.notify if worker else None)
+        freeze_start_up_heap()  # what start-up loaded lives as long as the process: out of the collector's walk
         if worker is not None:
             await worker.start()
         async with AriClient(settings.ari.url, settings.ari.username, settings.ari.resolved_password(),
