@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from appliance.bench.report import capacity, format_table
-from appliance.bench.runner import BenchOptions, parse_events, run_bench, tokens_per_s, trim_trailing_silence
+from appliance.bench.runner import (BenchOptions, busy_while_waiting, parse_events, run_bench, tokens_per_s,
+                                    trim_trailing_silence)
 
 LEVEL_KEYS = {"concurrency", "p50_ms", "p95_ms", "max_ms", "underruns", "turns", "missed", "stages", "profile_ms",
               "cpu_mean_pct", "cpu_peak_pct", "rss_peak_mb"}
@@ -40,6 +41,17 @@ def test_capacity_is_the_most_calls_answered_well() -> None:
     assert capacity([level(1, 900), level(2, 1000, underruns=3), level(4, 1700)]) == 1  # gaps are not "well"
     assert capacity([level(1, 900, fallbacks=1), level(2, 1000, barge_ins=1)]) == 0
     assert capacity([level(4, 1000), level(1, 800), level(2, 900)]) == 4
+
+
+def test_the_box_is_judged_busy_by_the_samples_taken_while_callers_wait() -> None:
+    # 0.5 s samples: busy while two callers waited (1.0-2.0 s and 3.0-3.6 s), idle while they listened.
+    samples = [(0.0, 0.5, 10.0), (0.5, 1.0, 12.0), (1.0, 1.5, 96.0), (1.5, 2.0, 100.0), (2.0, 2.5, 14.0),
+               (2.5, 3.0, 8.0), (3.0, 3.5, 90.0), (3.5, 4.0, 20.0)]
+    waits = [(1.0, 2.0), (3.0, 3.6)]
+    assert busy_while_waiting(samples, waits) == pytest.approx((96 + 100 + 90) / 3, abs=0.1)
+    assert busy_while_waiting(samples, []) is None
+    mean_of_level = sum(p for _, _, p in samples) / len(samples)
+    assert mean_of_level < 50 < busy_while_waiting(samples, waits)  # type: ignore[operator]
 
 
 def test_trailing_silence_is_trimmed() -> None:
@@ -71,6 +83,7 @@ def test_quick_bench_end_to_end(local_asterisk, tmp_path: Path) -> None:  # type
             assert fig["stages"]["transcript_ms"] > 0 and fig["stages"]["first_rtp_ms"] > 0
             assert fig["stages"]["tokens_per_s"] and fig["stages"]["tokens_per_s"] > 0
             assert fig["rss_peak_mb"] > 100 and fig["cpu_mean_pct"] > 0
+            assert 0 < fig["system_cpu_waiting_pct"] <= 100, "the machine works while a caller waits"
         assert entry["baseline"]["stages"]["recording_ms"] >= 1400  # the fixed 1.5 s silence
         assert entry["baseline"]["p50_ms"] > entry["p50_ms"], "the baseline is slower than streaming"
         assert entry["speedup_p50"] > 1 and saved["speedup_p50"][str(n)] == entry["speedup_p50"]

@@ -200,15 +200,15 @@ def _f(v: Any, width: int = 7) -> str:
 def format_table(report: dict[str, Any]) -> str:
     """The console table: caller-side latency per level, streaming vs baseline, and the stages."""
     lines = ["", "end of caller speech -> first audible answer (ms, caller side; percentiles over all turns)",
-             f"{'calls':>5} | {'p50':>7} {'p95':>7} {'max':>7} {'turns':>5} {'undrn':>5} {'cpu%':>5} {'rssMB':>6}"
-             f" | {'base50':>7} {'base95':>7} {'basemax':>7} | {'x p50':>5}"]
+             f"{'calls':>5} | {'p50':>7} {'p95':>7} {'max':>7} {'turns':>5} {'undrn':>5} {'cpu%':>5} {'busy%':>5}"
+             f" {'rssMB':>6} | {'base50':>7} {'base95':>7} {'basemax':>7} | {'x p50':>5}"]
     lines.append("-" * len(lines[-1]))
     for e in report["levels"]:
         b = e.get("baseline", {})
         lines.append(
             f"{e['concurrency']:>5} | {_f(e.get('p50_ms'))} {_f(e.get('p95_ms'))} {_f(e.get('max_ms'))} "
             f"{_f(e.get('turns'), 5)} {_f(e.get('underruns'), 5)} {_f(e.get('cpu_mean_pct'), 5)} "
-            f"{_f(e.get('rss_peak_mb'), 6)} | {_f(b.get('p50_ms'))} {_f(b.get('p95_ms'))} {_f(b.get('max_ms'))} | "
+            f"{_f(e.get('system_cpu_waiting_pct'), 5)} {_f(e.get('rss_peak_mb'), 6)} | {_f(b.get('p50_ms'))} {_f(b.get('p95_ms'))} {_f(b.get('max_ms'))} | "
             f"{(format(e['speedup_p50'], '.2f') if e.get('speedup_p50') else '-'):>5}")
     if any("compare" in e for e in report["levels"]):
         lines += ["", f"compared config ({report['config'].get('compare_config')}), same levels, same run:",

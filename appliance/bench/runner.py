@@ -313,6 +313,8 @@ class ResourceSampler:
         self.cpu_pct: list[float] = []
         self.rss_mb: list[float] = []
         self.system_pct: list[float] = []
+        #: Each whole-machine sample with its interval: (start, end, percent), monotonic seconds.
+        self.system_samples: list[tuple[float, float, float]] = []
         self._task: asyncio.Task[None] | None = None
         self._t0 = self._cpu0 = 0.0
 
@@ -331,11 +333,17 @@ class ResourceSampler:
                 last_cpu = cpu
             if sysb is not None and last_sys is not None and sysb[1] > last_sys[1]:
                 self.system_pct.append(100.0 * (sysb[0] - last_sys[0]) / (sysb[1] - last_sys[1]))
+                self.system_samples.append((last_t, now, self.system_pct[-1]))
             last_sys = sysb
             last_t = now
             rss = _proc_rss_mb(self.pid)
             if rss is not None:
                 self.rss_mb.append(rss)
+
+    def system_cpu_while(self, windows: list[tuple[float, float]]) -> float | None:
+        """The whole machine's mean CPU % over the samples taken while callers waited for an
+        answer (``windows``: end of a caller's speech -> its answer's first audio, monotonic)."""
+        return busy_while_waiting(self.system_samples, windows)
 
     async def stop(self) -> dict[str, Any]:
         await cancel_and_wait(self._task)
@@ -348,6 +356,16 @@ class ResourceSampler:
             "rss_peak_mb": round(max(self.rss_mb), 1) if self.rss_mb else None,
             "rss_mean_mb": round(float(np.mean(self.rss_mb)), 1) if self.rss_mb else None,
         }
+
+
+def busy_while_waiting(samples: list[tuple[float, float, float]], windows: list[tuple[float, float]]) -> float | None:
+    """Mean of the CPU samples (start, end, percent) whose middle falls inside a window in
+    which some caller waits for an answer: "is the box busy while answers are written?",
+    which a level's mean over its whole length does not say (callers spend most of a
+    conversation speaking or listening, when there is little to compute).  None without any."""
+    inside = [pct for start, end, pct in samples
+              if any(a <= (start + end) / 2 <= b for a, b in windows)]
+    return round(float(np.mean(inside)), 1) if inside else None
 
 
 # -- the service's log and records -----------------------------------------------------------
@@ -455,6 +473,10 @@ async def run_level(svc: ServiceProcess, concurrency: int, turns: int, voices: d
     results = await asyncio.gather(*(one(i) for i in range(concurrency)))
     wall = time.monotonic() - t0
     resources = await sampler.stop()
+    waits = [(r.answered_at + t.sent_end_s, r.answered_at + t.reply_start_s)
+             for r in results if not isinstance(r, BaseException) and r.answered_at is not None
+             for t in r.turns if t.reply_start_s is not None]
+    resources["system_cpu_waiting_pct"] = sampler.system_cpu_while(waits)
     # Teardown (and its rtp.closed line) follows the caller's hangup: wait for one per call.
     calls = [r for r in results if not isinstance(r, BaseException)]
     answered = [r for r in calls if r.answered]

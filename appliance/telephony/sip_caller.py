@@ -81,6 +81,9 @@ class CallResult:
     transcript: str = ""
     #: Seconds from dialling to the answer (ringing, or waiting in the appliance's queue).
     answered_after_s: float = 0.0
+    #: When the call was answered, on the caller's event-loop clock (``time.monotonic``): the
+    #: call clock's zero, to line the turns up with other measurements of the same run.
+    answered_at: float | None = None
 
 
 def find_sipp() -> str:
@@ -200,6 +203,7 @@ class SipCaller:
             if answered_at is None:
                 return result
             result.answered_after_s = answered_at - t_start
+            result.answered_at = answered_at
             listener = _Listener(answered_at, self.settle_silence_s)
             rtp.on_audio = listener.on_audio
             rtp.start()
