@@ -312,7 +312,6 @@ class ResourceSampler:
         self.pid, self.interval = pid, interval
         self.cpu_pct: list[float] = []
         self.rss_mb: list[float] = []
-        self.system_pct: list[float] = []
         #: Each whole-machine sample with its interval: (start, end, percent), monotonic seconds.
         self.system_samples: list[tuple[float, float, float]] = []
         self._task: asyncio.Task[None] | None = None
@@ -332,18 +331,12 @@ class ResourceSampler:
                 self.cpu_pct.append(100.0 * (cpu - last_cpu) / (now - last_t))
                 last_cpu = cpu
             if sysb is not None and last_sys is not None and sysb[1] > last_sys[1]:
-                self.system_pct.append(100.0 * (sysb[0] - last_sys[0]) / (sysb[1] - last_sys[1]))
-                self.system_samples.append((last_t, now, self.system_pct[-1]))
+                self.system_samples.append((last_t, now, 100.0 * (sysb[0] - last_sys[0]) / (sysb[1] - last_sys[1])))
             last_sys = sysb
             last_t = now
             rss = _proc_rss_mb(self.pid)
             if rss is not None:
                 self.rss_mb.append(rss)
-
-    def system_cpu_while(self, windows: list[tuple[float, float]]) -> float | None:
-        """The whole machine's mean CPU % over the samples taken while callers waited for an
-        answer (``windows``: end of a caller's speech -> its answer's first audio, monotonic)."""
-        return busy_while_waiting(self.system_samples, windows)
 
     async def stop(self) -> dict[str, Any]:
         await cancel_and_wait(self._task)
@@ -352,7 +345,8 @@ class ResourceSampler:
         return {
             "cpu_mean_pct": round(100.0 * cpu_total / elapsed, 1) if elapsed > 0 else None,
             "cpu_peak_pct": round(max(self.cpu_pct), 1) if self.cpu_pct else None,
-            "system_cpu_mean_pct": round(float(np.mean(self.system_pct)), 1) if self.system_pct else None,
+            "system_cpu_mean_pct": (round(float(np.mean([pct for _, _, pct in self.system_samples])), 1)
+                                    if self.system_samples else None),
             "rss_peak_mb": round(max(self.rss_mb), 1) if self.rss_mb else None,
             "rss_mean_mb": round(float(np.mean(self.rss_mb)), 1) if self.rss_mb else None,
         }
@@ -473,13 +467,13 @@ async def run_level(svc: ServiceProcess, concurrency: int, turns: int, voices: d
     results = await asyncio.gather(*(one(i) for i in range(concurrency)))
     wall = time.monotonic() - t0
     resources = await sampler.stop()
-    waits = [(r.answered_at + t.sent_end_s, r.answered_at + t.reply_start_s)
-             for r in results if not isinstance(r, BaseException) and r.answered_at is not None
-             for t in r.turns if t.reply_start_s is not None]
-    resources["system_cpu_waiting_pct"] = sampler.system_cpu_while(waits)
     # Teardown (and its rtp.closed line) follows the caller's hangup: wait for one per call.
     calls = [r for r in results if not isinstance(r, BaseException)]
     answered = [r for r in calls if r.answered]
+    # While each caller waited for an answer: end of its speech -> first audio, monotonic.
+    waits = [(r.answered_at + t.sent_end_s, r.answered_at + t.reply_start_s)
+             for r in answered if r.answered_at is not None for t in r.turns if t.reply_start_s is not None]
+    resources["system_cpu_waiting_pct"] = busy_while_waiting(sampler.system_samples, waits)
     deadline = time.monotonic() + 15
     text = svc.log_slice(log_start)
     while len(parse_events(text, "rtp.closed")) < len(answered) and time.monotonic() < deadline:

@@ -10,10 +10,11 @@ the loop late, for every call at once (bench/README.md, "Late frames at 8 calls"
   running Python keeps it for up to the interval, and the waiting thread that gets it next is
   the OS's choice, so the loop could wait several intervals in a row (the "convoy effect").
   Under the 8-call bench the pacers went 22-48 ms late together a few times a minute: 22-42
-  late frames per run, 0-1 with a 1 ms interval.  Threads that compute in native code
+  late frames per run; with a 1 ms interval 0-7 in ten runs of twelve (15 and 34 in the
+  others).  Threads that compute in native code
   (llama.cpp, CTranslate2, onnxruntime) release the GIL and are not slowed by it.
 * **The cyclic garbage collector's full collections**.  After the models and the knowledge
-  base are loaded the process tracks some millions of objects; a full (generation 2)
+  base are loaded the process tracks ~540,000 objects; a full (generation 2)
   collection walks all of them with the GIL held: 250-300 ms measured, 13-15 frames of
   silence for every caller when it falls inside calls.  What is loaded at start-up lives as
   long as the process, so it is moved out of the collector's reach (``gc.freeze``, the
