@@ -389,6 +389,7 @@ def test_cancel_stops_generation_mid_answer(agent):
 def test_time_budget_gives_the_checked_sentence_or_the_error_fallback(agent, monkeypatch):
     """The model out of time before a word: the caller hears the knowledge base's own
     sentence when one passes the checks (the price list's row), else the error fallback."""
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     monkeypatch.setattr(agent, "time_budget_s", 0.0)
     monkeypatch.setattr(agent, "token_gap_s", 0.0)  # (no grace for progress either)
     text, stream = _ask(agent, "How much does the UTM-100 cost?")
@@ -470,6 +471,7 @@ def test_a_queued_answer_is_answered_not_given_up(agent, monkeypatch):
 
 @pytest.mark.models
 def test_model_error_gives_the_error_fallback(agent, monkeypatch):
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     def boom(*a, **k):
         raise RuntimeError("decode failed")
 
@@ -499,6 +501,7 @@ def test_a_figure_from_another_products_row_is_rejected():
 def test_opening_words_then_a_wrong_figure_give_the_right_figure(agent, monkeypatch):
     """The model starts well, then takes the UTM-50's price: the caller hears the opening
     words, never the wrong figure, and then the price list's own sentence."""
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     script = ["The", " UTM", "-", "300", " costs", " 18", ",", "900", " euros", ".", "\n"]
 
     def scripted(*args, **kwargs):
@@ -517,6 +520,7 @@ def test_opening_words_then_a_wrong_figure_give_the_right_figure(agent, monkeypa
 def test_a_price_question_answered_without_a_price_gets_the_price(agent, monkeypatch):
     """The model answers "What does the UTM-300 cost?" with what the machine is and stops:
     the caller hears the knowledge base's price, not a sentence with no price in it."""
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     def scripted(*args, **kwargs):
         yield from ["The", " UTM", "-", "300", " is", " a", " heavy", " twin", "-", "column", " machine", ".", "\n"]
 
@@ -536,6 +540,7 @@ def test_a_price_question_answered_without_a_price_gets_the_price(agent, monkeyp
 
 @pytest.mark.models
 def test_a_sentence_without_the_figure_is_said_with_the_one_that_has_it(agent, monkeypatch):
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     def scripted(*args, **kwargs):
         yield from ["The", " UTM", "-", "300", " is", " a", " heavy", " twin", "-", "column", " machine", ".", " The",
                     " UTM", "-", "300", " costs", " 54", ",", "000", " euros", ".", "\n"]
@@ -892,7 +897,8 @@ def test_opening_words_are_finished_with_the_whole_figure_and_its_unit():
 
 
 @pytest.mark.models
-def test_answers_start_with_their_opening_words(agent):
+def test_answers_start_with_their_opening_words(agent, monkeypatch):
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     stream = agent.answer("What is the price of the UTM-300?")
     pieces = list(stream.sentences)
     assert len(pieces) >= 2 and not pieces[0].endswith((".", "!", "?")), pieces
@@ -900,9 +906,10 @@ def test_answers_start_with_their_opening_words(agent):
 
 
 @pytest.mark.models
-def test_one_sentence_while_another_callers_answer_is_written(agent):
+def test_one_sentence_while_another_callers_answer_is_written(agent, monkeypatch):
     """Alone, the opening-hours answer has two sentences; while the model also writes another
     caller's answer, it ends after the first, so it takes less of the model from theirs."""
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     alone = [p for p in agent.answer("What are your opening hours?").sentences]
     assert sum(p.endswith(".") for p in alone) == 2, alone
     stream = agent.answer("What are your opening hours?")
@@ -962,9 +969,10 @@ def _figures(text: str) -> list[str]:
 
 
 @pytest.mark.models
-def test_answers_from_saved_prompt_states_match_answers_evaluated_in_full(agent):
+def test_answers_from_saved_prompt_states_match_answers_evaluated_in_full(agent, monkeypatch):
     """prime() saves every passage's prompt state; an answer from a saved state states the same
     facts as one whose prompt is evaluated in full."""
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     states = agent.model.states
     assert agent.prime() == len(agent.store.passages()) == len(states) - 1  # and the bare prefix
     questions = ["How heavy is the UTM-300?", "How long is the warranty?", "What does delivery to the European Union cost?"]
@@ -995,9 +1003,10 @@ def _saved_states_match(agent, questions):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.models
-def test_prompt_states_keep_within_their_memory_budget(agent):
+def test_prompt_states_keep_within_their_memory_budget(agent, monkeypatch):
     """Past its budget, priming stops; a passage asked about later is saved in place of the
     least recently used one (never the prefix), and the answer is still right."""
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
     states = agent.model.states
     budget = states.max_bytes
     states.clear()
@@ -1360,3 +1369,23 @@ def test_the_number_for_a_department_is_that_departments():
     assert not figures_match_subject("01632 960418.", q, contact)
     assert figures_match_subject("Ring 01632 960419.", q, contact)
     assert figures_match_subject("01632 960418.", "What is your sales number?", contact)
+
+
+@pytest.mark.models
+def test_a_figure_the_documents_state_is_said_from_them(agent, monkeypatch):
+    """The model would give the UTM-50's price and weight: the caller hears the knowledge
+    base's own sentence for the UTM-300 instead, for a follow-up's "it" as well; a
+    comparison of two products is never answered with one product's sentence."""
+    def wrong(*args, **kwargs):
+        yield from ["The", " UTM", "-", "300", " costs", " 18", ",", "900", " euros", " and", " weighs", " 95", " kg",
+                    ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", wrong)
+    price, stream = _ask(agent, "What is the price of the UTM-300?")
+    assert "54,000" in price and "18,900" not in price and stream.mode == "extractive", price
+    from appliance.agent.base import Turn
+
+    weight, stream = _ask(agent, "And how heavy is it?", (Turn("What is the price of the UTM-300?", price),))
+    assert "1350 kg" in weight and "95" not in weight and stream.mode == "extractive", weight
+    compared, stream = _ask(agent, "Which is heavier, the UTM-100 or the UTM-300?")
+    assert compared.startswith("The UTM-300 is heavier") and "410" in compared, compared

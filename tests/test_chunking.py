@@ -254,3 +254,22 @@ def test_a_list_of_opening_hours_is_kept_not_taken_for_headings():
     assert len(hours) == 1 and hours[0].heading.endswith("Office and showroom hours"), chunks
     assert "Sunday and bank holidays: closed" in hours[0].text
     assert any(c.heading.endswith("How to reach us") and "0117 496 0732" in c.text for c in chunks)
+
+
+def test_a_table_with_a_product_in_each_column_gives_each_product_a_row():
+    text = ("# Generators\n\n| | CG-20 | CG-30 |\n|---|---|---|\n| Fuel tank | 95 litres | 120 litres |\n"
+            "| Weight | 980 kg | 1,240 kg |\n| Price (GBP, excl. VAT) | 12,450 | 13,900 |\n")
+    texts = _texts(chunk_text(text))
+    assert "Weight: CG-20 980 kg, CG-30 1,240 kg." in texts  # the row, as before
+    assert "CG-30: fuel tank 120 litres, weight 1,240 kg, price 13,900 pounds." in texts, texts
+    assert not any(LAYOUT.search(t) for t in texts)
+
+
+def test_a_flattened_table_with_two_figure_columns_keeps_their_labels():
+    """PDF text of a hire table: "Machine Per week Per month (28 days)" over rows with two
+    prices each; each price keeps its column, not "£240: £720"."""
+    text = ("3. Hire\n\nHire rates, excluding VAT:\nMachine Per week Per month (28 days)\n"
+            "CG-45 generator £240 £720\nLT-6 lighting tower £140 £420\n\nThe minimum hire is one week.\n")
+    texts = _texts(chunk_text(text, kind="plain"))
+    assert "CG-45 generator: per week £240, per month (28 days) £720." in texts, texts
+    assert "LT-6 lighting tower: per week £140, per month (28 days) £420." in texts, texts

@@ -228,3 +228,35 @@ def test_a_code_heard_split_or_respelt_is_the_knowledge_bases_code() -> None:
     assert codes_named("счёт на пг 40", known) == ["ПГ-40"]
     # a code the knowledge base lacks is kept as heard; figures and plain words are no codes
     assert codes_named("the ZX-9000 for 50 euros at 200 kg", known) == ["ZX-9000"]
+
+
+@pytest.mark.models
+def test_a_products_own_row_outranks_an_accessory_that_fits_it(embedder, tmp_path):
+    """A price list's rows keep their kind through the parsing process: the row led by the
+    AMF-30 panel "fitted to the CG-45" is the panel's, so "What does the CG-45 cost?" finds
+    the CG-45's own row first; and a table with a product in each column gives each product
+    a row of its own, so its weight is found with its name."""
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "prices.txt").write_text(
+        "Price list\n\nAll prices in pounds sterling.\n\n"
+        "AMF-30 Auto mains failure panel, fitted to the CG-30 and the CG-45 .......... 1,340.00\n"
+        "EF-45 Fuel valve for the CG-45 and the CG-60 .......... 310.00\n"
+        "CG-30 generator, 30 kVA .......... 13,900.00\n"
+        "CG-45 generator, 45 kVA .......... 16,750.00\n", encoding="utf-8")
+    (kb / "generators.md").write_text(
+        "# CG generators\n\n## The range\n\n"
+        "| | CG-30 | CG-45 | CG-60 |\n|---|---|---|---|\n"
+        "| Fuel tank | 120 litres | 160 litres | 210 litres |\n"
+        "| Noise at 7 m | 64 dB(A) | 65 dB(A) | 67 dB(A) |\n"
+        "| Weight with a full tank | 1,240 kg | 1,610 kg | 1,950 kg |\n", encoding="utf-8")
+    store = _store(embedder, tmp_path / "qdrant")
+    try:
+        store.ingest(kb)
+        price = store.search("What are you asking for a CG-45 these days?", top_k=3)
+        assert price[0].text.startswith("CG-45 generator") and "16,750" in price[0].text, [p.text for p in price]
+        weight = store.search("How heavy is the CG-45 when it's fuelled up?", top_k=3)
+        own = [p.text for p in weight if p.text.startswith("CG-45:")]
+        assert own and "1,610 kg" in own[0] and "1,240" not in own[0], [p.text for p in weight]
+    finally:
+        store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from appliance.knowledge.base import Passage
 from appliance.knowledge.lexical import TermStats, codes, document_vector, tokens
 from appliance.knowledge.rerank import Candidate, Question, asked_attributes, judge, rerank, states_attribute
 
@@ -229,3 +230,23 @@ def test_the_day_asked_about_ranks_its_line_of_the_hours_first():
     ranked = rerank(q, [Candidate(t, "About > Opening hours", 0.45 - 0.01 * (t.startswith("Friday")), term_ids(t))
                         for t in lines], 0.30)
     assert ranked[0].candidate.text.startswith("Friday"), [j.candidate.text for j in ranked]
+
+
+def test_a_rows_figures_are_cut_to_the_one_asked():
+    """A product's row with all its figures is said cut to the attribute asked, and a hire
+    rate's period to the one named; a price to buy is not a hire rate."""
+    from appliance.agent.grounding import extractive_pick, only_asked_items
+
+    row = ("CG-30: fuel tank 120 litres, run time on a full tank 18 hours, noise at 7 m 64 dB(A), "
+           "weight with a full tank 1,240 kg, price 13,900 pounds.")
+    assert only_asked_items(row, "How heavy's the CG-30 when it's fuelled up?") == \
+        "CG-30: weight with a full tank 1,240 kg."
+    assert only_asked_items(row, "What are you asking for the CG-30?") == "CG-30: price 13,900 pounds."
+    rates = "LT-6 lighting tower: per week £140, per month (28 days) £420."
+    assert only_asked_items(rates, "How much is it a week to hire an LT-6?") == "LT-6 lighting tower: per week £140."
+    freezer = "QF-15: chilling capacity 55 kg, freezing capacity 38 kg, weight 162 kg."
+    assert only_asked_items(freezer, "How many kilos can the QF-15 freeze?") == "QF-15: freezing capacity 38 kg."
+    passages = [Passage(text="CG-45 generator: per week £240, per month £720.", source="terms.pdf", score=0.5),
+                Passage(text="CG-45 generator, 45 kVA: 16,750 pounds sterling.", source="prices.txt", score=0.45)]
+    assert "16,750" in extractive_pick("What are you asking for a CG-45 to buy?", passages)[0]
+    assert "£240" in extractive_pick("How much a week to hire the CG-45?", passages)[0]

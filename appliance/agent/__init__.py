@@ -52,6 +52,7 @@ def create_agent(settings: Settings, manifest: Any = None, store: KnowledgeStore
         max_answer_s=settings.llm.max_answer_s,
         history_turns=settings.agent.history_turns,
         lead_words=settings.agent.lead_words,
+        figures_from_documents=settings.agent.figures_from_documents,
     )
 
 

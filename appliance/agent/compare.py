@@ -194,11 +194,15 @@ def _cued(before: str, attribute: str) -> bool:
     return any(_stem(w) in cues for w in re.findall(r"[^\W\d_]+", before.lower())[-3:])
 
 
-def figure_for(code: str, attribute: str, passages: Sequence[Passage]) -> str | None:
+def figure_for(code: str, attribute: str, passages: Sequence[Passage], question: str = "") -> str | None:
     """The one figure (with its unit) of ``attribute`` the passages state for product
     ``code``: from pieces that name that product and no other; None if none or several
-    (of several, the one the words before it name as the attribute, if only one is)."""
+    (of several, the one the words before it name as the attribute, if only one is; else
+    the one whose words before it the ``question`` uses: "turning circle" for "which turns
+    in a smaller circle", among a product's lengths and heights)."""
     found: dict[str, bool] = {}
+    labelled: set[str] = set()
+    asked_words = {_stem(w) for w in re.findall(r"[^\W\d_]{3,}", question.lower())} - _NOT_LABELS
     for piece in product_pieces(passages):
         named = {m.upper() for m in _PRODUCT.findall(piece)}
         if named != {code}:
@@ -210,13 +214,24 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage]) -> str | 
             kinds = next(iter(figure_kinds(text[m.start():m.end() + 30]).values()), set())
             if accepts(attribute) & kinds:
                 figure = " ".join(m.group(0).split())
-                found[figure] = found.get(figure, False) or _cued(text[max(0, m.start() - 40):m.start()], attribute)
+                before = text[max(0, m.start() - 40):m.start()]
+                found[figure] = found.get(figure, False) or _cued(before, attribute)
+                label = re.split(r"[,;:]", before)[-1]
+                if asked_words & {_stem(w) for w in re.findall(r"[^\W\d_]{3,}", label.lower())}:
+                    labelled.add(figure)
     values = {(_value(f), _unit(f)) for f in found}
     if len(values) > 1:
         cued = {f for f, near in found.items() if near}
+        if len({(_value(f), _unit(f)) for f in labelled}) == 1:
+            cued = labelled  # (the label the caller's words name is the surest)
         values = {(_value(f), _unit(f)) for f in cued}
         found = dict.fromkeys(cued, True)
     return min(found, key=len) if len(values) == 1 else None
+
+
+#: Words of a question that name no figure's label ("which", "smaller", the product's words).
+_NOT_LABELS = frozenset(_stem(w) for w in "which what the one our your more less than bigger smaller larger longer "
+                        "shorter higher lower".split())
 
 
 #: "the smaller dust extractor", "the bigger screw compressor", "the cheapest one": a member
@@ -270,6 +285,14 @@ def selected_product(question: str, search: Callable[[str], Sequence[Passage]]) 
     return ranked[0][1] if ranked[0][0] != ranked[1][0] else None
 
 
+def compares(question: str) -> bool:
+    """Whether the question weighs products against each other (two named, or a comparative
+    or superlative: "Which holds more inside, the CW-30 or the FW-30?", "What's your
+    quietest tower?"): one product's figure is no answer to it."""
+    return (len({m.upper() for m in _PRODUCT.findall(question)}) > 1 or comparison(question) is not None
+            or family_question(question) is not None)
+
+
 def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | None:
     """The answer to a two-product comparison from the knowledge base's figures, or None.
     ``search`` retrieves passages for a query (the store's search)."""
@@ -279,7 +302,7 @@ def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | 
     codes, attribute, larger, words = asked
     figures = []
     for code in codes:
-        figure = figure_for(code, attribute, search(f"{code} {attribute}"))
+        figure = figure_for(code, attribute, search(f"{code} {attribute}"), question)
         if figure is None:
             return None
         figures.append((code, figure))

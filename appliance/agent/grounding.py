@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
 from appliance.knowledge.days import days_named
-from appliance.knowledge.lexical import CALLER_WORDS, drop_silent_e
+from appliance.knowledge.lexical import CALLER_WORDS, documents_words, drop_silent_e
 from appliance.knowledge.lexical import codes as lexical_codes
 from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, asked_part, names_family, states_company_detail
 from appliance.knowledge.russian import (
@@ -495,7 +495,7 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset("m³/h m3/h l/min l/h".split()),
     ),
     "noise": (
-        frozenset("noise noisy loud louder loudest quiet quieter quietest sound decibel decibels".split()),
+        frozenset("noise noisy loud louder loudest quiet quieter quietest sound decibel decibels racket din".split()),
         frozenset("db dba decibel decibels".split()),
     ),
     # ("how fast can someone come out" asks for a time, so "fast" and "quick" are no cues)
@@ -573,7 +573,8 @@ def _attribute_in(question: str) -> str:
     found = [name for name, (cues, _) in ATTRIBUTES.items()
              if raw & cues or {w for w in words} & {_stem(c) for c in cues}]
     low = question.lower()
-    if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$", low):
+    if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$"
+                               r"|\bset (?:me|us|you|them) back\b", low):
         found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
     if "how long" in low and "duration" not in found and not {"size"} & set(found) \
             and asked_company_detail(question) != "year":  # "How long have you been going? What year ...?"
@@ -777,6 +778,9 @@ def is_yes_no(question: str) -> bool:
         return "ли" in words or (question.rstrip().endswith("?") and not set(words) & _RU_QUESTION_WORDS)
     if not words or words[0] in _WH_WORDS:
         return False
+    asking = [_WORD.findall(q) for q in re.findall(r"[^.!?]*\?", question.lower().replace("’", "'"))]
+    if len(asking) > 1 and asking[-1] and (asking[-1][0] in _WH_WORDS or asking[-1][:2] in (["and", "how"], ["so", "how"])):
+        return False  # "Are you a big outfit? How many staff have you got?" asks how many
     # (the question may follow a condition or a greeting: "If I spend 4,000 euros, is the
     # delivery free?", "Hello, do you rent out chillers?")
     clauses = [_WORD.findall(c) for c in re.split(r"[,;.:!?]", question.lower().replace("’", "'"))]
@@ -846,7 +850,9 @@ def codes(text: str) -> set[str]:
 
 
 def expand_question(question: str) -> set[str]:
-    words = content_words(question) | codes(question)
+    """The question's words and codes, their synonyms, and the documents' words for its
+    phrases ("send it back" brings "return")."""
+    words = content_words(question) | codes(question) | content_words(documents_words(question))
     for w in list(words):
         words |= synonyms_of(w)
     return words
@@ -960,6 +966,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     if not passages:
         return "", ""
     q = expand_question(question)
+    # (the words of the sentence that asks count in full, the chat around it by half: "I
+    # ordered a pump I don't need any more. How long do I have to send it back?" asks about
+    # returns, not orders)
+    chat = q - expand_question(asked_part(question))
     asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
     named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
     asked = asked_attribute(question)
@@ -977,7 +987,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
             # count little for choosing among its sentences, and as much for every sentence
             # of it when choosing among passages ("Delivery time" over a warranty passage
             # that happens to say "after delivery").
-            score = len(q & words - title_words) + 0.3 * len(q & words & title_words)
+            score = len(q & words - title_words) - 0.5 * len(chat & words - title_words) \
+                + 0.3 * len(q & words & title_words)
             score += TITLE_WEIGHT * min(2, len(q & title_words))
             score += 0.3 if numbers(s) else 0.0  # figures answer "how much / how heavy / when"
             named = {m.lower() for m in _PRODUCT.findall(s)} or ({subject.lower()} if subject else set())
@@ -993,6 +1004,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 2.0
                 elif named or title_products:
                     score -= 3.0  # another product's sentence
+            if asked == "price" and _PERIOD_PRICE.search(s) and not _PERIOD_PRICE.search(question):
+                score -= 1.5  # a hire rate ("per week £240") is not the price to buy it
+            elif asked == "price" and _PERIOD_PRICE.search(s):
+                score += 0.5  # ... and is the price asked for "a week to hire"
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
                 if asked == "price" and _FIGURE_WORDS.search(s):
@@ -1040,7 +1055,53 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                 chosen.append(entry)
             break
     chosen.sort(key=lambda x: (x[3], x[4]))
-    return " ".join(speakable(_only_asked(e[5], asked_products)) for e in chosen), passages[best[3]].title
+    return (" ".join(speakable(only_asked_items(_only_asked(e[5], asked_products), question)) for e in chosen),
+            passages[best[3]].title)
+
+
+#: A price for a period (a hire or rental rate), in a question or a row: "a week to hire",
+#: "per month", "rental".
+_PERIOD_PRICE = re.compile(r"\b(hire\w*|rent\w*|leas\w*|(per|a|an|each|by the) (day|week|month|year|hour)|daily|weekly|"
+                           r"monthly|hourly)\b|(?<![а-яё])(аренд\w*|в (сутки|день|неделю|месяц)|за (сутки|день|неделю|месяц))",
+                           re.IGNORECASE)
+_PERIODS = re.compile(r"\b(day|week|month|year|hour)s?\b|(?<![а-яё])(сутк|дн|недел|месяц|час)", re.IGNORECASE)
+_ITEM_SPLIT = re.compile(r",\s+(?=[^\W\d_])")
+
+
+def only_asked_items(sentence: str, question: str) -> str:
+    """A row listing many figures of one thing ("CG-30: prime power 30 kVA, fuel tank 120
+    litres, ..., weight with a full tank 1,240 kg, price 13,900 pounds.") cut to the items
+    of the attribute asked ("CG-30: weight with a full tank 1,240 kg."), and of a rate's
+    period the caller names ("per week £140" of "per week £140, per month £420"): the rest
+    is no answer, and read out in full it buries the one that is."""
+    asked = asked_attribute(question)
+    label, colon, rest = sentence.partition(": ")
+    if not colon or not asked or len(label) > 80:
+        return sentence
+    items = _ITEM_SPLIT.split(rest.rstrip(". "))
+    if len(items) < 2:
+        return sentence
+
+    def fits(item: str) -> bool:
+        kinds = set().union(*figure_kinds(item).values()) if numbers(item) else set()
+        if asked == "price" and numbers(item) and re.search(r"\b(price|cost)s?\b|цена|стоимост", item, re.IGNORECASE):
+            kinds.add("price")
+        return bool(accepts(asked) & kinds)
+
+    kept = [item for item in items if fits(item)]
+    if len(kept) > 1:
+        # "How many kilos can the QF-15 freeze?": the freezing capacity's kilos, not the
+        # chilling capacity's nor the weight
+        asked_words = expand_question(question)
+        named = [item for item in kept if asked_words & content_words(item)]
+        kept = named or kept
+    if asked == "price" and len(kept) > 1:
+        periods = {m.group(0).lower()[:4] for m in _PERIODS.finditer(question)}
+        named = [item for item in kept if {m.group(0).lower()[:4] for m in _PERIODS.finditer(item)} & periods]
+        kept = named or kept
+    if not kept or len(kept) == len(items):
+        return sentence
+    return f"{label}: {', '.join(kept)}."
 
 
 _NEXT_CODE = re.compile(r",\s+(?=[^\W\d_]{1,6}-?\d)")

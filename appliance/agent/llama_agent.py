@@ -12,9 +12,13 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
 1. retrieve top-k passages; none relevant (the store's judgement from dense, lexical and
    product-code evidence, see knowledge.rerank; else a cosine at or above ``min_score``)
    -> the fallback phrase;
-2. complete "Context: <passage> / Question: "..." / Answer:" and cut the stream into sentences
+2. a question for a figure (a price, a weight, an address) that a sentence or row of the
+   relevant passages states for what was asked: that sentence, cut to the figure asked
+   (``figures_from_documents``), said at once without the model, which is no better at
+   reading it out and often takes the neighbour's figure;
+3. otherwise complete "Context: <passage> / Question: "..." / Answer:" and cut the stream into sentences
    (up to ``max_sentences``; just one while another caller's answer is being written);
-3. speak a sentence only if it is grounded (its numbers and most of its words are in the
+4. speak a sentence only if it is grounded (its numbers and most of its words are in the
    context), its figures are stated for the product asked and are of the attribute asked
    (a weight is not a price); the first failing sentence ends the answer, and if nothing
    was said the caller hears the passages' own best sentence instead (extractive answer,
@@ -25,12 +29,12 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
    stops or runs out of time), its rest is never said and the caller hears the repair
    words and the extractive answer ("The UTM-300 costs ... Let me be exact: ..."), never
    a broken sentence or a fallback phrase after opening words;
-4. a yes/no question answered with a bare "Yes, you can." is held back: it is said with
+5. a yes/no question answered with a bare "Yes, you can." is held back: it is said with
    the model's next sentence, or with the extractive sentence that holds the fact, or, when
    nothing in the knowledge base backs it, not at all (the fallback phrase instead);
    a question comparing two named products ("which is heavier, the KP-320 or the KP-420?")
    is answered from each one's figure in the knowledge base (agent.compare), not the model;
-5. a model that says "no information" -> the fallback phrase; a model error or the time
+6. a model that says "no information" -> the fallback phrase; a model error or the time
    budget running out before anything was said -> the extractive answer if there is one
    that passes the checks (a busy box still answers), else the error fallback.  The budget counts
    from when the model starts on this answer, and an answer whose tokens keep coming goes
@@ -47,7 +51,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from appliance.agent.base import Agent, AnswerStream, Turn
-from appliance.agent.compare import compare, selected_product
+from appliance.agent.compare import compare, compares, selected_product
 from appliance.agent.grounding import (
     _PRODUCT,
     asked_attribute,
@@ -119,6 +123,7 @@ class LlamaAgent(Agent):
         focus_sentences: int = 3,
         extractive_min_score: float = 0.40,
         lead_words: int = 3,
+        figures_from_documents: bool = True,
     ) -> None:
         self.model = model
         self.store = store
@@ -147,6 +152,8 @@ class LlamaAgent(Agent):
         self.extractive_min_score = extractive_min_score
         #: Words of the first sentence spoken before it is finished (0: whole sentences only).
         self.lead_words = lead_words
+        #: A figure the knowledge base's sentence states for what was asked is said from it.
+        self.figures_from_documents = figures_from_documents
         model.warm(self.prefix)
 
     @property
@@ -372,6 +379,19 @@ class LlamaAgent(Agent):
         # nothing in the knowledge base backs, which must not be said; see below)
         backup_states_asked = bool(backup) and states_asked_figure(backup, asked_q)
         early_ok = backup_states_asked and not yes_no
+        about_products = " ".join(_PRODUCT.findall(about))  # ("And how heavy is it?" after the HW-14's price)
+        if self.figures_from_documents and early_ok and not compares(question) and (
+                names_subject(backup, asked_q) or asked_company_detail(asked_q)
+                or (about_products and names_subject(backup, about_products))):
+            # The knowledge base's own sentence states the figure asked, for what was asked:
+            # that is the answer, said at once.  A small model reading the same passage picks
+            # the neighbour's figure or the wrong line often enough that its words are no
+            # better (measured: bench/README.md, "Figures from the documents").
+            stream.mode = "extractive"
+            stream.fallback_reason = "the knowledge base's sentence states the figure asked"
+            stream.first_sentence_s = time.monotonic() - t0
+            yield backup
+            return
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
         # attribute asked ("ВК-150 — это компрессор ..."): held until a sentence with the

@@ -216,6 +216,11 @@ class AgentSettings:
     #: The first sentence's opening words are spoken once this many are written and checked,
     #: while the model writes the rest (0: whole sentences only).
     lead_words: int = field(default=3, metadata=_range(0, 20))
+    #: A question for a figure (a price, a weight, an address) that a sentence or table row of
+    #: the knowledge base states for what was asked is answered with that sentence, cut to
+    #: the figure asked, without the model: it is the figure itself, said at once.  False:
+    #: the model words every answer, and that sentence is its fallback.
+    figures_from_documents: bool = True
 
 
 @dataclass

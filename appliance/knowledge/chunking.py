@@ -214,6 +214,9 @@ def _is_table_line(line: str) -> bool:
     return s.count("|") >= 1 and (s.startswith("|") or s.count("|") >= 2)
 
 
+#: "Price (GBP, excl. VAT)": the currency leads a longer note in brackets.
+_CURRENCY_IN_HEADER = re.compile(r"(.*?)\s*[(\[]\s*(€|£|\$|₽|eur|euros?|gbp|usd|chf|руб\.?)(?![\w.])[^()\[\]]{0,30}[)\]]\s*$",
+                                 re.IGNORECASE)
 _UNIT_IN_HEADER = re.compile(r"(.*?)\s*[(\[]\s*([^()\[\]]{1,12})\s*[)\]]\s*$")
 #: "Масса, кг", "Цена, руб.", "Производительность, л/мин": the unit after a comma, as
 #: Russian (and other) tables write it.
@@ -236,7 +239,7 @@ def _render_row(cells: list[str], header: list[str], currency: str = "") -> str:
     rest = []
     for h, c in pairs[1:]:
         unit = ""
-        m = _UNIT_IN_HEADER.match(h) or _UNIT_AFTER_COMMA.match(h)
+        m = _CURRENCY_IN_HEADER.match(h) or _UNIT_IN_HEADER.match(h) or _UNIT_AFTER_COMMA.match(h)
         if m and m.group(1) and c[:1].isdigit():
             h, unit = m.group(1), _CURRENCY_NAMES.get(m.group(2).lower(), m.group(2))
         elif currency and _PRICE_HEADER.search(h) and c[:1].isdigit() and not has_currency(c):
@@ -306,6 +309,35 @@ def _figure_row(line: str) -> tuple[str, str] | None:
     return m.group(1).strip(), m.group(2).strip()
 
 
+_HEADER_SEGMENT = re.compile(r"[A-ZА-ЯЁ][^A-ZА-ЯЁ(]*(?:\([^)]*\)[^A-ZА-ЯЁ(]*)*")
+
+
+def _figure_columns(name: str, figure: str, header: str) -> tuple[str, str] | None:
+    """A flattened row with several figure columns, as (name, "per week £240, per month
+    £720"): its figures peeled off the end of ``name`` and labelled from the column
+    ``header`` line above the rows ("Machine Per week Per month (28 days)": a column starts
+    at each capitalised word).  None when it has one figure, or the figures cannot be told
+    apart from the name (no currency on each, and no header with a label for each)."""
+    figures = [figure]
+    while True:
+        m = _FIGURE_ROW.fullmatch(name)
+        if m is None or not any(c.isalpha() for c in m.group(1)):
+            break
+        name, figures = m.group(1).strip(), [m.group(2).strip(), *figures]
+    if len(figures) < 2:
+        return None
+    labels: list[str] = []
+    if header and header[-1] not in ".!?:;" and not any(c.isdigit() for c in re.sub(r"\([^)]*\)", "", header)):
+        segments = [seg.strip() for seg in _HEADER_SEGMENT.findall(header) if seg.strip()]
+        if len(segments) == len(figures) + 1:
+            labels = [seg[0].lower() + seg[1:] if seg[1:2].islower() else seg for seg in segments[1:]]
+    if not labels:
+        if not all(has_currency(f) for f in figures):
+            return None
+        labels = [""] * len(figures)
+    return name, ", ".join(f"{label} {f}".strip() for label, f in zip(labels, figures))
+
+
 def _figure_rows(lines: list[str]) -> dict[int, tuple[str, str]]:
     """Line index -> (name, figure) for runs of two or more figure rows, half of them at
     least led by a product code (a table the text extraction flattened), or all priced
@@ -326,6 +358,15 @@ def _figure_rows(lines: list[str]) -> dict[int, tuple[str, str]]:
             rows.update(run)
         i = max(j, i + 1)
     return rows
+
+
+def _product_columns(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+    """The cells under each product of a header that names products in its columns (two or
+    more cells led by a code, "CG-20", "ВК-150"), one list per column; [] for other tables."""
+    codes = [bool(_LEADING_CODE.match(clean_line(h))) for h in header[1:]]
+    if sum(codes) < 2 or 2 * sum(codes) < len(codes) or not rows:
+        return []
+    return [[r[k] if k < len(r) else "" for r in rows] for k in range(1, len(header))]
 
 
 def _is_column_header(line: str) -> bool:
@@ -391,11 +432,18 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
             # A flattened table: "Model Description Price" then "AT-8 Tipping trailer 18,750".
             yield from flush()
             label = ""
+            header_line = (body[i - 1].strip() if i else state.get("heading", "")) if i in figures else stripped
             if i not in figures:
                 label = _column_label(stripped)
                 i += 1
             while i in figures:
                 name, value = figures[i]
+                split = _figure_columns(name, value, header_line)
+                if split:
+                    # "CG-45 generator £240 £720" under "Machine Per week Per month (28 days)"
+                    yield "row", _sentence(f"{clean_line(split[0])}: {split[1]}")
+                    i += 1
+                    continue
                 value = _priced(clean_line(value), "" if has_currency(label) else state.get("currency", ""))
                 yield "row", _sentence(f"{clean_line(name)}: {label + ' ' if label else ''}{value}")
                 i += 1
@@ -405,12 +453,21 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
             yield from flush()
             header = _table_cells(raw)
             i += 2 if _is_table_rule(body[i + 1]) else 1
+            rows: list[list[str]] = []
             while i < n and _is_table_line(body[i]):
                 if not _is_table_rule(body[i]):
-                    row = _render_row(_table_cells(body[i]), header, state.get("currency", ""))
+                    rows.append(_table_cells(body[i]))
+                    row = _render_row(rows[-1], header, state.get("currency", ""))
                     if row:
                         yield "row", row
                 i += 1
+            # A table with a product in each column ("| | CG-20 | CG-30 |" over "| Weight |
+            # 980 kg | 1,240 kg |"): each product's column is a row of its own too, so a
+            # question about one product finds everything about it in one chunk.
+            for k, column in enumerate(_product_columns(header, rows), start=1):
+                row = _render_row([header[k]] + column, [header[0]] + [r[0] for r in rows], state.get("currency", ""))
+                if row:
+                    yield "row", row
             continue
         leader = _row_of(body, i)
         if leader is not None:
@@ -571,6 +628,7 @@ def chunk_text(text: str, *, kind: str = "markdown", chunk_chars: int = 800, sep
                 return [Chunk(p, heading) for g in groups for p in _split_long(g, chunk_chars)
                         if p.strip() and p.strip() != heading.rsplit(" > ", 1)[-1]]
 
+            state["heading"] = heading.rsplit(" > ", 1)[-1]  # (a flattened table's column header may be one)
             for unit, content in _units(body, separator, state):
                 if unit == "row":
                     chunks += flush()

@@ -228,7 +228,8 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\brun(s|ning)? the (show|place|company|firm|business)\b|\bin charge\b|\bat the top\b", "managing director"),
         (r"\bset (the company|the firm|the business|it|you|this place) up\b|\bset up the (company|firm|business)\b",
          "founded"),
-        (r"\b(packs?|packed|gives?|gave|conks?|conked) (up|out)\b|\bstop(s|ped)? working\b|\bplay(s|ing)? up\b",
+        (r"\b(packs?|packed|gives?|gave|conks?|conked) (up|out)\b|\bstop(s|ped)? working\b|\bplay(s|ing)? up\b"
+         r"|\b(breaks?|broke|breaking) down\b",
          "breakdown"),
         (r"\b(get|send) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
          r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),

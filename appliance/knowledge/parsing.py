@@ -90,7 +90,10 @@ class DocumentParser:
         if not reply.get("ok"):
             raise DocumentError(str(reply.get("error") or "cannot read"))
         return ParsedDocument(
-            chunks=[Chunk(text=str(t), heading=str(h)) for h, t in reply.get("chunks", [])],
+            # (a chunk's kind, "row" for a table's or price list's row, tells reranking that
+            # the row's name is its subject and its heading may carry its unit)
+            chunks=[Chunk(text=str(c[1]), heading=str(c[0]), kind=str(c[2]) if len(c) > 2 else "text")
+                    for c in reply.get("chunks", [])],
             title=str(reply.get("title", "")),
             tag=str(reply.get("tag", "")),
             kind=str(reply.get("kind", "plain")),
@@ -211,7 +214,7 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
     chunks = chunk_text(doc.text, kind=doc.kind, chunk_chars=int(request["chunk_chars"]),
                         separator=str(request["separator"]))
     return {"ok": True, "title": doc.title, "tag": doc.tag, "kind": doc.kind,
-            "chunks": [[c.heading, c.text] for c in chunks]}
+            "chunks": [[c.heading, c.text, c.kind] for c in chunks]}
 
 
 def child_main(argv: list[str]) -> int:

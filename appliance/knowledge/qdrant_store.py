@@ -51,7 +51,7 @@ DEFAULT_TAG = "general"
 DENSE = "dense"
 LEXICAL = "lexical"
 #: Part of every document's hash: a new chunker or index layout re-reads every document.
-INDEX_VERSION = "hybrid-4"  # -4: a silent "e" stemmed off ("freeze" as "freezing"); -2: Russian reflexive verbs stemmed (knowledge.russian); -3: decimal codes ("ГБ-1,2")
+INDEX_VERSION = "hybrid-5"  # -5: chunks keep their kind ("row") from the parsing process; a table with products in its columns gives each product a row; -4: a silent "e" stemmed off ("freeze" as "freezing"); -2: Russian reflexive verbs stemmed (knowledge.russian); -3: decimal codes ("ГБ-1,2")
 #: Candidates each retriever gives to the fusion, and the fusion to the reranker.
 CANDIDATES = 32
 

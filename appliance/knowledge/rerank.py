@@ -75,7 +75,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("weight", _rx(r"\b(weigh\w*|heav(y|ier|iest)|light(er|est)?|mass)\b"),
      _rx(_NUM + r"(kg|kilo(gram)?s?|g|grams?|lbs?|pounds|t|tonnes?|tons?)\b")),
     ("price", _rx(r"\b(price\w*|cost\w*|how much (is|are|do|does|would|will|for)|expensive|cheap\w*|pay|fee\w*|"
-                  r"charge\w*|rate\w*|quote\w*|tariff\w*|free|asking)\b"), None),  # has_currency
+                  r"charge\w*|rate\w*|quote\w*|tariff\w*|free|asking|set (me|us|you|them) back)\b"), None),  # has_currency
     ("delivery", _rx(r"\b(deliver\w*|ship\w*|dispatch\w*|arriv\w*|lead time|how (soon|quickly))\b"),
      _rx(r"\b(\d+|one|two|three|four|five|six|seven|eight|ten)\s?(to|-|–)?\s?\d*\s?(working |business )?"
          r"(days?|weeks?|months?|hours?)\b|same day|next day")),
@@ -94,7 +94,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("phone", _rx(r"\b((tele)?phone( number)?|call|hotline|ring|(which|what|your) number|reach (you|us|someone|somebody))\b"),
      _rx(r"\+?\d[\d ()-]{6,}\d")),
     ("email", _rx(r"\b(e-?mail|mail|write)\b"), _rx(r"\S@\S")),
-    ("address", _rx(r"\b(address|where|located|location|find you|visit)\b"),
+    ("address", _rx(r"\b(address|where|whereabouts|located|location|find you|visit)\b"),
      # (a postcode's 4-5 digits, but not a year: "founded in 1994", "основан в 2003 году")
      _rx(r"\b(street|road|avenue|lane|boulevard|straße|strasse|rue|via|(based|located|headquartered) in)\b|"
          r"(?<!\bin )(?<!\bsince )(?<!\bв )\b\d{4,5}\b(?!\s*(?:год|г\.|years?\b))")),
@@ -105,12 +105,14 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      _rx(r"(?<![\w.,/–-])(1[89]|20)\d{2}\b(?![.,]\d)(?!\s?(mm|cm|m|kg|t|l|w|kw|rpm|x|×|eur|euros?|€|\$|£|"
          r"мм|см|м|кг|т|л|вт|квт|руб\w*|₽)(?!\w))")),
     # (who started the company: "set up in 1991 by Alan Brisco"; the name's capital matters)
-    ("founder", _rx(r"\b(founders?|founded (it|the (company|firm|business))|who (\w+ )?(started|founded|set up|established|"
-                    r"began)|owners?|who owns)\b"),
+    ("founder", _rx(r"\b(founders?|founded (it|the (company|firm|business))|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|"
+                    r"established|began)|owners?|who owns)\b"),
      re.compile(r"(?i:\b(founded|set up|started|established)\b[^.;]{0,40}?\bby\b)\s+(?:[A-Z]|the\s+[A-Z])|"
-                r"(?i:\bfounders?\b|\bowners?\b|основател\w*|основал\w*)")),
-    ("staff", _rx(r"\b(employ\w*|staff|workforce|work(ers|ing)? (for|at) (you|the company)|how many people|"
-                  r"how big a (firm|company|business))\b"),
+                r"(?i:\bfounders?\b|\bowners?\b|основател\w*|основал\w*)|"
+                # (a story: "Alasdair Munro was a marine engineer ... In 1979 he started Cairnmoor")
+                r"[A-Z]\w+ [A-Z]\w+\b[^.]{0,200}\.[^.]{0,40}\b(?:he|she)\s+(?:started|founded|set up|established)\b")),
+    ("staff", _rx(r"\b(employ\w*|staff|workforce|work(ers|ing)? (for|at) (you|the company)|how many (people|(\w+ )?work)|"
+                  r"how big (a|an) (firm|company|business|outfit))\b"),
      _rx(r"\b\d[\d,]*\s(people|persons|employees|staff|workers|engineers)\b")),
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
      _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
@@ -119,7 +121,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("discount", _rx(r"\b(discount\w*|reduction|rebate|cheaper|deal|(knock\w*|take|taking|get|give) (\w+ ){1,2}off|off the (price|bill|invoice))\b"),
      _rx(r"\d\s?(%|percent|per cent)")),
     ("temperature", _rx(r"\b(temperature|hot|cold|degrees?|celsius|fahrenheit)\b"), _rx(r"\d\s?(°|degrees?)")),
-    ("noise", _rx(r"\b(noise|noisy|loud\w*|quiet\w*|decibels?|db)\b"), _rx(_NUM + r"(db|decibels?)\b")),
+    ("noise", _rx(r"\b(noise|noisy|loud\w*|quiet\w*|decibels?|db|racket|din)\b"), _rx(_NUM + r"(db|decibels?)\b")),
 )
 
 
@@ -168,7 +170,7 @@ ATTRIBUTES = tuple(_with_russian(*a) for a in ATTRIBUTES)
 #: The company's figures, each with the words that ask for it unmistakably (not "write",
 #: "night" or "morning", which ask for an e-mail address or hours only now and then).
 COMPANY_CUES: dict[str, re.Pattern[str]] = {
-    "address": _rx(r"\b(address|where (are|is) (you|your)|located|location|find you|based)\b|адрес\w*|где (вы )?наход\w*"),
+    "address": _rx(r"\b(address|where(\s\w+){0,3}\s(you|your)|whereabouts|located|location|find you|based)\b|адрес\w*|где (вы )?наход\w*"),
     "phone": _rx(r"\b((tele)?phone|hotline|(which|what|your) number|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
     "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы"),
@@ -176,9 +178,9 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
                 r"did (you|the (company|firm|business)|\w+) (\w+ )?(start|get going|begin)|"
                 r"(are|have) you (been )?in (the )?(\w+ )?business)\b|"
                 r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
-    "founder": _rx(r"\b(founders?|who (\w+ )?(started|founded|set up|established|began|owns)|owners?)\b|основател\w*|"
+    "founder": _rx(r"\b(founders?|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|established|began|owns)|owners?)\b|основател\w*|"
                    r"кто (основал|создал|открыл)\w*|владел\w*"),
-    "staff": _rx(r"\b(employ\w*|staff|workforce|how many people)\b|сотрудник\w*|работник\w*|персонал\w*|"
+    "staff": _rx(r"\b(employ\w*|staff|workforce|how many (people|(\w+ )?work)|how big (a|an) (firm|company|business|outfit))\b|сотрудник\w*|работник\w*|персонал\w*|"
                  r"народ\w*|трудит\w*|трудят\w*"),
 }
 
@@ -395,8 +397,17 @@ def subject_codes(heading: str, text: str, kind: str = "text") -> frozenset[str]
     lines = [text] if kind == "row" else text.split("\n")
     for line in lines:
         lead = line.split(":", 1)[0] if ":" in line[:80] else re.split(r"(?<=[.!?])\s", line, maxsplit=1)[0]
-        found |= codes(lead[:80])
+        named = codes(lead[:80])
+        first = _LEADING_CODE.match(lead)
+        if kind == "row" and first and codes(first.group(1)) and codes(first.group(1)) <= named:
+            # "AMF-30 Auto mains failure panel, fitted the CG-30 and the CG-45: 1,340": the
+            # row is the AMF-30's; the generators it fits are not its subject
+            named = codes(first.group(1))
+        found |= named
     return frozenset(found)
+
+
+_LEADING_CODE = re.compile(r"\s*([^\W\d_]+-\d+(?:[.,]\d+)?[^\W\d_]*)\b")
 
 
 _CODE_LETTERS = re.compile(r"[^\W\d_]+")

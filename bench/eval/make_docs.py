@@ -789,6 +789,189 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
                   "в течение 2 суток сообщите в отдел продаж, приложив фотографии."),
         ]),
     },
+    # Written by helper sessions that saw none of the code (2026-11-30, sixth session).
+    "tidewell": {
+        "service.docx": ("Tidewell service, warranty and TideCare plans", [
+            ("h", "Warranty"),
+            ("p", "New Tidewell washer-extractors, tumble dryers and flatwork ironers carry a warranty of 2 years on parts "
+                  "and labour, counted from the day we install and commission the machine. If the machine is installed by "
+                  "someone else, the warranty is 12 months, parts only. On the WX washer-extractors the drum and the main "
+                  "bearings are covered for 5 years, parts only. Reconditioned machines carry a warranty of 6 months."),
+            ("p", "The warranty does not cover door seals, drive belts, lint filters, ironer roll padding and felts, fuses "
+                  "and bulbs, damage from limescale where no water softener is fitted in a hard-water area, damage from "
+                  "overdosing chemicals, or a gas machine that was not commissioned by a Gas Safe registered engineer."),
+            ("h", "TideCare service plans"),
+            ("p", "A TideCare plan covers one machine for 12 months and is renewed every year. Plans are available for "
+                  "Tidewell machines of any age and for other makes less than 12 years old. An ironer must be on TideCare "
+                  "Plus or TideCare Total, because its padding and felts need checking every 6 months."),
+            ("table", [["Plan", "Visits a year", "What is included", "Price per machine per year"],
+                       ["TideCare Essential", "1", "A planned service with a safety check, a check of the thermal "
+                        "disinfection temperatures and a written report", "£195"],
+                       ["TideCare Plus", "2", "As Essential, plus all breakdown repairs, parts and labour (wear parts "
+                        "excepted), and an engineer on site within 8 working hours", "£465"],
+                       ["TideCare Total", "4", "As Plus, with wear parts and all call-out charges included, an engineer "
+                        "within 4 working hours, and a loan machine if yours cannot be fixed within 2 working days", "£890"]]),
+            ("h", "Breakdowns"),
+            ("p", "Ring the service line on 01632 960455, Monday to Friday from 7:30 to 18:00. On Saturdays from 9:00 to "
+                  "12:00 an engineer takes breakdown calls and can come out the same day. Without a TideCare plan, an "
+                  "engineer reaches you on the next working day within our own service area."),
+            ("table", [["Charge", "Price"],
+                       ["Call-out within 40 miles of Tregarrow or Bristol, Monday to Friday", "£95"],
+                       ["Call-out further than 40 miles, Monday to Friday", "£135"],
+                       ["Labour per hour, Monday to Friday 7:30 to 18:00", "£68"],
+                       ["Call-out on weekday evenings and on Saturdays", "£165"],
+                       ["Labour per hour, weekday evenings and Saturdays", "£102"],
+                       ["Call-out on Sundays and bank holidays", "£210"],
+                       ["Labour per hour, Sundays and bank holidays", "£136"],
+                       ["Gas safety check and certificate, per gas appliance", "£85"]]),
+            ("p", "Labour is charged in half hours after the first hour. Parts are charged at list price."),
+        ]),
+        "terms.pdf": ("Tidewell Laundry Systems - terms of sale, delivery, rental and lease", [
+            ("h", "1. Delivery"),
+            ("p", "1.1 Machines in stock are delivered within 5 working days of the order to mainland England and Wales, "
+                  "and within 7 working days to mainland Scotland. The WX-35 and the FI-2500 are built to order and "
+                  "delivered in 6 to 8 weeks."),
+            ("p", "1.2 Delivery is free to mainland Great Britain on orders over £5,000 excluding VAT. Smaller orders are "
+                  "charged £75 per machine. Deliveries to the Scottish Highlands, the islands and Northern Ireland are "
+                  "quoted separately."),
+            ("p", "1.3 Machines are delivered to the kerb by a tail-lift vehicle. Moving the machine into your laundry "
+                  "room is part of installation (section 2)."),
+            ("p", "1.4 Spare parts ordered by 14:00 on a working day are sent the same day by next-day courier. Carriage "
+                  "on parts orders under £100 is £9.50."),
+            ("h", "2. Installation"),
+            ("p", "2.1 Installation means moving the machine into place, connecting it to the water, drain, power and gas "
+                  "supplies you have provided, commissioning it and showing your staff how to use it."),
+            ("table", [["Machine", "Installation", "Installation with removal of the old machine"],
+                       ["WC-8 compact washer", "£145", "£235"],
+                       ["WX washer-extractor", "£295", "£385"],
+                       ["Electric tumble dryer (ducting extra)", "£185", "£275"],
+                       ["Gas tumble dryer, with Gas Safe commissioning", "£260", "£350"],
+                       ["Flatwork ironer", "£540", "£680"]]),
+            ("p", "2.2 We take away and recycle old machines of any make under the WEEE regulations. On its own, "
+                  "without an installation, removal costs £90 per machine, or £140 for an ironer."),
+            ("h", "3. Payment"),
+            ("p", "3.1 New customers pay a deposit of 30 percent of the order with the order and the balance before "
+                  "delivery. Account customers pay within 30 days of the date of the invoice."),
+            ("p", "3.2 We accept bank transfer and card payments; card payments are accepted up to £10,000 with no "
+                  "surcharge. Interest on late payment is charged at 8 percent above the Bank of England base rate."),
+            ("h", "4. Cancellations and returns"),
+            ("p", "4.1 An order for a machine can be cancelled free of charge within 14 days of ordering. After that we "
+                  "charge 20 percent of the price of the machine. A machine that has been installed cannot be returned."),
+            ("p", "4.2 Spare parts that are unused and in their original packaging can be returned within 28 days of "
+                  "delivery, less a restocking charge of 15 percent. Circuit boards, controllers and other electrical "
+                  "parts cannot be returned once the packaging is opened."),
+            ("h", "5. Rental"),
+            ("p", "5.1 Machines are rented by the month, for a minimum of 3 months, and after that from month to month "
+                  "with one month's notice. The rent includes the TideCare Plus service plan and all breakdown repairs."),
+            ("p", "5.2 A refundable deposit of £500 per machine is paid before installation, together with the first "
+                  "month's rent. Installation is charged as in section 2; collection at the end of the rental costs £120 "
+                  "per machine."),
+            ("h", "6. Lease"),
+            ("p", "6.1 New machines can be leased through our finance partner over 3 or 5 years, at a fixed monthly "
+                  "payment with TideCare Essential included. At the end of a 5 year lease you may buy the machine for a "
+                  "final payment of 1 percent of its list price, or hand it back. Lease payments over 3 years are quoted "
+                  "by the rentals team."),
+            ("table", [["Machine", "Rental per month (minimum 3 months)", "Lease per month (5 years)"],
+                       ["WC-8 compact washer", "£85", "£64"],
+                       ["WX-12 washer-extractor", "£189", "£152"],
+                       ["WX-18 washer-extractor", "£229", "£184"],
+                       ["WX-25 washer-extractor", "£279", "£219"],
+                       ["TD-23 electric dryer", "£119", "£89"],
+                       ["TD-30 gas dryer", "£149", "£109"],
+                       ["FI-2000 ironer", "£349", "£279"]]),
+            ("p", "All prices exclude VAT."),
+        ]),
+    },
+    "cairnmoor": {
+        "service.docx": ("Cairnmoor Power - warranty and service booklet", [
+            ("h", "Warranty"),
+            ("p", "New CG generators carry a warranty of 24 months or 2,000 running hours, whichever comes first, on "
+                  "parts and labour. LT lighting towers carry a warranty of 24 months; their LED lamp heads are "
+                  "warranted for 5 years. On FB fuel bowsers the tank is warranted for 5 years, and the pump, hose "
+                  "and nozzle for 12 months. Ex-hire machines carry a warranty of 6 months."),
+            ("p", "The warranty does not cover filters, belts, batteries or fuses, damage from dirty or contaminated "
+                  "fuel, or engine damage from long running on a very light load (wet stacking). A machine must be "
+                  "serviced at the intervals below, by us or by a qualified engineer, with the service recorded, for "
+                  "the warranty to stand."),
+            ("h", "Service intervals and CairnCare"),
+            ("p", "A CG generator needs a service every 500 running hours or every 12 months, whichever comes "
+                  "first: oil and filters, coolant and belt checks, a test of the safety shutdowns and a load test. "
+                  "LT lighting towers need a service every 1,000 running hours or every 12 months. Fuel bowsers need "
+                  "a yearly inspection of the pump, the hose, the nozzle and the outer tank."),
+            ("p", "Under a CairnCare plan we do this for you. CairnCare covers one machine for a year and includes "
+                  "the yearly service with all oil and filters, a one hour load bank test for generators, and a "
+                  "breakdown response within 6 hours, day or night. Machines on CairnCare have their warranty "
+                  "extended to 4 years."),
+            ("table", [["Machine", "Service interval", "CairnCare, per machine a year"],
+                       ["CG-20", "500 hours or 12 months", "£365"],
+                       ["CG-30", "500 hours or 12 months", "£395"],
+                       ["CG-45", "500 hours or 12 months", "£440"],
+                       ["CG-60", "500 hours or 12 months", "£520"],
+                       ["CG-100", "500 hours or 12 months", "£640"],
+                       ["LT-4 and LT-6", "1,000 hours or 12 months", "£245"],
+                       ["LT-6H", "1,000 hours or 12 months", "£275"],
+                       ["FB bowsers, all models", "12 months", "£120"]]),
+            ("h", "Breakdowns and call-outs"),
+            ("p", "The service office, 01632 960330, books repairs and services during office hours. Outside office "
+                  "hours, breakdowns go to the 24 hour breakdown line, 0808 157 0386. Without CairnCare, an engineer "
+                  "reaches you within 24 hours of your call in the Central Belt and Perthshire, and within 48 hours "
+                  "elsewhere on the mainland. A hired machine that breaks down is repaired or swapped at no charge, "
+                  "unless the breakdown was caused by misuse, by running out of fuel or by the wrong fuel."),
+            ("table", [["Charge", "Price"],
+                       ["Call-out, Monday to Friday 7:30 to 17:00", "£95"],
+                       ["Each hour on site, weekdays", "£68"],
+                       ["Call-out in the evening, at weekends and on public holidays", "£185"],
+                       ["Each hour on site out of hours", "£98"],
+                       ["Mileage beyond 50 miles from the nearest depot", "£1.20 per mile"],
+                       ["Load bank test up to 100 kVA, with report", "£340"]]),
+        ]),
+        "terms.pdf": ("Cairnmoor Power Ltd - terms of sale and hire", [
+            ("h", "1. Delivery of machines bought from us"),
+            ("p", "1.1 CG-20 to CG-60 generators, LT lighting towers and FB bowsers are normally held in stock and "
+                  "are delivered within 3 working days of the order. The CG-100 is built to order and is delivered "
+                  "within 5 weeks."),
+            ("p", "1.2 Delivery charges depend on how far the site is from Inverbrae or from our Achnabeith depot, "
+                  "whichever is nearer. The same charge applies each way to the delivery and collection of hire "
+                  "machines."),
+            ("table", [["Zone", "Distance from the nearer depot", "Delivery, per machine"],
+                       ["A", "up to 25 miles", "£55"],
+                       ["B", "25 to 75 miles", "£110"],
+                       ["C", "over 75 miles, mainland Scotland and the north of England", "£195"],
+                       ["D", "Scottish islands", "by quotation, ferry fare at cost"]]),
+            ("p", "1.3 New machines bought from us are delivered free in zones A and B."),
+            ("h", "2. Payment"),
+            ("p", "2.1 Customers with a credit account pay within 30 days of the end of the month of the invoice. "
+                  "Other customers pay before the machine leaves us."),
+            ("p", "2.2 Orders for new machines need a deposit of 20 percent of the price with the order; the balance "
+                  "is due before delivery."),
+            ("h", "3. Hire"),
+            ("p", "3.1 The minimum hire is one week. A hire week is 7 days and a hire month is 28 days. A weekend "
+                  "hire, out after 12:00 on a Friday and back by 9:00 on the Monday, is charged at half the weekly "
+                  "rate."),
+            ("p", "3.2 Hire rates, excluding VAT:"),
+            ("table", [["Machine", "Per week", "Per month (28 days)"],
+                       ["CG-20 generator", "£165", "£495"],
+                       ["CG-30 generator", "£195", "£585"],
+                       ["CG-45 generator", "£240", "£720"],
+                       ["CG-60 generator", "£285", "£855"],
+                       ["CG-100 generator", "£395", "£1,185"],
+                       ["LT-4 lighting tower", "£120", "£360"],
+                       ["LT-6 lighting tower", "£140", "£420"],
+                       ["LT-6H hybrid lighting tower", "£185", "£555"],
+                       ["FB-950 bowser", "£75", "£225"],
+                       ["FB-2000 bowser", "£95", "£285"]]),
+            ("p", "3.3 Customers without a credit account pay a hire deposit of £400 per machine, refunded within "
+                  "5 working days of the machine's return in good order."),
+            ("p", "3.4 The hirer is responsible for the machine from delivery until it is collected. Our damage "
+                  "waiver, at 9 percent of the hire charge, limits the hirer's liability for accidental damage and "
+                  "theft to £500 per machine. Without the damage waiver, the hirer must insure the machine for its "
+                  "full replacement value."),
+            ("p", "3.5 Hire machines go out with a full tank. Fuel used is charged at £1.58 per litre of diesel, or "
+                  "£1.96 per litre of HVO, unless the machine comes back full."),
+            ("p", "3.6 To end a hire, phone the hire desk by 12:00 on the working day before you want the machine "
+                  "collected and note the off-hire number you are given. Hire is charged until that day."),
+        ]),
+    },
 }
 
 
