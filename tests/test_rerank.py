@@ -250,3 +250,37 @@ def test_a_rows_figures_are_cut_to_the_one_asked():
                 Passage(text="CG-45 generator, 45 kVA: 16,750 pounds sterling.", source="prices.txt", score=0.45)]
     assert "16,750" in extractive_pick("What are you asking for a CG-45 to buy?", passages)[0]
     assert "£240" in extractive_pick("How much a week to hire the CG-45?", passages)[0]
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    ("The sparky's asking what the CG-45 gives out in kilowatts, not the kVA.", "power"),  # not a price
+    ("What are you asking for a CG-45 these days?", "price"),
+    ("How fast does the pump on the FB-2000 put the diesel out? Litres a minute, like.", "flow"),
+    ("What size battery comes in the CE-20? The volts and the amp hours, like.", "power"),
+    ("What's that going to set me back?", "price"),
+    ("What size is the tank?", "size"),
+])
+def test_the_attribute_asked_in_callers_words(question, asked):
+    from appliance.agent.grounding import asked_attribute
+
+    assert asked_attribute(question) == asked
+
+
+@pytest.mark.parametrize(("question", "detail"), [
+    ("I'm going to come and pick the genny up myself. Where is it you are, exactly?", "address"),
+    ("Whereabouts are you?", "address"),
+    ("Who was it that set the firm up originally?", "founder"),
+    ("Are you a big outfit? How many work there?", "staff"),
+    ("I want to email over an order for some fork extensions. What address do I send that to?", "email"),
+])
+def test_the_company_detail_asked_in_callers_words(question, detail):
+    from appliance.knowledge.rerank import asked_company_detail
+
+    assert asked_company_detail(question) == detail
+
+
+def test_a_question_ending_in_a_wh_question_is_not_yes_or_no():
+    from appliance.agent.grounding import is_yes_no
+
+    assert not is_yes_no("Are you a big outfit? How many staff have you got?")
+    assert is_yes_no("Hello, do you rent out chillers?") and is_yes_no("Do you deliver? I'm in Cork.")

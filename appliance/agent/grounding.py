@@ -463,7 +463,7 @@ def _name_subject(sentence: str, subject: str) -> str:
 ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "price": (
         frozenset("cost costs price prices priced pay fee fees charge charges expensive cheap cheaper rate rates "
-                  "asking free".split()),  # "What are you asking for a BC-40?", "Is delivery free?"
+                  "free".split()),  # "Is delivery free?" (and "What are you asking for ...?": _ASKING_PRICE)
         frozenset("euro euros eur € $ usd dollar dollars £ gbp chf franc francs pounds sterling ¥ yen rouble roubles "
                   "ruble rubles".split()),
     ),
@@ -563,7 +563,24 @@ def asked_attribute(question: str) -> str:
     found = _attribute_in(part)
     if not found and part != question and not is_yes_no(part):
         found = _attribute_in(question)
+    if found == "size":
+        # "What size battery is in the CE-20? The volts and the amp hours": the units the
+        # caller names say what "size" means
+        kinds = {k for w in _WORD.findall(question.lower()) if len(w) > 2 for k in _unit_kinds(w)} - {"size", "duration"}
+        if len(kinds) == 1:
+            return kinds.pop()
     return found
+
+
+#: A trader's "What are you asking for the CD-30?" asks a price; "the sparky's asking what
+#: it gives out" does not.
+_ASKING_PRICE = re.compile(r"\b(are|is|do|does|would|will) (you|ye|they|it|he|she)( \w+)? asking\b|\basking (price|for (a|an|the)\b)",
+                           re.IGNORECASE)
+#: A rate the caller names ("litres a minute", "cubic metres per hour"): a flow.
+_RATE_UNIT = re.compile(r"\b(litres?|liters?|cubic (metres?|meters?)|gallons?)( (a|an|per|each))? (minute|min|hour|second)\b",
+                        re.IGNORECASE)
+#: "in kilowatts, not the kVA": the unit the caller wants the answer in.
+_IN_UNIT = re.compile(r"\bin ([^\W\d_]+)", re.IGNORECASE)
 
 
 def _attribute_in(question: str) -> str:
@@ -572,7 +589,15 @@ def _attribute_in(question: str) -> str:
     raw = set(_WORD.findall(question.lower()))
     found = [name for name, (cues, _) in ATTRIBUTES.items()
              if raw & cues or {w for w in words} & {_stem(c) for c in cues}]
+    if _ASKING_PRICE.search(question) and "price" not in found:
+        found.append("price")
     low = question.lower()
+    if _RATE_UNIT.search(low):
+        return "flow"
+    named_units = [k for m in _IN_UNIT.finditer(low) if len(m.group(1)) > 2 for k in [_unit_kinds(m.group(1))] if len(k) == 1]
+    if named_units:
+        return next(iter(named_units[0]))  # "What does the CG-45 give out in kilowatts?": a power
+
     if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$"
                                r"|\bset (?:me|us|you|them) back\b", low):
         found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")

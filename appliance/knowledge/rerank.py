@@ -75,7 +75,8 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("weight", _rx(r"\b(weigh\w*|heav(y|ier|iest)|light(er|est)?|mass)\b"),
      _rx(_NUM + r"(kg|kilo(gram)?s?|g|grams?|lbs?|pounds|t|tonnes?|tons?)\b")),
     ("price", _rx(r"\b(price\w*|cost\w*|how much (is|are|do|does|would|will|for)|expensive|cheap\w*|pay|fee\w*|"
-                  r"charge\w*|rate\w*|quote\w*|tariff\w*|free|asking|set (me|us|you|them) back)\b"), None),  # has_currency
+                  r"charge\w*|rate\w*|quote\w*|tariff\w*|free|(are|is|do|does|would|will) (you|ye|they)( \w+)? asking|"
+                  r"asking (price|for (a|an|the))|set (me|us|you|them) back)\b"), None),  # has_currency
     ("delivery", _rx(r"\b(deliver\w*|ship\w*|dispatch\w*|arriv\w*|lead time|how (soon|quickly))\b"),
      _rx(r"\b(\d+|one|two|three|four|five|six|seven|eight|ten)\s?(to|-|–)?\s?\d*\s?(working |business )?"
          r"(days?|weeks?|months?|hours?)\b|same day|next day")),
@@ -233,8 +234,10 @@ def asked_company_detail(question: str) -> str:
         return ""
     found = [a for a in asked_attributes(question) if a in COMPANY_CUES and COMPANY_CUES[a].search(question)
              or a == "hours" and ASKS_CLOCK.search(question)]
-    if "email" in found:
-        return "email"  # "What e-mail address ...?" asks for an e-mail, not a street
+    if "email" in found or "address" in found and COMPANY_CUES["email"].search(question):
+        # "What e-mail address ...?" asks for an e-mail, not a street; so does "I want to
+        # email over an order. What address do I send that to?"
+        return "email"
     if "founder" in found:
         return "founder"  # "Who founded the company?": a name, not the year
     if "hours" in found and ASKS_CLOCK.search(question):
