@@ -284,3 +284,20 @@ def test_a_question_ending_in_a_wh_question_is_not_yes_or_no():
 
     assert not is_yes_no("Are you a big outfit? How many staff have you got?")
     assert is_yes_no("Hello, do you rent out chillers?") and is_yes_no("Do you deliver? I'm in Cork.")
+
+
+def test_a_sentence_about_several_things_is_cut_to_the_one_named():
+    from appliance.agent.grounding import only_asked_items
+
+    both = "На токарные станки ТС и фрезерные станки ФС гарантия 18 месяцев, на сверлильные станки СВ, 12 месяцев."
+    assert only_asked_items(both, "Какая гарантия на токарные станки? А на сверлильные какая?") == \
+        "На сверлильные станки СВ, 12 месяцев."
+    trailers = "Trailers carry a warranty of 2 years, and 5 years on the chassis."
+    assert only_asked_items(trailers, "How long is the warranty on a trailer?") == "Trailers carry a warranty of 2 years."
+    assert only_asked_items(trailers, "How long is the warranty on a trailer chassis?") == trailers  # (both named)
+
+
+def test_a_price_with_spaced_thousands_is_no_phone_number():
+    assert not states_attribute("phone", "ТС-400 токарный станок: 1 340 000 руб.")
+    assert states_attribute("phone", "Сервисная линия +7 (846) 219-40-68.")
+    assert states_attribute("phone", "Repairs and breakdowns: 01632 960482.")

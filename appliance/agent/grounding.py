@@ -1093,6 +1093,32 @@ _PERIODS = re.compile(r"\b(day|week|month|year|hour)s?\b|(?<![а-яё])(сутк
 _ITEM_SPLIT = re.compile(r",\s+(?=[^\W\d_])")
 
 
+#: Where a sentence listing figures for several things turns to the next one: "На токарные
+#: станки гарантия 18 месяцев, на сверлильные, 12 месяцев."
+_CLAUSE_SPLIT = re.compile(r"[;,]\s+(?=(?:на|для|а|and|for|on|but|while)\s)", re.IGNORECASE)
+
+
+def _only_asked_clause(sentence: str, question: str, asked: str) -> str:
+    """A sentence stating the figure asked for several things, cut to the clause about the
+    one the caller's last words name ("А на сверлильные какая?" after the lathes' warranty:
+    "на сверлильные станки СВ, 12 месяцев", not the lathes' 18 months as well); the whole
+    sentence when no one clause alone has the caller's words."""
+    clauses = _CLAUSE_SPLIT.split(sentence.rstrip(". "))
+    if len(clauses) < 2:
+        return sentence
+    with_figure = [c for c in clauses if any(accepts(asked) & k for k in figure_kinds(c).values())]
+    if len(with_figure) < 2 or len(with_figure) != len(clauses):
+        return sentence
+    last = [q for q in re.split(r"(?<=[.!?])\s+", question.strip()) if content_words(q)]
+    words = {_root(w) for w in content_words(last[-1])} if last else set()
+    roots = [{_root(w) for w in content_words(c)} for c in clauses]
+    own = [k for k, r in enumerate(roots) if words & r - set().union(*(roots[:k] + roots[k + 1:]))]
+    if len(own) != 1:
+        return sentence
+    clause = clauses[own[0]].strip()
+    return clause[:1].upper() + clause[1:] + "."
+
+
 def only_asked_items(sentence: str, question: str) -> str:
     """A row listing many figures of one thing ("CG-30: prime power 30 kVA, fuel tank 120
     litres, ..., weight with a full tank 1,240 kg, price 13,900 pounds.") cut to the items
@@ -1101,6 +1127,8 @@ def only_asked_items(sentence: str, question: str) -> str:
     is no answer, and read out in full it buries the one that is."""
     asked = asked_attribute(question)
     label, colon, rest = sentence.partition(": ")
+    if asked and (not colon or len(label) > 80):
+        return _only_asked_clause(sentence, question, asked)
     if not colon or not asked or len(label) > 80:
         return sentence
     items = _ITEM_SPLIT.split(rest.rstrip(". "))

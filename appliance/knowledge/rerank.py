@@ -93,7 +93,8 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ("dimensions", _rx(r"\b(dimension\w*|size|wide|width|tall|height|high|long|length|deep|depth|big)\b"),
      _rx(_NUM + r"(mm|cm|m|metres?|meters?|in|inch(es)?|ft|feet)\b")),
     ("phone", _rx(r"\b((tele)?phone( number)?|call|hotline|ring|(which|what|your) number|reach (you|us|someone|somebody))\b"),
-     _rx(r"\+?\d[\d ()-]{6,}\d")),
+     # (not a price with its thousands spaced, "1 340 000 руб.")
+     _rx(r"(?<!\d)\+?\d[\d ()-]{6,}\d(?!\d)(?!\s?(?:[€$£₽]|руб|eur|euro|gbp|pounds|kg|кг|mm|мм))")),
     ("email", _rx(r"\b(e-?mail|mail|write)\b"), _rx(r"\S@\S")),
     ("address", _rx(r"\b(address|where|whereabouts|located|location|find you|visit)\b"),
      # (a postcode's 4-5 digits, but not a year: "founded in 1994", "основан в 2003 году")
