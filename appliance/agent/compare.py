@@ -216,8 +216,10 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage], question:
                 figure = " ".join(m.group(0).split())
                 before = text[max(0, m.start() - 40):m.start()]
                 found[figure] = found.get(figure, False) or _cued(before, attribute)
-                label = re.split(r"[,;:]", before)[-1]
-                if asked_words & {_stem(w) for w in re.findall(r"[^\W\d_]{3,}", label.lower())}:
+                # (the label proper: the last two words before the figure, "turning radius",
+                # not the product's noun further back, "Пресс ... развивает усилие")
+                label = re.findall(r"[^\W\d_]{3,}", re.split(r"[,;:]", before)[-1].lower())[-2:]
+                if asked_words & {_stem(w) for w in label}:
                     labelled.add(figure)
     values = {(_value(f), _unit(f)) for f in found}
     if len(values) > 1:
