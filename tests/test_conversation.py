@@ -374,6 +374,7 @@ async def test_opening_words_are_never_followed_by_a_fallback(local_asterisk, se
             raise failure
 
     monkeypatch.setattr(engines.agent.model, "complete", scripted)
+    monkeypatch.setattr(engines.agent, "figures_from_documents", False)  # (the model's own path)
     turns = [say("What is the price of the UTM-300?"), say("How much does the UTM-100 cost?")]
     result = await caller(local_asterisk).call(turns, listen_s=2.0)
     record = await call_record(svc, local_asterisk)

@@ -390,7 +390,7 @@ class LlamaAgent(Agent):
             stream.mode = "extractive"
             stream.fallback_reason = "the knowledge base's sentence states the figure asked"
             stream.first_sentence_s = time.monotonic() - t0
-            yield backup
+            yield said_as_a_price(backup) if asked_attribute(asked_q) == "price" else backup
             return
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
@@ -685,6 +685,20 @@ def _says_nothing_new(sentence: str, question: str) -> bool:
 #: A sentence whose subject is what its heading names.
 #: (an FAQ's "No. The DO ovens are electric only." answers its heading's question)
 _REFERS_BACK = re.compile(r"(?:it|its|it's|they|these|this|there)\b|(?:yes|no|да|нет)[.,!]", re.IGNORECASE)
+
+
+_PRICE_ROW = re.compile(r"^([^:]{2,80}?):\s+((?:[€$£₽]\s?)?\d[^:]*)$")
+
+
+def said_as_a_price(row: str) -> str:
+    """A price list's row said as a sentence: "UTM-300 (300 kN capacity): 54,000 euros." ->
+    "UTM-300 (300 kN capacity) costs 54,000 euros." ("Пресс ПГ-250 стоит 2 900 000 рублей."):
+    a caller hears a price, not a label and a pause.  Other rows are said as they are."""
+    m = _PRICE_ROW.match(row.strip())
+    if m is None or not any(c.isdigit() for c in m.group(2)):
+        return row
+    verb = "стоит" if re.search(r"[а-яё]", m.group(1), re.IGNORECASE) else "costs"
+    return f"{m.group(1)} {verb} {m.group(2)}"
 
 
 def leaned_on(turn: Turn, question: str) -> str:
