@@ -597,7 +597,6 @@ def _attribute_in(question: str) -> str:
     named_units = [k for m in _IN_UNIT.finditer(low) if len(m.group(1)) > 2 for k in [_unit_kinds(m.group(1))] if len(k) == 1]
     if named_units:
         return next(iter(named_units[0]))  # "What does the CG-45 give out in kilowatts?": a power
-
     if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$"
                                r"|\bset (?:me|us|you|them) back\b", low):
         found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
@@ -998,6 +997,7 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
     named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
     asked = asked_attribute(question)
+    period_asked = bool(_PERIOD_PRICE.search(question))
     detail = "" if asked else asked_company_detail(question)
     pieces = product_pieces(passages)
     days_asked = days_named(question)
@@ -1029,10 +1029,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 2.0
                 elif named or title_products:
                     score -= 3.0  # another product's sentence
-            if asked == "price" and _PERIOD_PRICE.search(s) and not _PERIOD_PRICE.search(question):
-                score -= 1.5  # a hire rate ("per week £240") is not the price to buy it
-            elif asked == "price" and _PERIOD_PRICE.search(s):
-                score += 0.5  # ... and is the price asked for "a week to hire"
+            if asked == "price" and _PERIOD_PRICE.search(s):
+                # a hire rate ("per week £240") is not the price to buy it, and is the price
+                # asked for "a week to hire"
+                score += 0.5 if period_asked else -1.5
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
                 if asked == "price" and _FIGURE_WORDS.search(s):
@@ -1126,11 +1126,11 @@ def only_asked_items(sentence: str, question: str) -> str:
     period the caller names ("per week £140" of "per week £140, per month £420"): the rest
     is no answer, and read out in full it buries the one that is."""
     asked = asked_attribute(question)
-    label, colon, rest = sentence.partition(": ")
-    if asked and (not colon or len(label) > 80):
-        return _only_asked_clause(sentence, question, asked)
-    if not colon or not asked or len(label) > 80:
+    if not asked:
         return sentence
+    label, colon, rest = sentence.partition(": ")
+    if not colon or len(label) > 80:
+        return _only_asked_clause(sentence, question, asked)
     items = _ITEM_SPLIT.split(rest.rstrip(". "))
     if len(items) < 2:
         return sentence
