@@ -264,6 +264,7 @@ def test_a_rows_figures_are_cut_to_the_one_asked():
     ("How wide is the tank?", "size"),  # a dimension named
     ("I'm after one of your big sit-on mowers, how long would I wait for it?", "duration"),  # "big" describes
     ("How big is the KL-9?", "size"),
+    ("We'll be miles from the mains. How big a genny would I want for the welder?", "power"),  # its kVA
 ])
 def test_the_attribute_asked_in_callers_words(question, asked):
     from appliance.agent.grounding import asked_attribute
@@ -324,3 +325,18 @@ def test_a_price_with_spaced_thousands_is_no_phone_number():
     assert not states_attribute("phone", "ТС-400 токарный станок: 1 340 000 руб.")
     assert states_attribute("phone", "Сервисная линия +7 (846) 219-40-68.")
     assert states_attribute("phone", "Repairs and breakdowns: 01632 960482.")
+
+
+def test_a_fault_told_in_the_callers_words_gets_the_repair_line():
+    """"It's thrown an error and won't start, who do I ring?" is for the service line, not
+    the sales line, though the caller never says "repair"."""
+    from appliance.agent.grounding import extractive_pick
+
+    passages = [Passage(text="Sales and quotations: telephone 0161 496 0120, Monday to Friday 8:00 to 17:00.",
+                        source="contact.md", score=0.41, title="Contact"),
+                Passage(text="Repairs and breakdowns: the service desk, 0161 496 0155, sends an engineer within a day.",
+                        source="service.md", score=0.36, title="Service")]
+    for question in ("Our dough mixer has thrown an error and won't start. Who do I ring?",
+                     "The proofer is showing a fault code. What number should I call?"):
+        assert "0155" in extractive_pick(question, passages)[0], question
+    assert "0120" in extractive_pick("Who do I ring for a quotation?", passages)[0]

@@ -488,7 +488,7 @@ ATTRIBUTES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     ),
     "power": (
         frozenset("power watt watts consumption consume consumes voltage supply powerful electricity energy".split()),
-        frozenset("w kw v volt volts amp amps kwh kilowatt kilowatts".split()),
+        frozenset("w kw kva v volt volts amp amps kwh kilowatt kilowatts".split()),
     ),
     # A volume per time ("1,050 litres per minute", "42 m³/h"): see figure_kinds.
     "flow": (
@@ -605,11 +605,12 @@ def dimensions_named(text: str) -> set[str]:
     return {_DIMENSIONS[w] for w in _WORD.findall(text.lower()) if w in _DIMENSIONS}
 
 
-#: Parts whose size is said in a measure of their own: a motor's in kilowatts, a battery's in
-#: amp hours, a tank's in litres.
-_PART_MEASURE = {w: (noun, measure) for noun, measure in (("motor", "power"), ("engine", "power"),
+#: Parts whose size is said in a measure of their own: a motor's or a generator's in kilowatts
+#: (or kVA), a battery's in amp hours, a tank's in litres.
+_PART_MEASURE = {w: (noun, measure) for noun, measure in (("motor", "power"), ("engine", "power"), ("generator", "power"),
+                                                           ("genny", "power"),
                                                            ("battery", "capacity"), ("tank", "capacity"))
-                 for w in (noun, "batteries" if noun == "battery" else f"{noun}s")}
+                 for w in (noun, f"{noun[:-1]}ies" if noun.endswith("y") else f"{noun}s")}
 _DIMENSION_WORDS = frozenset("wide width tall height high deep depth long length dimension dimensions".split())
 #: "big" before a noun describes ("one of your big pressing machines"); it asks a size only
 #: as "how big", "big enough", "is it big"...

@@ -231,6 +231,12 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(packs?|packed|gives?|gave|conks?|conked) (up|out)\b|\bstop(s|ped)? working\b|\bplay(s|ing)? up\b"
          r"|\b(breaks?|broke|breaking) down\b",
          "breakdown"),
+        # a fault told as the caller sees it: the documents' repair or service line answers it
+        (r"\b(won'?t|will not|wouldn'?t|doesn'?t|does not|isn'?t|can'?t) (\w+ )?(start|work|run|strike|charge|heat|cool|"
+         r"spin|drain|switch on|turn on|fire up|hold (a|its|the) charge)\b|\b(throw(n|s|ing)?|threw|show(s|ing|ed)?|"
+         r"flash(es|ing)?) (up )?(an? |some )?(error|fault|warning)s?\b|\berror (code|message)s?\b|\bfaulty\b"
+         r"|\b(is|it's|its|went|gone|going|dead) dead\b|\bdead by\b",
+         "breakdown repair service"),
         (r"\b(get|send) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
          r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),
     ))
@@ -256,6 +262,7 @@ CALLER_WORDS: dict[str, tuple[str, ...]] = {
     "started": ("founded", "established"), "boss": ("director", "owner"),
     "try": ("test", "trial", "demonstration"), "trial": ("test", "demonstration"),
     "demo": ("demonstration", "test"),
+    "genny": ("generator",), "gennies": ("generator",),
 }
 _CALLER_TERMS: dict[str, tuple[str, ...]] = {}
 

@@ -117,7 +117,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
                   r"how big (a|an) (firm|company|business|outfit))\b"),
      _rx(r"\b\d[\d,]*\s(people|persons|employees|staff|workers|engineers)\b")),
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
-     _rx(_NUM + r"(v|volts?|w|kw|watts?|hz|a|amps?)\b")),
+     _rx(_NUM + r"(v|volts?|w|kw|kva|watts?|hz|a|amps?)\b")),
     ("speed", _rx(r"\b(speed|fast|quick|rpm|rate)\b"), _rx(_NUM + r"(mm/min|km/h|kph|mph|rpm|m/s|per (minute|second|hour))")),
     # ("knock something off", not "pay it off", "a day off" nor "knock off on a Friday")
     ("discount", _rx(r"\b(discount\w*|reduction|rebate|cheaper|deal|(knock\w*|take|taking|get|give) (\w+ ){1,2}off|off the (price|bill|invoice))\b"),
