@@ -585,7 +585,7 @@ def part_measured(question: str) -> tuple[str, str] | None:
     words = set(_WORD.findall(question.lower()))
     if words & _DIMENSION_WORDS:
         return None
-    found = {(_PART_MEASURE[w][0], _PART_MEASURE[w][1]) for w in words if w in _PART_MEASURE}
+    found = {_PART_MEASURE[w] for w in words if w in _PART_MEASURE}
     return found.pop() if len(found) == 1 else None
 
 
@@ -600,6 +600,10 @@ _DIMENSIONS = {**dict.fromkeys("wide wider widest width widths narrow narrower".
                **dict.fromkeys("длина длину длиной длинный".split(), "length")}
 
 
+#: Words that ask for a dimension rather than a part's own measure ("How wide is the tank?").
+_DIMENSION_WORDS = frozenset(_DIMENSIONS) | {"dimension", "dimensions"}
+
+
 def dimensions_named(text: str) -> set[str]:
     """The dimensions (width, height, depth, length) ``text`` names by word."""
     return {_DIMENSIONS[w] for w in _WORD.findall(text.lower()) if w in _DIMENSIONS}
@@ -611,7 +615,6 @@ _PART_MEASURE = {w: (noun, measure) for noun, measure in (("motor", "power"), ("
                                                            ("genny", "power"),
                                                            ("battery", "capacity"), ("tank", "capacity"))
                  for w in (noun, f"{noun[:-1]}ies" if noun.endswith("y") else f"{noun}s")}
-_DIMENSION_WORDS = frozenset("wide width tall height high deep depth long length dimension dimensions".split())
 #: "big" before a noun describes ("one of your big pressing machines"); it asks a size only
 #: as "how big", "big enough", "is it big"...
 _BIG_DESCRIBING = re.compile(r"(?<!\bhow )(?<!\bas )(?<!\bso )(?<!\btoo )\bbig\b(?!\s+(is|are|was|were|enough|it|they|a|an)\b)(?=\s+[^\W\d_]+)",
@@ -1125,7 +1128,7 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
             continue
         if _NO_ANSWER_ALONE.search(s):
             continue  # "Does a serve-over counter need a drain?", "A Frostgate blast chiller can."
-        if dimensions_asked and dimensions_named(s) and not dimensions_named(s) & dimensions_asked:
+        if dimensions_asked and (dims := dimensions_named(s)) and not dims & dimensions_asked:
             continue  # a height and a depth are no answer to "how wide"
         chosen = [entry]
         break
