@@ -150,12 +150,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="the manifest role of the embedding model (embeddings, or embeddings_ru with --min-score 0.12)")
     args = ap.parse_args(argv)
 
-    from appliance.config.manifest import load_manifest
-    from appliance.knowledge.embedder import EMBEDDERS
+    from appliance.config.settings import settings_from_dict
+    from appliance.knowledge.embedder import create_embedder
 
-    manifest = load_manifest(ROOT / "models" / "manifest.toml")
-    entry = manifest.get(args.embeddings)
-    embedder = EMBEDDERS[entry.engine](ROOT / "models" / entry.path)
+    embedder = create_embedder(settings_from_dict({"knowledge": {"embeddings_role": args.embeddings}}, ROOT))
     names = args.kb or sorted(p.stem for p in (EVAL_DIR / "questions").glob("*.toml"))
     sets: list[tuple[str, Path, list[Question]]] = [
         (n, EVAL_DIR / "kbs" / n, load_questions(EVAL_DIR / "questions" / f"{n}.toml").questions) for n in names]
