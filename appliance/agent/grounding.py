@@ -1043,7 +1043,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     # (the words of the sentence that asks count in full, the chat around it by half: "I
     # ordered a pump I don't need any more. How long do I have to send it back?" asks about
     # returns, not orders)
-    chat = q - expand_question(asked_part(question))
+    asking = asked_part(question)
+    chat = q - expand_question(asking)
     asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
     named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
     asked = asked_attribute(question)
@@ -1051,8 +1052,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     detail = "" if asked else asked_company_detail(question)
     pieces = product_pieces(passages)
     days_asked = days_named(question)
-    dimensions_asked = dimensions_named(asked_part(question)) if asked == "size" else set()
-    measured = part_measured(asked_part(question)) if asked else None
+    dimensions_asked = dimensions_named(asking) if asked == "size" else set()
+    measured = part_measured(asking) if asked else None
     part_noun = measured[0] if measured and measured[1] == asked else ""
     scored = []
     for rank, p in enumerate(passages[:4]):
