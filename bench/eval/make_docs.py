@@ -28,6 +28,95 @@ DATE = dt.datetime(2025, 1, 15, 9, 0, 0, tzinfo=dt.timezone.utc)
 Block = tuple[str, object]
 
 DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
+    "hearthstone": {
+        "service.docx": ("Hearthstone service, warranty and Hearthcare plans", [
+            ("h", "Warranty"),
+            ("p", "New Hearthstone espresso machines carry a warranty of 24 months on parts and labour, counted from the day "
+                  "our engineer installs the machine. If the machine is installed by someone else, the warranty is 12 months, "
+                  "parts only. Millstone grinders carry a warranty of 12 months on parts and labour. Reconditioned machines "
+                  "carry a warranty of 6 months."),
+            ("p", "The warranty does not cover group gaskets, shower screens, steam wand tips, grinder burrs, glass and "
+                  "cup trays, damage from limescale where no ClearShot filter is fitted or the cartridge is overdue, damage "
+                  "from cleaning products that are not made for espresso machines, or frost damage in a van or kiosk left "
+                  "unheated in winter."),
+            ("h", "Hearthcare service plans"),
+            ("p", "A Hearthcare plan covers one espresso machine and its grinders for 12 months and is renewed every year. "
+                  "Every plan includes the yearly pressure vessel inspection and certificate that the law requires, and a "
+                  "planned service at which the group gaskets and shower screens are renewed and the safety valves, boiler "
+                  "and pump pressure are checked."),
+            ("table", [["Plan", "Visits a year", "What is included", "Price per machine per year"],
+                       ["Hearthcare Basic", "1", "A planned service with new gaskets and shower screens, the pressure "
+                        "vessel inspection and a written report", "£240"],
+                       ["Hearthcare Plus", "2", "As Basic, plus all breakdown call-outs and labour Monday to Saturday, "
+                        "with an engineer on site within 8 working hours (parts charged at list price)", "£495"],
+                       ["Hearthcare Total", "4", "As Plus, with all parts and Sunday call-outs included, an engineer within "
+                        "4 working hours, and a loan machine if yours cannot be fixed by the next working day", "£845"]]),
+            ("h", "Breakdowns"),
+            ("p", "Ring the service line on 01632 961255. It is open Monday to Friday from 7:00 to 19:00, on Saturdays from "
+                  "8:00 to 18:00, and on Sundays from 9:00 to 13:00 for breakdowns only. Without a Hearthcare plan, an "
+                  "engineer reaches you on the next working day within our service area."),
+            ("table", [["Charge", "Price"],
+                       ["Call-out within 30 miles of Brackenford, Monday to Friday", "£89"],
+                       ["Call-out further than 30 miles, Monday to Friday", "£125"],
+                       ["Labour per hour, Monday to Friday", "£62"],
+                       ["Call-out on Saturdays", "£135"],
+                       ["Labour per hour, Saturdays", "£84"],
+                       ["Call-out on Sundays and bank holidays", "£185"],
+                       ["Labour per hour, Sundays and bank holidays", "£112"],
+                       ["Pressure vessel inspection and certificate, without a plan", "£95"],
+                       ["Loan machine while yours is in our workshop, per week", "£40"]]),
+            ("p", "Labour is charged in quarter hours after the first hour. Parts are charged at list price."),
+        ]),
+        "terms.pdf": ("Hearthstone Coffee Equipment - terms of sale, delivery, lease and rental", [
+            ("h", "1. Orders and prices"),
+            ("p", "1.1 All prices are in pounds sterling and exclude VAT. A written quotation is valid for 60 days."),
+            ("p", "1.2 The machine remains our property until it has been paid for in full."),
+            ("h", "2. Delivery"),
+            ("p", "2.1 Classic and Ember machines and grinders in stock are delivered within 3 working days of the order in "
+                  "our service area, and within 5 working days elsewhere on mainland Great Britain. Forge machines are "
+                  "built to order and delivered in 4 to 6 weeks."),
+            ("p", "2.2 Delivery is free on orders over £2,000 excluding VAT. On smaller orders we charge £49 per "
+                  "espresso machine. Grinders, filter cartridges and spare parts are sent by next-day courier at £12 per "
+                  "parcel, free on orders over £2,000."),
+            ("h", "3. Installation"),
+            ("p", "3.1 Installation means connecting the machine to the water, drain and electrical supplies you have had "
+                  "put in, fitting the ClearShot filter head, commissioning the machine, setting up the grinder with your "
+                  "coffee and one hour of training for your staff."),
+            ("table", [["Machine", "Installation", "Installation with removal of the old machine"],
+                       ["EM-1 or HS-1", "£150", "£210"],
+                       ["HS-2, HS-2 LPG or HF-2", "£240", "£300"],
+                       ["HS-3 or HF-3", "£295", "£355"],
+                       ["Grinder on its own, set up with your coffee", "£45", "-"]]),
+            ("p", "3.2 We take away and recycle old machines of any make. On its own, without an installation, removal "
+                  "costs £60 per machine."),
+            ("h", "4. Payment"),
+            ("p", "4.1 New customers pay a deposit of 25 percent with the order and the balance before delivery. Account "
+                  "customers pay within 30 days of the date of the invoice."),
+            ("p", "4.2 We accept bank transfer, and card payments up to £8,000 with no surcharge. Interest on late "
+                  "payment is charged at 8 percent above the Bank of England base rate."),
+            ("h", "5. Cancellations and returns"),
+            ("p", "5.1 An order can be cancelled free of charge within 7 days of ordering. After that we charge 15 "
+                  "percent of the price. A Forge machine cannot be cancelled once we have started to build it, and a "
+                  "machine that has been installed cannot be returned."),
+            ("p", "5.2 Unused spare parts and filter cartridges in their original packaging can be returned within 21 "
+                  "days of delivery, less a restocking charge of 10 percent."),
+            ("h", "6. Lease and rental"),
+            ("p", "6.1 New machines can be leased through our finance partner over 3 or 5 years at a fixed monthly "
+                  "payment, with Hearthcare Basic included. At the end of the lease you may buy the machine for a final "
+                  "payment of £95 or hand it back. Payments over 3 years are quoted by the leasing team."),
+            ("p", "6.2 Machines are rented by the month for a minimum of 6 months, and after that from month to month "
+                  "with one month's notice. The rent includes Hearthcare Plus. A refundable deposit of £350 per machine "
+                  "is paid with the first month's rent."),
+            ("table", [["Machine", "Rental per month (minimum 6 months)", "Lease per month (5 years)"],
+                       ["EM-1 Ember", "£75", "£52"],
+                       ["HS-1 Classic one-group", "£119", "£89"],
+                       ["HS-2 Classic two-group", "£169", "£139"],
+                       ["HS-3 Classic three-group", "£219", "£179"],
+                       ["HF-2 Forge two-group", "£299", "£249"],
+                       ["HF-3 Forge three-group", "£369", "£309"]]),
+            ("p", "Grinders are leased or rented only together with a machine, at the price we quote. All prices exclude VAT."),
+        ]),
+    },
     "aquilo": {
         "service.docx": ("Warranty and service", [
             ("h", "Warranty"),
@@ -970,6 +1059,94 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
                   "£1.96 per litre of HVO, unless the machine comes back full."),
             ("p", "3.6 To end a hire, phone the hire desk by 12:00 on the working day before you want the machine "
                   "collected and note the off-hire number you are given. Hire is charged until that day."),
+        ]),
+    },
+    "dockray": {
+        "service.docx": ("Dockray Industrial Doors - service, breakdowns and warranty", [
+            ("h", "DockCover service contracts"),
+            ("p", "A DockCover contract covers one door, one dock leveller or one shelter for a year. Every planned "
+                  "visit includes a full service to BS EN 12635: checking and adjusting the safety edge, photocells "
+                  "and light curtains, the springs, motor, brake and controls, lubrication, and a written report for "
+                  "your records and your insurer. Doors and levellers of other makes can be taken on after a first "
+                  "inspection visit."),
+            ("table", [["Contract", "Planned visits a year", "Breakdown response", "Price per door or leveller a year"],
+                       ["DockCover Essential", "1", "within 24 hours, working days", "£145"],
+                       ["DockCover Plus", "2", "within 8 working hours", "£255"],
+                       ["DockCover Total", "4", "within 4 hours, day or night", "£480"]]),
+            ("p", "DockCover Plus includes 10 percent off all spare parts. DockCover Total includes all parts and "
+                  "labour for breakdown repairs, except damage caused by vehicles or misuse, and comes with its own "
+                  "out-of-hours number. DockCover Essential and Plus customers pay no call-out charge, only the hours "
+                  "on site at the rates below; DockCover Total customers pay nothing for breakdown visits."),
+            ("h", "Breakdown call-outs without a contract"),
+            ("p", "Ring the service line on 0113 496 0255, or on Saturday mornings the emergency line on "
+                  "0113 496 0299. Without a contract an engineer reaches you within 24 hours of your call on working "
+                  "days. If a door is stuck open and your building cannot be secured, tell us: we will make it safe "
+                  "the same day wherever we can."),
+            ("table", [["Charge", "Price"],
+                       ["Call-out Monday to Friday, 7:30 to 17:00, including the first hour on site", "£125"],
+                       ["Each further hour on site, weekdays", "£72"],
+                       ["Call-out on weekday evenings and Saturdays, including the first hour on site", "£210"],
+                       ["Each further hour on site, evenings and Saturdays", "£108"],
+                       ["Call-out on Sundays and bank holidays, including the first hour on site", "£260"],
+                       ["Mileage beyond 40 miles from Calderbrigg", "£1.10 per mile"]]),
+            ("h", "Warranty"),
+            ("p", "Doors, dock levellers and shelters supplied and fitted by us carry a warranty of 2 years on parts "
+                  "and labour from the date of handover. The motor and drive of an HS high-speed door are warranted "
+                  "for 3 years. The hydraulic power pack of a DL or DLT dock leveller is warranted for 5 years, and "
+                  "the steel platform and frame for 10 years."),
+            ("p", "Goods bought supply only carry a warranty of 12 months on parts only; labour is not included. "
+                  "Repairs we carry out are guaranteed for 6 months on the parts we fit."),
+            ("p", "The warranty does not cover damage from vehicle impact or misuse, torn curtains, remote control "
+                  "batteries, or faults caused by alterations made by others. To keep the warranty, roller shutters "
+                  "and sectional doors must be serviced every 12 months, and high-speed doors and dock levellers "
+                  "every 6 months, by us or by another competent door engineer, with the service recorded."),
+        ]),
+        "terms.pdf": ("Dockray Industrial Doors Ltd - terms of supply and installation", [
+            ("h", "1. Surveys and quotations"),
+            ("p", "1.1 Site surveys are free within 40 miles of Calderbrigg. Beyond 40 miles a survey costs £95, "
+                  "which is credited against your order if you go ahead. We book surveys within 5 working days of "
+                  "your call."),
+            ("p", "1.2 Our quotations are valid for 60 days from the date on the quotation. Fitted prices are based "
+                  "on the measurements taken at our survey. For supply-only orders the customer is responsible for "
+                  "the measurements given to us."),
+            ("h", "2. Lead times"),
+            ("p", "2.1 Doors and levellers are made to order. Lead times run from the day we receive your deposit "
+                  "and the signed drawing, and are normally:"),
+            ("table", [["Product", "Lead time"],
+                       ["RS roller shutters", "3 weeks"],
+                       ["SD sectional doors", "4 weeks"],
+                       ["HS-25 and HS-40 high-speed doors", "6 weeks"],
+                       ["HS-30F freezer high-speed door", "8 weeks"],
+                       ["DL dock levellers", "5 weeks"],
+                       ["DLT-30 telescopic leveller", "7 weeks"],
+                       ["CS curtain shelters", "3 weeks"],
+                       ["IS-450 inflatable shelter", "6 weeks"]]),
+            ("p", "2.2 We will confirm an installation date once the goods are ready. We are not liable for losses "
+                  "caused by a delay in delivery."),
+            ("h", "3. Installation"),
+            ("p", "3.1 The customer must provide clear access to the opening, a clear working area of 3 m in front "
+                  "of it, and a power supply with an isolator within 1.5 m of the door: 230 V single-phase for the "
+                  "RS-4, RS-6 and SD doors, and 400 V three-phase for the RS-9, all HS doors and all dock levellers."),
+            ("p", "3.2 Dock leveller pits must be built to our drawing, and new concrete must have cured for at "
+                  "least 14 days before we install."),
+            ("p", "3.3 A roller shutter, sectional door or high-speed door normally takes one day to install; a dock "
+                  "leveller with its shelter normally takes two days."),
+            ("p", "3.4 Installation on a Saturday or Sunday is charged at a surcharge of 35 percent on the fitting "
+                  "price. If our engineers cannot start work because the site is not ready, waiting time is charged "
+                  "at £72 per engineer per hour."),
+            ("h", "4. Payment"),
+            ("p", "4.1 A deposit of 40 percent of the order value is payable when you accept our quotation. New "
+                  "customers pay the balance on completion of the installation. Customers with a credit account pay "
+                  "the balance within 30 days of the date of the invoice."),
+            ("p", "4.2 We accept bank transfer, and card payments up to £5,000. Interest on late payment is charged "
+                  "at 8 percent above the Bank of England base rate."),
+            ("h", "5. Cancellation"),
+            ("p", "5.1 An order can be cancelled free of charge within 7 days of placing it. After that, because "
+                  "our goods are made to measure, the deposit is kept; once manufacture has started, the full price "
+                  "is payable."),
+            ("h", "6. Ownership"),
+            ("p", "6.1 Goods remain the property of Dockray Industrial Doors Ltd until they have been paid for in "
+                  "full."),
         ]),
     },
 }
