@@ -273,3 +273,50 @@ def test_a_flattened_table_with_two_figure_columns_keeps_their_labels():
     texts = _texts(chunk_text(text, kind="plain"))
     assert "CG-45 generator: per week £240, per month (28 days) £720." in texts, texts
     assert "LT-6 lighting tower: per week £140, per month (28 days) £420." in texts, texts
+
+
+# -- a product's own section: its figures keep its name ------------------------------------
+
+
+def test_a_spec_sheets_product_code_line_heads_its_rows_and_each_row_names_it():
+    # A product information sheet in plain text: a rule, the model's code alone on a line,
+    # then its specifications as dot-leader rows.  Read alone, "Drum volume: 600 litres"
+    # would be any dryer's; the TD-45's figures must not go under the TD-30.
+    text = ("TUMBLE DRYERS\nAll our dryers reverse the drum.\n\n------------\nTD-30\n"
+            "  Drum volume ......... 600 litres\n  Weight .............. 252 kg\n\n"
+            "------------\nTD-45   (gas only)\n  Drum volume ......... 900 litres\n  Heating ............. gas 48 kW\n")
+    chunks = chunk_text(text, kind="plain")
+    by_text = {c.text: c.heading for c in chunks}
+    assert by_text["TD-30 drum volume: 600 litres."].endswith("TUMBLE DRYERS > TD-30")
+    assert by_text["TD-45 drum volume: 900 litres."].endswith("> TD-45 (gas only)")
+    assert "TD-45 heating: gas 48 kW." in by_text
+    assert not any(t.startswith(("Drum volume", "Weight")) for t in by_text)
+
+
+def test_a_bold_product_lead_in_and_a_coded_list_title_head_their_spec_lists():
+    text = ("# Espresso machines\n\n## Classic range\n\n"
+            "**HS-1 Classic one-group.** For kiosks and small delis.\n\n- Steam boiler: 6 litres\n- Weight: 42 kg\n\n"
+            "**HS-2 Classic two-group.** The standard machine for a café.\n\n- Steam boiler: 11 litres\n- Weight: 68 kg\n\n"
+            "## Forge range\n\nHF-2 Forge two-group:\n- Steam boiler: 7 litres\n- Weight: 79 kg\n")
+    chunks = chunk_text(text, kind="markdown")
+    joined = {c.heading: c.text for c in chunks}
+    hs2 = joined["Espresso machines > Classic range > HS-2 Classic two-group"]
+    assert "HS-2 Classic two-group. The standard machine" in hs2  # (the lead-in keeps its name)
+    assert "HS-2 steam boiler: 11 litres." in hs2 and "6 litres" not in hs2
+    assert "HF-2 steam boiler: 7 litres." in joined["Espresso machines > Forge range > HF-2 Forge two-group"]
+    assert all(not LAYOUT.search(c.text) for c in chunks)
+
+
+def test_a_price_lists_two_figure_columns_are_each_said_with_their_label():
+    # "Supply only" and "Fitted" over dot-leader rows with two prices each, and a section
+    # heading with an aside in brackets.
+    text = ("PRICE LIST 2025\nAll prices in pounds sterling.\n\n"
+            "DOCK LEVELLERS (pitwork not included, prices excluding VAT and delivery)\n"
+            "                                          Supply only      Fitted\n"
+            "DL-25 dock leveller 2.5 m ............... £4,980 ........ £6,270\n"
+            "DL-30 dock leveller 3.0 m ............... £5,940 ........ £7,380\n")
+    chunks = chunk_text(text, kind="plain")
+    rows = {c.text: c.heading for c in chunks if c.kind == "row"}
+    assert "DL-25 dock leveller 2.5 m: supply only £4,980, fitted £6,270." in rows
+    assert rows["DL-30 dock leveller 3.0 m: supply only £5,940, fitted £7,380."].endswith(
+        "DOCK LEVELLERS (pitwork not included, prices excluding VAT and delivery)")

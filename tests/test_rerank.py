@@ -340,3 +340,60 @@ def test_a_fault_told_in_the_callers_words_gets_the_repair_line():
                      "The proofer is showing a fault code. What number should I call?"):
         assert "0155" in extractive_pick(question, passages)[0], question
     assert "0120" in extractive_pick("Who do I ring for a quotation?", passages)[0]
+
+
+def test_a_unit_the_caller_names_is_not_answered_by_another_figure_of_its_kind():
+    """"How many kilowatts is the heater in the WX-12?" is not answered by the supply's
+    "400 V"; "How many kW?" asks a power though "kW" is two letters; a figure the caller
+    gives ("our beam is about five metres") names no unit asked for."""
+    from appliance.agent.grounding import asked_attribute, extractive_pick, unit_fits
+
+    kb = ["Electric heating: WX-12 9 kW, WX-18 12 kW.", "WX-12: supply 400 V three-phase, breaker 16 A."]
+    question = "My electrician's asking how many kilowatts the heater is in the WX-12."
+    assert not unit_fits("WX-12: supply 400 V three-phase, breaker 16 A.", question, kb)
+    passages = [Passage(text="WX-12: supply 400 V three-phase, breaker 16 A.", source="installation.md", score=0.5,
+                        title="Electrical supply"),
+                Passage(text="Electric heating: WX-12 9 kW, WX-18 12 kW.", source="washers.md", score=0.45,
+                        title="Washers")]
+    assert "9 kW" in extractive_pick(question, passages)[0]
+    assert asked_attribute("The gas engineer wants the heat input on the TD-45. How many kW?") == "power"
+    lift = ["PS-20 lift height 5,400 mm.", "PS-20 stand-on stacker, 2,000 kg, 5.4 m: 13,900 euros."]
+    assert unit_fits("PS-20 lift height 5,400 mm.", "How high will the PS-20 go? Our beam is about five metres.", lift)
+
+
+@pytest.mark.parametrize(("question", "attribute"), [
+    ("And the grinder, the MG-75. What's that going for?", "price"),
+    ("Can I send him over to learn, and what's the damage?", "price"),
+    ("I need the weight of the RS-90. Our mezzanine has a floor loading limit.", "weight"),
+    ("Our mezzanine has a floor loading limit. I need the weight of the RS-90.", "weight"),
+])
+def test_the_attribute_a_caller_asks_in_their_own_words(question, attribute):
+    from appliance.agent.grounding import asked_attribute
+
+    assert asked_attribute(question) == attribute
+
+
+@pytest.mark.parametrize(("question", "detail"), [
+    ("I'd like to try a couple of machines first. Where do I need to come to?", "address"),
+    ("Somebody said the firm was started by an Italian lady. Who was that then?", "founder"),
+])
+def test_company_details_asked_without_the_usual_words(question, detail):
+    from appliance.knowledge.rerank import asked_company_detail
+
+    assert asked_company_detail(question) == detail
+
+
+def test_the_founding_year_is_the_year_the_company_began_not_another_year_in_its_story():
+    from appliance.agent.grounding import extractive_pick
+
+    passages = [Passage(text="The first machine to carry our badge was built in 2003. She started Hearthstone in "
+                        "1998 from a lock-up garage.", source="company.md", score=0.5, title="About us")]
+    assert "1998" in extractive_pick("How long have you actually been going?", passages)[0]
+
+
+def test_the_question_said_back_without_a_yes_is_a_bare_yes():
+    from appliance.agent.grounding import is_bare_yes_no
+
+    question = "Will the one-group Classic just plug into a normal socket behind the counter?"
+    assert is_bare_yes_no("The one-group Classic will plug into a normal socket behind the counter.", question)
+    assert not is_bare_yes_no("The HS-1 comes with a 13 A plug for a normal socket.", question)

@@ -556,6 +556,12 @@ _IDIOMS = re.compile(r"\b(get|got|getting) hold of\b|\bhold on\b|\bon hold\b|"
                      re.IGNORECASE)
 
 
+_SENTENCE_OF = re.compile(r"[^.!?]+[.!?]*")
+#: A sentence that says what the caller wants ("I need the weight ...", "Tell me the price").
+_REQUEST = re.compile(r"\b(need|needs|want|wants|wanted|like to know|tell me|give me|let me know|looking for|after)\b"
+                      r"|нужн\w*|нужен|хочу|хотел\w*|подскажите|скажите", re.IGNORECASE)
+
+
 def asked_attribute(question: str) -> str:
     """The attribute a question asks for ("price", "weight", ...), or "" if none or unclear:
     asked by its asking sentences, or when they ask none and not yes or no, by all it says
@@ -564,6 +570,12 @@ def asked_attribute(question: str) -> str:
     found = _attribute_in(part)
     if not found and part != question and not is_yes_no(part):
         found = _attribute_in(question)
+    if not found and part == question and not is_yes_no(part):
+        # Said, not asked: "I need the weight of the RS-90. Our mezzanine has a floor loading
+        # limit ...": the sentence that says what is wanted comes first, the story after.
+        said = [(m.group(0), a) for m in _SENTENCE_OF.finditer(question) if (a := _attribute_in(m.group(0)))]
+        wanted = [a for sentence, a in said if _REQUEST.search(sentence)]
+        found = (wanted or [a for _, a in said] or [""])[0] if len(_SENTENCE_OF.findall(question)) > 1 else ""
     if found == "size":
         # "What size battery is in the CE-20? The volts and the amp hours": the units the
         # caller names say what "size" means
@@ -623,11 +635,14 @@ _BIG_DESCRIBING = re.compile(r"(?<!\bhow )(?<!\bas )(?<!\bso )(?<!\btoo )\bbig\b
 
 #: A trader's "What are you asking for the CD-30?" asks a price; "the sparky's asking what
 #: it gives out" does not.
-_ASKING_PRICE = re.compile(r"\b(are|is|do|does|would|will) (you|ye|they|it|he|she)( \w+)? asking\b|\basking (price|for (a|an|the)\b)",
+_ASKING_PRICE = re.compile(r"\b(are|is|do|does|would|will) (you|ye|they|it|he|she)( \w+)? asking\b|\basking (price|for (a|an|the)\b)"
+                           r"|\b(is|are|'s|'re) (it |they |that |those )?going for\b|\bwhat'?s the damage\b",
                            re.IGNORECASE)
 #: A rate the caller names ("litres a minute", "cubic metres per hour"): a flow.
 _RATE_UNIT = re.compile(r"\b(litres?|liters?|cubic (metres?|meters?)|gallons?)( (a|an|per|each))? (minute|min|hour|second)\b",
                         re.IGNORECASE)
+#: Two-letter units a caller says as such ("How many kW?"), not words ("ah", "in").
+_TWO_LETTER_UNITS = frozenset("kw kg mm cm km db".split())
 #: "in kilowatts, not the kVA": the unit the caller wants the answer in.
 _IN_UNIT = re.compile(r"\bin ([^\W\d_]+)", re.IGNORECASE)
 
@@ -658,7 +673,8 @@ def _attribute_in(question: str) -> str:
         # kilowatts is the unit?" (one-letter units, "m", "t", are words too often)
         # ("opening hours", "which days": time words name no unit asked for)
         found = (["capacity"] if re.search(r"\bcubic (metre|meter)s?\b", low)
-                 else sorted({k for w in raw if len(w) > 2 for k in _unit_kinds(w)} - {"duration"}))
+                 else sorted({k for w in raw if len(w) > 2 or w in _TWO_LETTER_UNITS for k in _unit_kinds(w)}
+                             - {"duration"}))
     if not found and raw & _DURATION_TOPICS:
         found = ["duration"]  # "what is the warranty?" (but "what does the warranty cost?" is a price)
     if found == ["duration"] and re.search(r"\bhow long (is|are)\b", low) and _PRODUCT.search(question) \
@@ -740,14 +756,20 @@ def _units_said(text: str) -> set[str]:
     return found
 
 
+_FIGURE_AND_UNIT = re.compile(r"\d[\d.,]*\s?[^\W\d_]+")
+
+
 def unit_fits(sentence: str, question: str, pieces: Sequence[str]) -> bool:
     """A question that names its unit ("How much power does the CU-12 draw, in kilowatts?")
     is not answered by a figure in another unit of the same kind ("1,850 W", its cooling
     capacity) when the knowledge base states one in the unit asked, for the product asked."""
-    asked = {_ASKED_UNITS[w] for w in _WORD.findall(question.lower()) if w in _ASKED_UNITS}
+    # (a unit after a figure the caller gives, "on a 16 A supply", is not the one asked for)
+    named = _FIGURE_AND_UNIT.sub(" ", english_numbers_to_digits(question.lower()))  # ("about five metres")
+    asked = {_ASKED_UNITS[w] for w in _WORD.findall(named) if w in _ASKED_UNITS}
     said = _units_said(sentence)
-    kinds = {_UNIT_ATTRIBUTE[u] for u in asked}
-    wrong = {u for u in said if _UNIT_ATTRIBUTE.get(u) in kinds} - asked
+    kinds = {_UNIT_ATTRIBUTE[u] for u in asked} | {k for u in asked for k in _unit_kinds(u)}
+    # (a unit of the same attribute: "400 V" for "how many kilowatts?" is the supply's, not the heater's)
+    wrong = {u for u in said if _UNIT_ATTRIBUTE.get(u) in kinds or _unit_kinds(u) & kinds} - asked
     if not asked or not wrong or said & asked:
         return True
     products = [m.lower() for m in _PRODUCT.findall(question)]
@@ -793,6 +815,9 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: s
     return possible or not other
 
 
+#: A sentence that tells how the company began ("She started Hearthstone in 1998").
+_FOUNDING = re.compile(r"\b(founded|started|established|set up|began|opened|since)\b|основан\w*|основал\w*|создан\w*",
+                       re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w.,/–-])((?:1[89]|20)\d{2})\b(?![.,]\d)")
 _JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last holds hold".split())
 _FIGURE_WITH_UNIT = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|(?:(?:working|business|calendar)\s)?"
@@ -884,11 +909,13 @@ def is_bare_yes_no(sentence: str, question: str) -> bool:
     yes or no with no fact of its own: no figure, and at most one word of substance the
     question did not already say (small models answer "yes" by restating the question)."""
     low = sentence.lower().strip()
-    if not re.match(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\b", low):
-        return False
+    said_yes = bool(re.match(r"^(yes|no|yeah|sure|certainly|of course|да|нет|конечно)\b", low))
     if numbers(_PRODUCT.sub(" ", sentence)) - numbers(question):  # (a product code's digits are no figure:
         return False  # "Yes, the BC-15 and BC-25 need three-phase power." is bare)
-    return len(content_words(sentence) - content_words(question) - _EMPTY_YES_WORDS) <= 1
+    new_words = len(content_words(sentence) - content_words(question) - _EMPTY_YES_WORDS)
+    # (with no "yes", the question said back as a statement is a yes all the same: "The
+    # one-group Classic will plug into a normal socket behind the counter.")
+    return new_words <= 1 if said_yes else new_words == 0 and len(content_words(sentence)) >= 3
 
 
 #: Question words and what the knowledge base says instead ("how heavy" -> "weighs").
@@ -1101,6 +1128,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.0  # "the machine weighs 338 kg", not a price row's "20 kg" class
             elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"
+                if detail == "year" and _FOUNDING.search(s):
+                    score += 1.0  # "She started Hearthstone in 1998", not "the first machine was built in 2003"
                 if detail == "address" and _FULL_ADDRESS.search(s):
                     score += 1.5  # the address itself, not a sentence naming the street
             elif detail and numbers(s):
@@ -1125,6 +1154,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
         s = entry[5]
         if not figures_match_product(s, named_q, pieces) or not attribute_fits(s, question, pieces, about):
             continue
+        if not unit_fits(s, question, pieces):
+            continue  # the supply's "400 V" for "how many kilowatts?"
         if keep is not None and not keep(s, passages[entry[3]].title):
             continue
         if _NO_ANSWER_ALONE.search(s):

@@ -596,8 +596,10 @@ class LlamaAgent(Agent):
         if not text:
             yield from self._fallback(stream, "no usable answer")
             return
+        # ("three-group" is a number to ``numbers``, but states no figure: digits do)
+        digits = any(ch.isdigit() for ch in _PRODUCT.sub(" ", text))
         if asks_figure and not backup_states_asked and (any(figure_kinds(text).values())
-                                                        or asked_attribute(asked_q) and not numbers(text)):
+                                                        or asked_attribute(asked_q) and not digits):
             # Its figures are of another kind than asked ("Цена: 398 000 руб." for the
             # motor's kilowatts), or it has no figure at all for "how loud?": a wrong answer,
             # not a fallback's honest one.  (A figure in a unit of no known kind, "150

@@ -151,18 +151,26 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
     if line[-1] == "?" and len(line) <= 150 and (line[0].isupper() or line[0].isdigit()):
         return clean_line(line)
     long_ok = bool(_LEADING_CODE.match(line))  # "ФР-310 — фуговально-рейсмусовый станок, ширина 310 мм"
-    if len(line) > (100 if long_ok else 60) or len(line.split()) > (14 if long_ok else 8):
+    core = _ASIDE.sub("", line).strip()  # "ROLLER SHUTTERS (galvanised steel, RAL colour of your choice)"
+    if len(core) > (100 if long_ok else 60) or len(core.split()) > (14 if long_ok else 8) or len(line) > 120:
         return ""
     if line[-1] in ".!,;" or _LEADER.search(line):
         return ""
     if not (line[0].isupper() or line[0].isdigit()) or not any(c.isalpha() for c in line):
         return ""
+    if _CODE_ALONE.fullmatch(line):
+        return clean_line(line)
     if has_currency(line) or _GAP.search(line) or (_LEADING_CODE.match(line) and line[-1].isdigit()):
-        return ""
+        return ""  # "AT-8 Tipping trailer 18,750" is a row, not a heading
     if _LABEL_VALUE.search(line):
         return ""  # "Friday: 8:00 to 14:30", "Sunday: closed": a fact, not a section's name
     return clean_line(line.rstrip(":"))
 
+
+#: A product code on a line of its own ("TD-30", "ВК-150"): a spec sheet's heading.
+_CODE_ALONE = re.compile(r"[^\W\d_]{1,6}-?\d[\w./-]*(?:\s+\([^()\n]{1,40}\))?")
+
+_ASIDE = re.compile(r"\([^()\n]*\)")
 
 _NUMBERED = re.compile(r"(\d{1,2})\.[ \t]+(\S.*)")
 
@@ -407,6 +415,53 @@ def _priced(row: str, currency: str) -> str:
     return f"{row} {currency}" if currency and not has_currency(row) else row
 
 
+def _leader_values(value: str, header: tuple[str, str] | None) -> str:
+    """A leader row's several figures ("£4,980 ........ £6,270"), each with its column's
+    label from the header above ("Supply only      Fitted"): "supply only £4,980, fitted
+    £6,270"; "" when the row has one figure."""
+    values = [v.strip() for v in _LEADER.split(value) if v and v.strip()]
+    if len(values) < 2 or not all(any(c.isdigit() for c in v) for v in values):
+        return ""
+    labels: list[str] = []
+    if header is not None:
+        labels = [c.strip() for part in header for c in _LEADER.split(part) for c in _GAP.split(c or "") if c and c.strip()]
+        if len(labels) == len(values) + 1:
+            labels = labels[1:]  # (the first is the name's column: "Model")
+    if len(labels) != len(values):
+        labels = [""] * len(values)
+    labels = ["" if _BARE_CURRENCY.fullmatch(lb) else lb[0].lower() + lb[1:] if lb[1:2].islower() else lb
+              for lb in (clean_line(label) for label in labels)]
+    said = [f"{label + ' ' if label else ''}{clean_line(v)}" for label, v in zip(labels, values)]
+    return ", ".join(s.strip() for s in said)
+
+
+def _of_product(name: str, heading: str) -> str:
+    """A spec row's label with the product its heading names ("Weight" under "TD-30" ->
+    "TD-30 weight"): a row said or checked alone must not lose whose figure it is."""
+    code = _CODE_ALONE.fullmatch(heading)
+    if code is None or not name:
+        return name
+    product = heading.split()[0]
+    if product.lower() in name.lower():
+        return name
+    return f"{product} {name[0].lower() + name[1:] if name[1:2].islower() else name}"
+
+
+def _spec_of_product(line: str, heading: str) -> str:
+    """A spec list's line under a product's heading, with that product named ("Steam boiler:
+    6 litres" under "HS-1 Classic one-group" -> "HS-1 steam boiler: 6 litres"): said or
+    checked alone, a figure must not lose whose it is."""
+    code = _LEADING_CODE.match(heading)
+    if code is None or len(heading.split()) > 6 or not any(c.isdigit() for c in line) or _LEADING_CODE.match(line):
+        return line
+    product = heading.split()[0].rstrip(".:,")
+    if product.lower() in line.lower():
+        return line
+    if line[0].isdigit():
+        return f"{product}: {line}"  # "BC-15: 5 trays", not "BC-15 5 trays"
+    return f"{product} {line[0].lower() + line[1:] if line[1:2].islower() else line}"
+
+
 def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[tuple[str, str]]:
     """("text" | "row", text) in order: rows one by one, prose paragraph by paragraph.
     ``state["currency"]`` carries a price list's currency note to the rows after it."""
@@ -479,19 +534,28 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
                 i += 1
                 continue
             yield from flush()
+            columns = _leader_values(value, leader_header)
+            if columns:
+                # "DL-25 leveller ..... £4,980 ..... £6,270" under "Supply only   Fitted"
+                yield "row", _sentence(f"{_of_product(clean_line(name), state.get('heading', ''))}: {columns}")
+                i += 1
+                continue
             label = _column_label(leader_header[1]) if leader_header is not None else ""
             value = _priced(clean_line(value), "" if has_currency(label) else state.get("currency", ""))
-            yield "row", _sentence(f"{clean_line(name)}: {label + ' ' if label else ''}{value}")
+            yield "row", _sentence(f"{_of_product(clean_line(name), state.get('heading', ''))}: "
+                                   f"{label + ' ' if label else ''}{value}")
             i += 1
             continue
         text, bullet = _strip_bullet(raw)
         if bullet and has_currency(text):
             # A bulleted price list: each priced item is a row of its own.
             yield from flush()
-            yield "row", _sentence(clean_line(text, separator))
+            yield "row", _sentence(_spec_of_product(clean_line(text, separator), state.get("heading", "")))
             i += 1
             continue
         line = clean_line(raw, separator)
+        if bullet:
+            line = _spec_of_product(line, state.get("heading", ""))
         note = _CURRENCY_NOTE.search(line)
         if note:
             found = (note.group(1) or note.group(2)).lower()
@@ -534,6 +598,28 @@ def _split_long(text: str, limit: int) -> list[str]:
     return out
 
 
+#: A product's own section sits below any Markdown heading but an FAQ question's.
+PRODUCT_LEVEL = 5
+#: "**HS-1 Classic one-group.** For kiosks ...": a bold lead-in naming a product.
+_BOLD_PRODUCT = re.compile(r"(\*\*|__)\s*([^*_\n]{2,80}?)\s*\1\s*(.*)")
+
+
+def _product_heading(lines: list[str], i: int) -> tuple[str, str] | None:
+    """(the product heading, the rest of the line) of a line that opens a product's own
+    section, else None: a paragraph led by a bold product name ("**HS-1 Classic one-group.**
+    For kiosks ..."), or a short line led by a product code and ending in a colon, over a
+    list ("HF-2 Forge two-group:" / "- Groups: 2")."""
+    stripped = lines[i].strip()
+    bold = _BOLD_PRODUCT.fullmatch(stripped)
+    if bold and _LEADING_CODE.match(bold.group(2)) and len(bold.group(2).split()) <= 6:
+        # (its sentence keeps the name: "HS-1 Classic one-group. For kiosks ...")
+        return clean_line(bold.group(2).rstrip(".:")), clean_line(stripped) if bold.group(3).strip() else ""
+    if stripped.endswith(":") and _LEADING_CODE.match(stripped) and len(stripped.split()) <= 6 \
+            and not _LABEL_VALUE.search(stripped) and i + 1 < len(lines) and _strip_bullet(lines[i + 1])[1]:
+        return clean_line(stripped.rstrip(":")), ""
+    return None
+
+
 class _Outline:
     """The heading path as a document is read, across separator blocks."""
 
@@ -560,7 +646,17 @@ class _Outline:
             if stripped.startswith("```"):
                 in_code = not in_code
             found: tuple[int, str] | None = None
-            if not in_code and stripped:
+            if not in_code and stripped and (product := _product_heading(lines, i)):
+                # "**HS-1 Classic one-group.** For kiosks ..." or "HF-2 Forge two-group:" over
+                # its spec list: the product's own section, under its range's heading.
+                found = (PRODUCT_LEVEL, product[0])
+                if product[1]:
+                    lines[i] = product[1]  # (the lead-in's sentence after it stays as text)
+                    body_rest = True
+                else:
+                    body_rest = False
+            elif not in_code and stripped:
+                body_rest = False
                 if self.kind == "markdown":
                     found = _markdown_heading(line)
                     if found is None and (bold := _bold_line(stripped)):
@@ -573,18 +669,20 @@ class _Outline:
                     followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
                     text = _plain_heading(line, after_break, followed) or _numbered_heading(lines, i)
                     # A document's first heading is its title; an FAQ question never has sub-headings.
-                    level = 6 if stripped.endswith("?") else 2 if self.seen_text or self.path else 1
+                    # A product code's specs sit under the section naming its range.
+                    level = 6 if stripped.endswith("?") else 1 if not (self.seen_text or self.path) \
+                        else 3 if _CODE_ALONE.fullmatch(stripped) else 2
                     found = (level, text) if text else None
             if found is None:
                 body.append(line)
                 if stripped:
                     self.seen_text = True
-                after_break = (not stripped or stripped[-1] in ".!?:" or _leader_row(line, gaps=False) is not None
+                after_break = (not stripped or stripped[-1] in ".!?:" or not any(c.isalnum() for c in stripped)or _leader_row(line, gaps=False) is not None
                                or _strip_bullet(line)[1] or _GAP.search(stripped) is not None
                                or _figure_row(stripped) is not None)
                 continue
             out.append((heading, body))
-            body = []
+            body = [lines[i]] if found[0] == PRODUCT_LEVEL and body_rest else []
             level, text = found
             while self.path and self.path[-1][0] >= level:
                 self.path.pop()

@@ -227,8 +227,9 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bbit by bit\b|\bpay(ing)? (\w+ )?off\b|\bmonthly payments?\b|\bspread (the|it)\b", "finance instalments"),
         (r"\brun(s|ning)? the (show|place|company|firm|business)\b|\bin charge\b|\bat the top\b", "managing director"),
         (r"\bset (the company|the firm|the business|it|you|this place) up\b|\bset up the (company|firm|business)\b",
-         "founded"),
-        (r"\b(packs?|packed|gives?|gave|conks?|conked) (up|out)\b|\bstop(s|ped)? working\b|\bplay(s|ing)? up\b"
+         "founded started established"),
+        (r"\b(packs?|packed|gives?|gave|conks?|conked) (up|out)\b|\bplay(s|ing)? up\b"
+         r"|\bstop(s|ped|ping)? (working|heating|cooling|spinning|draining|running|charging|starting|lifting)\b"
          r"|\b(breaks?|broke|breaking) down\b",
          "breakdown"),
         # a fault told as the caller sees it: the documents' repair or service line answers it
@@ -237,7 +238,9 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"flash(es|ing)?) (up )?(an? |some )?(error|fault|warning)s?\b|\berror (code|message)s?\b|\bfaulty\b"
          r"|\b(is|it's|its|went|gone|going|dead) dead\b|\bdead by\b",
          "breakdown repair service"),
-        (r"\b(get|send) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
+        (r"\btake (it|them|that|this|\w+) off (our|my|his|her|their) hands\b|\bget rid of\b|\b(cart|haul|take|clear) "
+         r"(it|them|that|this|\w+ \w+) away\b|\bdispose of\b", "take away old disposal recycle"),
+        (r"\b(get|getting|send|sending) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
          r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),
     ))
 
@@ -263,6 +266,8 @@ CALLER_WORDS: dict[str, tuple[str, ...]] = {
     "try": ("test", "trial", "demonstration"), "trial": ("test", "demonstration"),
     "demo": ("demonstration", "test"),
     "genny": ("generator",), "gennies": ("generator",),
+    "learn": ("training", "course"), "teach": ("training", "course"), "taught": ("training", "course"),
+    "swap": ("change", "replace"), "swapping": ("change", "replace"), "swapped": ("change", "replace"),
 }
 _CALLER_TERMS: dict[str, tuple[str, ...]] = {}
 

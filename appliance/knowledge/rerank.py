@@ -76,7 +76,8 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      _rx(_NUM + r"(kg|kilo(gram)?s?|g|grams?|lbs?|pounds|t|tonnes?|tons?)\b")),
     ("price", _rx(r"\b(price\w*|cost\w*|how much (is|are|do|does|would|will|for)|expensive|cheap\w*|pay|fee\w*|"
                   r"charge\w*|rate\w*|quote\w*|tariff\w*|free|(are|is|do|does|would|will) (you|ye|they)( \w+)? asking|"
-                  r"asking (price|for (a|an|the))|set (me|us|you|them) back)\b"), None),  # has_currency
+                  r"asking (price|for (a|an|the))|set (me|us|you|them) back|(is|are|'s|'re) (it |they |that |those )?going for|"
+                  r"what'?s the damage)\b"), None),  # has_currency
     ("delivery", _rx(r"\b(deliver\w*|ship\w*|dispatch\w*|arriv\w*|lead time|how (soon|quickly))\b"),
      _rx(r"\b(\d+|one|two|three|four|five|six|seven|eight|ten)\s?(to|-|–)?\s?\d*\s?(working |business )?"
          r"(days?|weeks?|months?|hours?)\b|same day|next day")),
@@ -108,7 +109,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
          r"мм|см|м|кг|т|л|вт|квт|руб\w*|₽)(?!\w))")),
     # (who started the company: "set up in 1991 by Alan Brisco"; the name's capital matters)
     ("founder", _rx(r"\b(founders?|founded (it|the (company|firm|business))|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|"
-                    r"established|began)|owners?|who owns)\b"),
+                    r"established|began)|owners?|who owns|(was|were) (first )?(started|founded|set up|established) by)\b"),
      re.compile(r"(?i:\b(founded|set up|started|established)\b[^.;]{0,40}?\bby\b)\s+(?:[A-Z]|the\s+[A-Z])|"
                 r"(?i:\bfounders?\b|\bowners?\b|основател\w*|основал\w*)|"
                 # (a story: "Alasdair Munro was a marine engineer ... In 1979 he started Cairnmoor")
@@ -172,7 +173,8 @@ ATTRIBUTES = tuple(_with_russian(*a) for a in ATTRIBUTES)
 #: The company's figures, each with the words that ask for it unmistakably (not "write",
 #: "night" or "morning", which ask for an e-mail address or hours only now and then).
 COMPANY_CUES: dict[str, re.Pattern[str]] = {
-    "address": _rx(r"\b(address|where(\s\w+){0,3}\s(you|your)|whereabouts|located|location|find you|based)\b|адрес\w*|где (вы )?наход\w*"),
+    "address": _rx(r"\b(address|where(\s\w+){0,3}\s(you|your)|whereabouts|located|location|find you|based|"
+                   r"where (do|should|can|would|will|shall) (i|we) (\w+ ){0,3}(come|go|head|drive|visit|call in)\b)\b|адрес\w*|где (вы )?наход\w*"),
     "phone": _rx(r"\b((tele)?phone|hotline|(which|what|your) number|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
     "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы"),
@@ -180,7 +182,8 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
                 r"did (you|the (company|firm|business)|\w+) (\w+ )?(start|get going|begin)|"
                 r"(are|have) you (been )?in (the )?(\w+ )?business)\b|"
                 r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
-    "founder": _rx(r"\b(founders?|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|established|began|owns)|owners?)\b|основател\w*|"
+    "founder": _rx(r"\b(founders?|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|established|began|owns)|owners?|"
+                   r"(was|were) (first )?(started|founded|set up|established) by)\b|основател\w*|"
                    r"кто (основал|создал|открыл)\w*|владел\w*"),
     "staff": _rx(r"\b(employ\w*|staff|workforce|how many (people|(\w+ )?work)|how big (a|an) (firm|company|business|outfit))\b|сотрудник\w*|работник\w*|персонал\w*|"
                  r"народ\w*|трудит\w*|трудят\w*"),
