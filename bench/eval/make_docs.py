@@ -28,6 +28,107 @@ DATE = dt.datetime(2025, 1, 15, 9, 0, 0, tzinfo=dt.timezone.utc)
 Block = tuple[str, object]
 
 DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
+    "greenhaugh": {
+        "workshop.docx": ("Greenhaugh Groundcare - workshop, servicing and warranty", [
+            ("h", "Servicing"),
+            ("p", "Every machine should be serviced once a year, or every 100 hours for zero-turn and ride-on mowers and "
+                  "every 250 hours for compact tractors, whichever comes first. A service includes the labour, engine oil, "
+                  "oil, air and fuel filters, spark plugs, a blade sharpen and balance, greasing, a safety check and a "
+                  "written report. Belts, blades and tyres are charged extra if they need replacing."),
+            ("table", [["Machine", "Service price (excl. VAT)", "Usual time in the workshop"],
+                       ["Petrol blower or hedge trimmer", "£65", "2 working days"],
+                       ["Battery blower or hedge trimmer", "£38", "2 working days"],
+                       ["Ride-on mower (RM-92, RM-107)", "£195", "5 working days"],
+                       ["Petrol zero-turn mower (ZT-42, ZT-52, ZT-60)", "£265", "5 working days"],
+                       ["Battery zero-turn mower (ZT-52E)", "£175", "5 working days"],
+                       ["Compact tractor (CT-230, CT-270, CT-340)", "£345", "5 working days"]]),
+            ("p", "The first 50-hour service on a new compact tractor bought from us is free of charge, parts and labour. "
+                  "From March to May allow up to 10 working days in the workshop."),
+            ("h", "Winter service"),
+            ("p", "Book a service for any machine between 1 November and the end of February and we take 15 percent off "
+                  "the service price."),
+            ("h", "Repairs and labour rates"),
+            ("table", [["Charge", "Price (excl. VAT)"],
+                       ["Workshop labour, per hour", "£62"],
+                       ["On-site labour, per hour, Monday to Friday", "£74"],
+                       ["On-site labour, per hour, Saturday (contract customers only)", "£96"],
+                       ["Call-out, up to 15 miles from Kelderby", "£68"],
+                       ["Call-out, 15 to 40 miles from Kelderby", "£98"],
+                       ["Inspection and written repair estimate", "£45"]]),
+            ("p", "Labour is charged in quarter hours after the first hour. If you go ahead with the repair, the "
+                  "inspection charge is taken off the bill. Parts are charged at list price."),
+            ("h", "Collection and delivery"),
+            ("p", "We collect mowers and tractors for servicing or repair with our own van and trailer and bring them back "
+                  "afterwards. The price covers collection and return together."),
+            ("table", [["Distance from Kelderby", "Collection and return"],
+                       ["Up to 10 miles", "£30"],
+                       ["10 to 25 miles", "£50"],
+                       ["25 to 40 miles", "£75"],
+                       ["Over 40 miles", "quoted"]]),
+            ("p", "If we collect three or more ride-on mowers, zero-turns or tractors from the same site on the same day, "
+                  "collection and return is free within 25 miles. Handheld tools are not collected: please bring them to "
+                  "the parts counter."),
+            ("p", "While your machine is in for repair we can lend you a similar hire machine at half the normal hire "
+                  "rate, if one is free."),
+            ("h", "Warranty"),
+            ("p", "New zero-turn and ride-on mowers: 2 years or 500 hours, whichever comes first. The ZT-52E battery pack: "
+                  "5 years or 2,500 hours. New compact tractors: 3 years or 1,500 hours. Battery blowers and hedge "
+                  "trimmers: 2 years; GB-5, GB-8 and BP-14 batteries: 3 years. Petrol blowers and hedge trimmers: 1 year "
+                  "in professional use. Ex-hire machines: 6 months."),
+            ("p", "Our repairs are guaranteed for 6 months on labour and 12 months on the parts we fit."),
+            ("p", "The warranty does not cover blades, belts, tyres, filters and spark plugs, damage from hitting stones, "
+                  "kerbs or tree roots, damage from stale fuel or the wrong fuel mix, or a machine that has missed its "
+                  "yearly service with us or another approved dealer."),
+        ]),
+        "terms-of-sale-and-hire.pdf": ("Greenhaugh Groundcare Ltd - terms of sale and hire", [
+            ("h", "1. General"),
+            ("p", "1.1 These terms apply to every sale and every hire by Greenhaugh Groundcare Ltd, Mill Garth Yard, "
+                  "Ripley Road, Kelderby. All prices are in pounds sterling and exclude VAT."),
+            ("p", "1.2 A written quotation is valid for 30 days."),
+            ("h", "2. Sale of new machines"),
+            ("p", "2.1 A deposit of 20 percent of the price is paid with the order and the balance before delivery. "
+                  "Account customers are invoiced on delivery."),
+            ("p", "2.2 New machines are delivered free within 40 miles of Kelderby. Delivery further away is quoted."),
+            ("p", "2.3 An order can be cancelled free of charge within 14 days of ordering, unless the machine has been "
+                  "ordered in from the manufacturer specially for you, in which case we keep 10 percent of the price."),
+            ("p", "2.4 A machine remains our property until it has been paid for in full."),
+            ("h", "3. Hire"),
+            ("p", "3.1 A hire day runs from 8:00 to 17:00; a machine kept overnight is charged a further day. The hirer "
+                  "must be at least 18 years old, and anyone driving a compact tractor on the road must hold a full car "
+                  "driving licence."),
+            ("p", "3.2 A refundable deposit is taken when the machine is collected or delivered:"),
+            ("table", [["Machine", "Hire deposit", "Account customers"],
+                       ["Blowers and hedge trimmers", "£50", "none"],
+                       ["Ride-on and zero-turn mowers", "£250", "none"],
+                       ["Compact tractors", "£500", "none"]]),
+            ("p", "3.3 Machines must come back reasonably clean. A machine returned caked in grass or mud is charged a "
+                  "cleaning fee of £40."),
+            ("h", "4. Damage waiver"),
+            ("p", "4.1 A damage waiver of 9 percent of the hire charge is added to every hire, unless you show us an "
+                  "insurance certificate that covers hired-in plant."),
+            ("p", "4.2 With the damage waiver, accidental damage costs you no more than £150 per incident. Without "
+                  "it, you pay the full cost of repair or replacement."),
+            ("p", "4.3 The waiver does not cover theft of a machine left unlocked or unattended away from your premises, "
+                  "punctures, blades, deliberate misuse, or damage from using the wrong fuel."),
+            ("h", "5. Fuel and charging"),
+            ("p", "5.1 Petrol and diesel machines go out with a full tank. If a machine comes back less than full we "
+                  "refill it and charge £2.35 per litre of petrol and £2.10 per litre of diesel."),
+            ("p", "5.2 Battery machines go out fully charged. There is no charge for recharging them."),
+            ("h", "6. Cancelling a hire"),
+            ("table", [["When you cancel", "Charge"],
+                       ["48 hours or more before the hire starts", "no charge"],
+                       ["Less than 48 hours before the hire starts", "50 percent of the first day's hire"],
+                       ["Machine not collected and no call from you", "the first day's hire in full"]]),
+            ("h", "7. Payment"),
+            ("p", "7.1 Cash and card customers pay hire charges in advance, when the machine is collected or delivered."),
+            ("p", "7.2 Account customers - councils, schools, golf clubs and contractors with an approved account - pay "
+                  "within 30 days of the date of the invoice. Hire on account is invoiced weekly."),
+            ("p", "7.3 We accept bank transfer and debit and credit cards with no surcharge. We do not accept cheques. "
+                  "Interest on late payment is charged at 8 percent above the Bank of England base rate."),
+            ("p", "7.4 New machines can be paid for over 2 to 5 years through our finance partner, on orders of "
+                  "£2,000 or more excluding VAT."),
+        ]),
+    },
     "hearthstone": {
         "service.docx": ("Hearthstone service, warranty and Hearthcare plans", [
             ("h", "Warranty"),
