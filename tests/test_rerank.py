@@ -6,7 +6,16 @@ import pytest
 
 from appliance.knowledge.base import Passage
 from appliance.knowledge.lexical import TermStats, codes, document_vector, tokens
-from appliance.knowledge.rerank import Candidate, Question, asked_attributes, judge, rerank, states_attribute
+from appliance.knowledge.rerank import (
+    Candidate,
+    Question,
+    asked_attributes,
+    asked_company_detail,
+    judge,
+    rerank,
+    states_attribute,
+    states_company_detail,
+)
 
 
 @pytest.mark.parametrize("text, terms", [
@@ -397,3 +406,24 @@ def test_the_question_said_back_without_a_yes_is_a_bare_yes():
     question = "Will the one-group Classic just plug into a normal socket behind the counter?"
     assert is_bare_yes_no("The one-group Classic will plug into a normal socket behind the counter.", question)
     assert not is_bare_yes_no("The HS-1 comes with a 13 A plug for a normal socket.", question)
+
+
+def test_the_number_to_ring_is_not_taken_for_a_figure_the_callers_story_names():
+    """"Our dryer's stopped heating halfway through a load. What number do I ring?" asks the
+    service line, not the capacity its "load" would ask alone; a lane named in the company's
+    story is no address, and the headcount is "We are 64 people", not "up to 6 staff"."""
+    from appliance.agent.grounding import asked_attribute, extractive_pick
+
+    question = "Our dryer's stopped heating halfway through a load. What number do I ring to get an engineer booked?"
+    assert asked_attribute(question) == ""
+    assert asked_company_detail("The machine's stopped. What's the number for getting an engineer out?") == "phone"
+    passages = [Passage(text="FI-2500: gas heated 40 kW, output up to 70 kg of linen per hour. Weight 890 kg.",
+                        source="finishing.txt", score=0.45, title="Ironers"),
+                Passage(text="Ring the service line on 01632 960455, Monday to Friday from 7:30 to 18:00.",
+                        source="service.docx", score=0.32, title="Breakdowns")]
+    assert "960455" in extractive_pick(question, passages)[0]
+    assert not states_company_detail("address", "She named the business after the lane in Tregarrow where she grew up.")
+    assert states_company_detail("address", "Unit 9, Kestle Mill Industrial Estate, Tregarrow TR9 4QX")
+    story = [Passage(text="We are 64 people today, 19 of them engineers. Training sessions cost £120 for up to 6 staff.",
+                     source="company.md", score=0.4, title="Our story")]
+    assert "64" in extractive_pick("Are you a big company? How many staff have you got?", story)[0]

@@ -568,7 +568,9 @@ def asked_attribute(question: str) -> str:
     (see ``rerank.asked_attributes``)."""
     part = asked_part(question)
     found = _attribute_in(part)
-    if not found and part != question and not is_yes_no(part):
+    if not found and part != question and not is_yes_no(part) and not asked_company_detail(part):
+        # (chat may say what is asked when the question does not; not when the question asks
+        # the company's number: "Our dryer's stopped halfway through a load. What number do I ring?")
         found = _attribute_in(question)
     if not found and part == question and not is_yes_no(part):
         # Said, not asked: "I need the weight of the RS-90. Our mezzanine has a floor loading
@@ -815,8 +817,12 @@ def attribute_fits(sentence: str, question: str, pieces: Sequence[str], about: s
     return possible or not other
 
 
+#: A sentence that gives the company's headcount ("We are 64 people", "employs 120").
+_HEADCOUNT = re.compile(r"\b(we are|we're|we have|we employ|employ(s|ing)?|team of|workforce of)\s+(\w+\s+){0,2}\d[\d,]*"
+                        r"|\b\d[\d,]*\s+(people|employees|members of staff)\b|\d+\s+(сотрудник|человек|работник)\w*",
+                        re.IGNORECASE)
 #: A sentence that tells how the company began ("She started Hearthstone in 1998").
-_FOUNDING = re.compile(r"\b(founded|started|established|set up|began|opened|since)\b|основан\w*|основал\w*|создан\w*",
+_FOUNDING = re.compile(r"\b(founded|started|established|set up|began|opened)\b|основан\w*|основал\w*|создан\w*",
                        re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\w.,/–-])((?:1[89]|20)\d{2})\b(?![.,]\d)")
 _JOINABLE = frozenset("costs cost weighs weigh is are takes take lasts last holds hold".split())
@@ -1128,6 +1134,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.0  # "the machine weighs 338 kg", not a price row's "20 kg" class
             elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"
+                if detail == "staff" and _HEADCOUNT.search(s):
+                    score += 1.5  # "We are 64 people today", not "sessions for up to 6 staff"
                 if detail == "year" and _FOUNDING.search(s):
                     score += 1.0  # "She started Hearthstone in 1998", not "the first machine was built in 2003"
                 if detail == "address" and _FULL_ADDRESS.search(s):
