@@ -320,3 +320,25 @@ def test_a_price_lists_two_figure_columns_are_each_said_with_their_label():
     assert "DL-25 dock leveller 2.5 m: supply only £4,980, fitted £6,270." in rows
     assert rows["DL-30 dock leveller 3.0 m: supply only £5,940, fitted £7,380."].endswith(
         "DOCK LEVELLERS (pitwork not included, prices excluding VAT and delivery)")
+
+
+def test_a_spec_sheets_model_lines_and_a_numbered_price_lists_columns():
+    # "MODEL: CT-230" over "Power: ..." lines; "1. ZERO-TURN MOWERS   Buy  Hire/day  Hire/week"
+    # over rows whose figures are set apart by spaces, an empty cell a dash; "5. BATTERIES"
+    # in capitals is a section's title, not a list item.
+    sheet = ("SECTION A - COMPACT TRACTORS\nAll three are road-registered.\n\nMODEL: CT-230\nPower: 24.8 hp (18.5 kW)\n"
+             "Weight (turf tyres): 720 kg\n\nMODEL: CT-270\nPower: 28.6 hp (21.3 kW)\nWeight (turf tyres): 845 kg\n")
+    texts = " | ".join(c.text for c in chunk_text(sheet, kind="plain"))
+    assert "CT-230 power: 24.8 hp (18.5 kW)" in texts and "CT-270 weight (turf tyres): 845 kg" in texts
+    prices = ("PRICE LIST\nAll prices in pounds sterling.\n\n"
+              "1. ZERO-TURN MOWERS                Buy        Hire/day   Hire/week\n"
+              "   ZT-52 petrol, 52 in ......... 8,250.00       120.00      480.00\n"
+              "   Mulching kit, any ZT ........... 385.00          -           -\n\n\n"
+              "5. BATTERIES, CHARGERS, FUEL\n"
+              "   GB-5 battery 36 V 5.0 Ah ................ 179.00\n")
+    chunks = chunk_text(prices, kind="plain")
+    rows = {c.text: c.heading for c in chunks if c.kind == "row"}
+    assert ("ZT-52 petrol, 52 in: buy 8,250.00 pounds sterling, hire per day 120.00 pounds sterling, "
+            "hire per week 480.00 pounds sterling.") in rows
+    assert "Mulching kit, any ZT: buy 385.00 pounds sterling." in rows
+    assert rows["GB-5 battery 36 V 5.0 Ah: 179.00 pounds sterling."].endswith("BATTERIES, CHARGERS, FUEL")

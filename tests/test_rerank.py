@@ -427,3 +427,14 @@ def test_the_number_to_ring_is_not_taken_for_a_figure_the_callers_story_names():
     story = [Passage(text="We are 64 people today, 19 of them engineers. Training sessions cost £120 for up to 6 staff.",
                      source="company.md", score=0.4, title="Our story")]
     assert "64" in extractive_pick("Are you a big company? How many staff have you got?", story)[0]
+
+
+def test_a_price_row_with_a_price_to_buy_and_hire_rates_answers_the_price_to_buy():
+    from appliance.agent.grounding import extractive_pick
+
+    passages = [Passage(text="Rear collector, ZT-52 only: buy 1,240.00 pounds sterling.", source="prices.txt",
+                        score=0.45, title="Prices"),
+                Passage(text="ZT-52 petrol, 52 in: buy 8,250.00 pounds sterling, hire per day 120.00 pounds sterling, "
+                        "hire per week 480.00 pounds sterling.", source="prices.txt", score=0.44, title="Prices")]
+    assert "8,250" in extractive_pick("What are you asking for the petrol ZT-52, to buy outright?", passages)[0]
+    assert "480" in extractive_pick("What would the ZT-52 cost to hire for a whole week?", passages, max_sentences=1)[0]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
+from appliance.knowledge.chunking import has_currency
 from appliance.knowledge.days import days_named
 from appliance.knowledge.lexical import CALLER_WORDS, documents_words, drop_silent_e
 from appliance.knowledge.lexical import codes as lexical_codes
@@ -1081,7 +1082,7 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     asked_products = {m.lower() for m in _PRODUCT.findall(question)} or {m.lower() for m in _PRODUCT.findall(about)}
     named_q = f"{question} {' '.join(sorted(asked_products))}" if asked_products else question
     asked = asked_attribute(question)
-    period_asked = bool(_PERIOD_PRICE.search(question))
+    period_asked = bool(_PERIOD_PRICE.search(question) or _WHOLE_PERIOD.search(question))
     detail = "" if asked else asked_company_detail(question)
     pieces = product_pieces(passages)
     days_asked = days_named(question)
@@ -1116,9 +1117,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 2.0
                 elif named or title_products:
                     score -= 3.0  # another product's sentence
-            if asked == "price" and _PERIOD_PRICE.search(s):
+            if asked == "price" and _PERIOD_PRICE.search(s) and (period_asked or not _buy_price_too(s)):
                 # a hire rate ("per week £240") is not the price to buy it, and is the price
-                # asked for "a week to hire"
+                # asked for "a week to hire" (a row with both, "buy £8,250, hire per day
+                # £120", has the price to buy as well)
                 score += 0.5 if period_asked else -1.5
             if asked:
                 kinds = set().union(*figure_kinds(s).values()) if numbers(s) else set()
@@ -1193,6 +1195,17 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
 _PERIOD_PRICE = re.compile(r"\b(hire\w*|rent\w*|leas\w*|(per|a|an|each|by the) (day|week|month|year|hour)|daily|weekly|"
                            r"monthly|hourly)\b|(?<![а-яё])(аренд\w*|в (сутки|день|неделю|месяц)|за (сутки|день|неделю|месяц))",
                            re.IGNORECASE)
+#: "for a whole week", "the full month": a hire period asked.
+_WHOLE_PERIOD = re.compile(r"\b(a|the|one) (whole|full|entire) (day|week|month|year)\b", re.IGNORECASE)
+
+
+def _buy_price_too(sentence: str) -> bool:
+    """A row with a price to buy besides its hire rates: one of its comma-separated
+    parts states a price and no period."""
+    return any(has_currency(part) and not _PERIOD_PRICE.search(part) and any(c.isdigit() for c in part)
+               for part in re.split(r"[,;]\s+(?=[^\d])", sentence.split(":", 1)[-1]))
+
+
 _PERIODS = re.compile(r"\b(day|week|month|year|hour)s?\b|(?<![а-яё])(сутк|дн|недел|месяц|час)", re.IGNORECASE)
 _ITEM_SPLIT = re.compile(r",\s+(?=[^\W\d_])")
 

@@ -146,6 +146,9 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
     FAQ entry's heading.
     """
     line = line.strip()
+    text, numbered = _strip_bullet(line)
+    if numbered and line[:1].isdigit() and _ALL_CAPS.fullmatch(text):
+        line = text  # "5. BATTERIES, CHARGERS, FUEL": a numbered section's title, not a list item
     if not line or not after_break or not followed or "|" in line or _strip_bullet(line)[1]:
         return ""
     if line[-1] == "?" and len(line) <= 150 and (line[0].isupper() or line[0].isdigit()):
@@ -170,6 +173,8 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
 #: A product code on a line of its own ("TD-30", "ВК-150"): a spec sheet's heading.
 _CODE_ALONE = re.compile(r"[^\W\d_]{1,6}-?\d[\w./-]*(?:\s+\([^()\n]{1,40}\))?")
 
+#: A line in capitals ("BATTERIES, CHARGERS, FUEL"; an aside in brackets may follow).
+_ALL_CAPS = re.compile(r"[^\Wa-zа-яё]*[A-ZА-ЯЁ]{2}[^a-zа-яё(]*(\([^()]*\))?")
 _ASIDE = re.compile(r"\([^()\n]*\)")
 
 _NUMBERED = re.compile(r"(\d{1,2})\.[ \t]+(\S.*)")
@@ -193,6 +198,8 @@ def _bold_line(line: str) -> str:
     return whole.group(2).strip() if whole else ""
 
 
+#: A spec line: a short label, then its value ("Power: 24.8 hp (18.5 kW)").
+_SPEC_LINE = re.compile(r"[^:\n]{1,40}:[ \t]+\S")
 #: A label and its value on one line ("Friday: 8:00 to 14:30").
 _LABEL_VALUE = re.compile(r"\w:[ \t]+\S")
 
@@ -290,11 +297,13 @@ def _row_of(lines: list[str], i: int) -> tuple[str, str] | None:
     row = _leader_row(lines[i])
     if row is None:
         # "Model        Price" over gap rows: their column header.
+        # ("1. ZERO-TURN MOWERS      Buy    Hire/day    Hire/week": a numbered section's
+        # title with the column header beside it)
+        s = _strip_bullet(lines[i])[0].strip()
         nxt = i + 1 < len(lines) and _leader_row(lines[i + 1]) is not None
-        gap = _GAP.search(lines[i].strip()) if nxt and not any(ch.isdigit() for ch in lines[i]) else None
+        gap = _GAP.search(s) if nxt and not any(ch.isdigit() for ch in s) else None
         if gap is None:
             return None
-        s = lines[i].strip()
         return s[: gap.start()].strip(), s[gap.end() :].strip()
     return row if any(_leader_row(lines[j]) is not None for j in near) else None
 
@@ -415,13 +424,14 @@ def _priced(row: str, currency: str) -> str:
     return f"{row} {currency}" if currency and not has_currency(row) else row
 
 
-def _leader_values(value: str, header: tuple[str, str] | None) -> str:
+def _leader_values(value: str, header: tuple[str, str] | None, currency: str = "") -> str:
     """A leader row's several figures ("£4,980 ........ £6,270"), each with its column's
     label from the header above ("Supply only      Fitted"): "supply only £4,980, fitted
     £6,270"; "" when the row has one figure."""
-    values = [v.strip() for v in _LEADER.split(value) if v and v.strip()]
-    if len(values) < 2 or not all(any(c.isdigit() for c in v) for v in values):
-        return ""
+    values = [v.strip() for part in _LEADER.split(value) if part for v in _GAP.split(part.strip()) if v.strip()]
+    if len(values) < 2 or not all(any(c.isdigit() for c in v) or not any(c.isalnum() for c in v) for v in values) \
+            or sum(any(c.isdigit() for c in v) for v in values) < 2 and len(values) < 3:
+        return ""  # (one figure, or words: not a row of figure columns; "-" is an empty cell)
     labels: list[str] = []
     if header is not None:
         labels = [c.strip() for part in header for c in _LEADER.split(part) for c in _GAP.split(c or "") if c and c.strip()]
@@ -430,8 +440,9 @@ def _leader_values(value: str, header: tuple[str, str] | None) -> str:
     if len(labels) != len(values):
         labels = [""] * len(values)
     labels = ["" if _BARE_CURRENCY.fullmatch(lb) else lb[0].lower() + lb[1:] if lb[1:2].islower() else lb
-              for lb in (clean_line(label) for label in labels)]
-    said = [f"{label + ' ' if label else ''}{clean_line(v)}" for label, v in zip(labels, values)]
+              for lb in (re.sub(r"(?<=[^\W\d_])/(?=[^\W\d_])", " per ", clean_line(label)) for label in labels)]
+    said = [f"{label + ' ' if label else ''}{_priced(clean_line(v), currency)}" for label, v in zip(labels, values)
+            if any(c.isdigit() for c in v)]  # ("Hire/day" -> "hire per day"; an empty cell is not said)
     return ", ".join(s.strip() for s in said)
 
 
@@ -447,6 +458,9 @@ def _of_product(name: str, heading: str) -> str:
     return f"{product} {name[0].lower() + name[1:] if name[1:2].islower() else name}"
 
 
+_OTHER_CODE = re.compile(r"\b[^\W\d_]{1,6}-\d")
+
+
 def _spec_of_product(line: str, heading: str) -> str:
     """A spec list's line under a product's heading, with that product named ("Steam boiler:
     6 litres" under "HS-1 Classic one-group" -> "HS-1 steam boiler: 6 litres"): said or
@@ -455,8 +469,8 @@ def _spec_of_product(line: str, heading: str) -> str:
     if code is None or len(heading.split()) > 6 or not any(c.isdigit() for c in line) or _LEADING_CODE.match(line):
         return line
     product = heading.split()[0].rstrip(".:,")
-    if product.lower() in line.lower():
-        return line
+    if product.lower() in line.lower() or _OTHER_CODE.search(line):
+        return line  # (a line naming other products, "One WX-18 keeps a TD-23 busy", is about them)
     if line[0].isdigit():
         return f"{product}: {line}"  # "BC-15: 5 trays", not "BC-15 5 trays"
     return f"{product} {line[0].lower() + line[1:] if line[1:2].islower() else line}"
@@ -534,7 +548,7 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
                 i += 1
                 continue
             yield from flush()
-            columns = _leader_values(value, leader_header)
+            columns = _leader_values(value, leader_header, state.get("currency", ""))
             if columns:
                 # "DL-25 leveller ..... £4,980 ..... £6,270" under "Supply only   Fitted"
                 yield "row", _sentence(f"{_of_product(clean_line(name), state.get('heading', ''))}: {columns}")
@@ -554,7 +568,8 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
             i += 1
             continue
         line = clean_line(raw, separator)
-        if bullet:
+        if bullet or len(line) <= 120 and _SPEC_LINE.match(line):
+            # ("Power: 24.8 hp (18.5 kW)" under "MODEL: CT-230" is the CT-230's power)
             line = _spec_of_product(line, state.get("heading", ""))
         note = _CURRENCY_NOTE.search(line)
         if note:
@@ -604,12 +619,19 @@ PRODUCT_LEVEL = 5
 _BOLD_PRODUCT = re.compile(r"(\*\*|__)\s*([^*_\n]{2,80}?)\s*\1\s*(.*)")
 
 
+#: "MODEL: CT-230", "Model - HT-60B (battery)", "Модель: ВК-150": a spec sheet's product line.
+_MODEL_LABEL = re.compile(r"(?i:model|product|модель|изделие)\s*[:#–—-]\s*(\S.{0,80})")
+
+
 def _product_heading(lines: list[str], i: int) -> tuple[str, str] | None:
     """(the product heading, the rest of the line) of a line that opens a product's own
     section, else None: a paragraph led by a bold product name ("**HS-1 Classic one-group.**
     For kiosks ..."), or a short line led by a product code and ending in a colon, over a
     list ("HF-2 Forge two-group:" / "- Groups: 2")."""
     stripped = lines[i].strip()
+    labelled = _MODEL_LABEL.fullmatch(stripped)
+    if labelled and _LEADING_CODE.match(labelled.group(1)) and len(labelled.group(1).split()) <= 8:
+        return clean_line(labelled.group(1)), ""  # "MODEL: CT-230" over its "Power: 24.8 hp" lines
     bold = _BOLD_PRODUCT.fullmatch(stripped)
     if bold and _LEADING_CODE.match(bold.group(2)) and len(bold.group(2).split()) <= 6:
         # (its sentence keeps the name: "HS-1 Classic one-group. For kiosks ...")
