@@ -18,6 +18,11 @@ def _texts(chunks):
     return [c.text for c in chunks]
 
 
+def _rows(text, kind="plain"):
+    """Each row chunk's text -> its heading path."""
+    return {c.text: c.heading for c in chunk_text(text, kind=kind) if c.kind == "row"}
+
+
 # -- complexity guard (issue 12 item 2) --------------------------------------------------
 
 
@@ -315,8 +320,7 @@ def test_a_price_lists_two_figure_columns_are_each_said_with_their_label():
             "                                          Supply only      Fitted\n"
             "DL-25 dock leveller 2.5 m ............... £4,980 ........ £6,270\n"
             "DL-30 dock leveller 3.0 m ............... £5,940 ........ £7,380\n")
-    chunks = chunk_text(text, kind="plain")
-    rows = {c.text: c.heading for c in chunks if c.kind == "row"}
+    rows = _rows(text)
     assert "DL-25 dock leveller 2.5 m: supply only £4,980, fitted £6,270." in rows
     assert rows["DL-30 dock leveller 3.0 m: supply only £5,940, fitted £7,380."].endswith(
         "DOCK LEVELLERS (pitwork not included, prices excluding VAT and delivery)")
@@ -336,8 +340,7 @@ def test_a_spec_sheets_model_lines_and_a_numbered_price_lists_columns():
               "   Mulching kit, any ZT ........... 385.00          -           -\n\n\n"
               "5. BATTERIES, CHARGERS, FUEL\n"
               "   GB-5 battery 36 V 5.0 Ah ................ 179.00\n")
-    chunks = chunk_text(prices, kind="plain")
-    rows = {c.text: c.heading for c in chunks if c.kind == "row"}
+    rows = _rows(prices)
     assert ("ZT-52 petrol, 52 in: buy 8,250.00 pounds sterling, hire per day 120.00 pounds sterling, "
             "hire per week 480.00 pounds sterling.") in rows
     assert "Mulching kit, any ZT: buy 385.00 pounds sterling." in rows

@@ -11,6 +11,7 @@ the attribute asked count most), cleaned of layout so it can be spoken.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 
@@ -20,7 +21,14 @@ from appliance.knowledge.chunking import has_currency
 from appliance.knowledge.days import days_named
 from appliance.knowledge.lexical import CALLER_WORDS, documents_words, drop_silent_e
 from appliance.knowledge.lexical import codes as lexical_codes
-from appliance.knowledge.rerank import ASKS_CLOCK, asked_company_detail, asked_part, names_family, states_company_detail
+from appliance.knowledge.rerank import (
+    _SENTENCE,
+    ASKS_CLOCK,
+    asked_company_detail,
+    asked_part,
+    names_family,
+    states_company_detail,
+)
 from appliance.knowledge.russian import (
     STANDS_ON,
     STOPWORDS_RU,
@@ -557,7 +565,6 @@ _IDIOMS = re.compile(r"\b(get|got|getting) hold of\b|\bhold on\b|\bon hold\b|"
                      re.IGNORECASE)
 
 
-_SENTENCE_OF = re.compile(r"[^.!?]+[.!?]*")
 #: A sentence that says what the caller wants ("I need the weight ...", "Tell me the price").
 _REQUEST = re.compile(r"\b(need|needs|want|wants|wanted|like to know|tell me|give me|let me know|looking for|after)\b"
                       r"|нужн\w*|нужен|хочу|хотел\w*|подскажите|скажите", re.IGNORECASE)
@@ -576,9 +583,10 @@ def asked_attribute(question: str) -> str:
     if not found and part == question and not is_yes_no(part):
         # Said, not asked: "I need the weight of the RS-90. Our mezzanine has a floor loading
         # limit ...": the sentence that says what is wanted comes first, the story after.
-        said = [(m.group(0), a) for m in _SENTENCE_OF.finditer(question) if (a := _attribute_in(m.group(0)))]
+        sentences = [m.group(0) for m in _SENTENCE.finditer(question)]
+        said = [(sentence, a) for sentence in sentences if (a := _attribute_in(sentence))] if len(sentences) > 1 else []
         wanted = [a for sentence, a in said if _REQUEST.search(sentence)]
-        found = (wanted or [a for _, a in said] or [""])[0] if len(_SENTENCE_OF.findall(question)) > 1 else ""
+        found = (wanted or [a for _, a in said] or [""])[0]
     if found == "size":
         # "What size battery is in the CE-20? The volts and the amp hours": the units the
         # caller names say what "size" means
@@ -762,13 +770,20 @@ def _units_said(text: str) -> set[str]:
 _FIGURE_AND_UNIT = re.compile(r"\d[\d.,]*\s?[^\W\d_]+")
 
 
+@functools.lru_cache(maxsize=256)
+def _units_named(question: str) -> frozenset[str]:
+    """The canonical units a question names as the ones it wants (worked out once: the
+    extractive pick asks for every sentence it weighs)."""
+    # (a unit after a figure the caller gives, "on a 16 A supply", is not the one asked for)
+    named = _FIGURE_AND_UNIT.sub(" ", english_numbers_to_digits(question.lower()))  # ("about five metres")
+    return frozenset(_ASKED_UNITS[w] for w in _WORD.findall(named) if w in _ASKED_UNITS)
+
+
 def unit_fits(sentence: str, question: str, pieces: Sequence[str]) -> bool:
     """A question that names its unit ("How much power does the CU-12 draw, in kilowatts?")
     is not answered by a figure in another unit of the same kind ("1,850 W", its cooling
     capacity) when the knowledge base states one in the unit asked, for the product asked."""
-    # (a unit after a figure the caller gives, "on a 16 A supply", is not the one asked for)
-    named = _FIGURE_AND_UNIT.sub(" ", english_numbers_to_digits(question.lower()))  # ("about five metres")
-    asked = {_ASKED_UNITS[w] for w in _WORD.findall(named) if w in _ASKED_UNITS}
+    asked = _units_named(question)
     said = _units_said(sentence)
     kinds = {_UNIT_ATTRIBUTE[u] for u in asked} | {k for u in asked for k in _unit_kinds(u)}
     # (a unit of the same attribute: "400 V" for "how many kilowatts?" is the supply's, not the heater's)

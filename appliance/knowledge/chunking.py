@@ -148,8 +148,8 @@ def _plain_heading(line: str, after_break: bool, followed: bool) -> str:
     line = line.strip()
     text, numbered = _strip_bullet(line)
     if numbered and line[:1].isdigit() and _ALL_CAPS.fullmatch(text):
-        line = text  # "5. BATTERIES, CHARGERS, FUEL": a numbered section's title, not a list item
-    if not line or not after_break or not followed or "|" in line or _strip_bullet(line)[1]:
+        line, numbered = text, False  # "5. BATTERIES, CHARGERS, FUEL": a numbered section's title, not a list item
+    if not line or not after_break or not followed or "|" in line or numbered:
         return ""
     if line[-1] == "?" and len(line) <= 150 and (line[0].isupper() or line[0].isdigit()):
         return clean_line(line)
@@ -396,6 +396,11 @@ def _is_column_header(line: str) -> bool:
 _BARE_CURRENCY = re.compile(r"(?i:eur|euros?|€|gbp|£|usd|\$|chf|rub|руб\.?|рублей)")
 
 
+def _lower_first(text: str) -> str:
+    """"Weight" -> "weight" to go after a name or label; "W x D x H" and "CE" stay as they are."""
+    return text[0].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _column_label(header: str) -> str:
     """"Price (EUR)" -> "price (EUR)"; "Model Description Price" (a flattened header) -> "price";
     "Code    Description    Fits    EUR" (columns set apart by spaces) -> "EUR", its last column."""
@@ -406,7 +411,7 @@ def _column_label(header: str) -> str:
         label = label.split()[-1]
     if _BARE_CURRENCY.fullmatch(label):
         return ""  # the list's currency, said with each price (from its note, "All prices in euros")
-    return label[0].lower() + label[1:] if len(label) > 1 and label[1:2].islower() else label
+    return _lower_first(label)
 
 
 # -- sections ---------------------------------------------------------------------------
@@ -424,6 +429,9 @@ def _priced(row: str, currency: str) -> str:
     return f"{row} {currency}" if currency and not has_currency(row) else row
 
 
+_PER_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")  # "Hire/day"
+
+
 def _leader_values(value: str, header: tuple[str, str] | None, currency: str = "") -> str:
     """A leader row's several figures ("£4,980 ........ £6,270"), each with its column's
     label from the header above ("Supply only      Fitted"): "supply only £4,980, fitted
@@ -439,8 +447,8 @@ def _leader_values(value: str, header: tuple[str, str] | None, currency: str = "
             labels = labels[1:]  # (the first is the name's column: "Model")
     if len(labels) != len(values):
         labels = [""] * len(values)
-    labels = ["" if _BARE_CURRENCY.fullmatch(lb) else lb[0].lower() + lb[1:] if lb[1:2].islower() else lb
-              for lb in (re.sub(r"(?<=[^\W\d_])/(?=[^\W\d_])", " per ", clean_line(label)) for label in labels)]
+    labels = ["" if _BARE_CURRENCY.fullmatch(lb) else _lower_first(lb)
+              for lb in (_PER_SLASH.sub(" per ", clean_line(label)) for label in labels)]
     said = [f"{label + ' ' if label else ''}{_priced(clean_line(v), currency)}" for label, v in zip(labels, values)
             if any(c.isdigit() for c in v)]  # ("Hire/day" -> "hire per day"; an empty cell is not said)
     return ", ".join(s.strip() for s in said)
@@ -455,7 +463,7 @@ def _of_product(name: str, heading: str) -> str:
     product = heading.split()[0]
     if product.lower() in name.lower():
         return name
-    return f"{product} {name[0].lower() + name[1:] if name[1:2].islower() else name}"
+    return f"{product} {_lower_first(name)}"
 
 
 _OTHER_CODE = re.compile(r"\b[^\W\d_]{1,6}-\d")
@@ -473,7 +481,7 @@ def _spec_of_product(line: str, heading: str) -> str:
         return line  # (a line naming other products, "One WX-18 keeps a TD-23 busy", is about them)
     if line[0].isdigit():
         return f"{product}: {line}"  # "BC-15: 5 trays", not "BC-15 5 trays"
-    return f"{product} {line[0].lower() + line[1:] if line[1:2].islower() else line}"
+    return f"{product} {_lower_first(line)}"
 
 
 def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[tuple[str, str]]:
@@ -668,17 +676,13 @@ class _Outline:
             if stripped.startswith("```"):
                 in_code = not in_code
             found: tuple[int, str] | None = None
+            carried: list[str] = []  # the heading line's own text, opening its section's body
             if not in_code and stripped and (product := _product_heading(lines, i)):
                 # "**HS-1 Classic one-group.** For kiosks ..." or "HF-2 Forge two-group:" over
                 # its spec list: the product's own section, under its range's heading.
                 found = (PRODUCT_LEVEL, product[0])
-                if product[1]:
-                    lines[i] = product[1]  # (the lead-in's sentence after it stays as text)
-                    body_rest = True
-                else:
-                    body_rest = False
+                carried = [product[1]] if product[1] else []  # (the lead-in's sentence stays as text)
             elif not in_code and stripped:
-                body_rest = False
                 if self.kind == "markdown":
                     found = _markdown_heading(line)
                     if found is None and (bold := _bold_line(stripped)):
@@ -699,12 +703,13 @@ class _Outline:
                 body.append(line)
                 if stripped:
                     self.seen_text = True
-                after_break = (not stripped or stripped[-1] in ".!?:" or not any(c.isalnum() for c in stripped)or _leader_row(line, gaps=False) is not None
+                after_break = (not stripped or stripped[-1] in ".!?:" or not any(c.isalnum() for c in stripped)
+                               or _leader_row(line, gaps=False) is not None
                                or _strip_bullet(line)[1] or _GAP.search(stripped) is not None
                                or _figure_row(stripped) is not None)
                 continue
             out.append((heading, body))
-            body = [lines[i]] if found[0] == PRODUCT_LEVEL and body_rest else []
+            body = carried
             level, text = found
             while self.path and self.path[-1][0] >= level:
                 self.path.pop()

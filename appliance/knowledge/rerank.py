@@ -69,6 +69,12 @@ COMPANY_RELIEF = 0.20
 W_COMPANY = 0.15
 
 
+#: Words that ask for the company's number, or its founder, in both the reranker's
+#: attributes and the company cues: one spelling of each for both.
+_ASKS_NUMBER = r"(which|what|your) number|what'?s the number|the number (for|to)"
+_STARTED_BY = r"(was|were) (first )?(started|founded|set up|established) by"
+
+
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
@@ -97,8 +103,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
          r"tonnes?|kg|pallets?|rooms?)\b")),
     ("dimensions", _rx(r"\b(dimension\w*|size|wide|width|tall|height|high|long|length|deep|depth|big)\b"),
      _rx(_NUM + r"(mm|cm|m|metres?|meters?|in|inch(es)?|ft|feet)\b")),
-    ("phone", _rx(r"\b((tele)?phone( number)?|call|hotline|ring|(which|what|your) number|what'?s the number|the number (for|to)|"
-                  r"reach (you|us|someone|somebody))\b"),
+    ("phone", _rx(rf"\b((tele)?phone( number)?|call|hotline|ring|{_ASKS_NUMBER}|reach (you|us|someone|somebody))\b"),
      # (not a price with its thousands spaced, "1 340 000 руб.")
      _rx(r"(?<!\d)\+?\d[\d ()-]{6,}\d(?!\d)(?!\s?(?:[€$£₽]|руб|eur|euro|gbp|pounds|kg|кг|mm|мм))")),
     ("email", _rx(r"\b(e-?mail|mail|write)\b"), _rx(r"\S@\S")),
@@ -117,7 +122,7 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
          r"мм|см|м|кг|т|л|вт|квт|руб\w*|₽)(?!\w))")),
     # (who started the company: "set up in 1991 by Alan Brisco"; the name's capital matters)
     ("founder", _rx(r"\b(founders?|founded (it|the (company|firm|business))|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|"
-                    r"established|began)|owners?|who owns|(was|were) (first )?(started|founded|set up|established) by)\b"),
+                    rf"established|began)|owners?|who owns|{_STARTED_BY})\b"),
      re.compile(r"(?i:\b(founded|set up|started|established)\b[^.;]{0,40}?\bby\b)\s+(?:[A-Z]|the\s+[A-Z])|"
                 r"(?i:\bfounders?\b|\bowners?\b|основател\w*|основал\w*)|"
                 # (a story: "Alasdair Munro was a marine engineer ... In 1979 he started Cairnmoor")
@@ -183,7 +188,7 @@ ATTRIBUTES = tuple(_with_russian(*a) for a in ATTRIBUTES)
 COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "address": _rx(r"\b(address|where(\s\w+){0,3}\s(you|your)|whereabouts|located|location|find you|based|"
                    r"where (do|should|can|would|will|shall) (i|we) (\w+ ){0,3}(come|go|head|drive|visit|call in)\b)\b|адрес\w*|где (вы )?наход\w*"),
-    "phone": _rx(r"\b((tele)?phone|hotline|(which|what|your) number|what'?s the number|the number (for|to)|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
+    "phone": _rx(rf"\b((tele)?phone|hotline|{_ASKS_NUMBER}|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
     "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы"),
     "year": _rx(r"\b(founded|established|since|how old|(what|which) year|been (around|going|in business)|"
@@ -191,7 +196,7 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
                 r"(are|have) you (been )?in (the )?(\w+ )?business)\b|"
                 r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году"),
     "founder": _rx(r"\b(founders?|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|established|began|owns)|owners?|"
-                   r"(was|were) (first )?(started|founded|set up|established) by)\b|основател\w*|"
+                   rf"{_STARTED_BY})\b|основател\w*|"
                    r"кто (основал|создал|открыл)\w*|владел\w*"),
     "staff": _rx(r"\b(employ\w*|staff|workforce|how many (people|(\w+ )?work)|how big (a|an) (firm|company|business|outfit))\b|сотрудник\w*|работник\w*|персонал\w*|"
                  r"народ\w*|трудит\w*|трудят\w*"),
