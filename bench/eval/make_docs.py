@@ -1250,6 +1250,310 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
                   "full."),
         ]),
     },
+    "ashgrove": {
+        "service.docx": ("Service, Inspection and Training Price Guide 2026/27", [
+            ("h", "Service, Inspection and Training Price Guide 2026/27"),
+            ("p", "This guide covers work on machines you own, and our operator training courses. "
+                  "All prices exclude VAT. For hire machines, servicing and LOLER examinations are "
+                  "included in the hire and you do not need to book them."),
+            ("h", "Thorough examinations and servicing"),
+            ("p", "Under LOLER 1998 a machine used for lifting people must be thoroughly examined "
+                  "by a competent person at least every 6 months. We carry out examinations at your "
+                  "premises or at our Washington workshop and issue the report the same day. "
+                  "The annual service includes one LOLER examination. The Ashgrove Care plan covers "
+                  "the annual service, the second six-monthly LOLER, priority booking and 10% off parts."),
+            ("table", [
+                ["Machine type", "LOLER examination", "Annual service (incl. LOLER)", "Ashgrove Care plan, per year"],
+                ["Push-around vertical", "£85", "£165", "£230"],
+                ["Electric scissor lift", "£120", "£245", "£340"],
+                ["Rough terrain scissor lift", "£150", "£325", "£445"],
+                ["Boom lift", "£175", "£395", "£540"],
+                ["Mast climber (per mast)", "£240", "£460", "quoted"],
+            ]),
+            ("h", "Repairs and breakdowns"),
+            ("p", "Labour is charged at £62 per hour in our workshop and £68 per hour on site. "
+                  "Out of hours (after 5 pm on weekdays, weekends and bank holidays) labour is charged "
+                  "at time and a half. Call-out charges: £75 in Zone A, £110 in Zone B and £150 in "
+                  "Zone C (zones as in our Terms of Hire and Sale). For hire customers in Zone A we aim "
+                  "to have an engineer on site within 4 working hours; for owners' machines, the next "
+                  "working day."),
+            ("h", "Operator training"),
+            ("p", "We are an IPAF-approved training centre. Courses run at our Washington training "
+                  "centre every Tuesday and Thursday, or at your own site on request. Courses start at "
+                  "8:30 am and one-day courses finish at about 4 pm. Bring photo ID, safety boots and "
+                  "a hi-vis vest. Successful operators receive a PAL card, valid for five years."),
+            ("table", [
+                ["Course", "Length", "Max delegates", "Price per delegate"],
+                ["Operator, one category (1a, 1b, 3a or 3b)", "1 day", "4", "£195"],
+                ["Operator, two categories (e.g. 3a and 3b)", "1 day", "4", "£245"],
+                ["Push-around vertical (PAV)", "Half day", "4", "£125"],
+                ["Harness user", "Half day", "8", "£95"],
+                ["Demonstrator", "Half day", "6", "£110"],
+                ["MEWPs for Managers", "1 day", "8", "£275"],
+                ["Mast climber operator", "1 day", "4", "£260"],
+            ]),
+            ("p", "Courses at your site: £880 per day for up to 4 delegates on the same course, plus "
+                  "delivery of the training machine. Cancellations with less than 5 working days' "
+                  "notice are charged at 50% of the course fee; delegates who do not turn up are "
+                  "charged in full."),
+        ]),
+        "terms.pdf": ("Terms of Hire and Sale", [
+            ("h", "Ashgrove Access Ltd - Terms of Hire and Sale (summary, September 2026)"),
+            ("p", "These terms apply to every hire and sale unless agreed otherwise in writing. "
+                  "All prices are in pounds sterling and exclude VAT."),
+            ("h", "1. Payment"),
+            ("p", "Account customers pay within 30 days of the end of the month of invoice. Credit "
+                  "account applications take about 3 working days. Other customers pay the hire in "
+                  "full by card before delivery, plus a refundable deposit of £250 for push-arounds "
+                  "and electric scissors or £1,000 for rough terrain scissors and booms. Deposits are "
+                  "refunded within 5 working days of collection. For machine sales a 25% deposit is "
+                  "due with the order and the balance before delivery. Late payments carry interest "
+                  "at 4% above the Bank of England base rate."),
+            ("h", "2. Hire period"),
+            ("p", "Hire starts on the day the machine leaves our depot and ends on the day we give "
+                  "you an off-hire number. Off-hire calls made before 12 noon are collected the next "
+                  "working day. The minimum hire is one day, except mast climbers (4 weeks). A machine "
+                  "delivered on a Friday and collected on the following Monday is charged as one day's "
+                  "hire. Cancelling less than 24 hours before delivery costs one day's hire."),
+            ("h", "3. Delivery and collection"),
+            ("p", "Charges are per machine, each way. Orders confirmed by 2 pm are delivered the "
+                  "next working day, subject to availability. Delivery slots are AM (7:30 to 12:00) "
+                  "or PM (12:00 to 17:00); a timed delivery costs £35 extra. Saturday delivery or "
+                  "collection carries a £60 surcharge. Mast climber transport is included in the "
+                  "erection quotation."),
+            ("table", [
+                ["Zone", "Area", "Push-arounds and electric scissors", "RT scissors and booms"],
+                ["A", "Tyne and Wear, within 15 miles of our Washington depot", "£45", "£95"],
+                ["B", "County Durham, Teesside, Northumberland south of Alnwick", "£65", "£135"],
+                ["C", "Northumberland north of Alnwick, North Yorkshire to Thirsk, Cumbria (Carlisle, Penrith), Scottish Borders", "£95", "£185"],
+            ]),
+            ("h", "4. Damage waiver and insurance"),
+            ("p", "Damage waiver costs 12% of the hire charge and limits your liability for accidental "
+                  "damage to the first £500 per incident. It does not cover theft, tyre damage, "
+                  "overloading or misuse. If you decline it, you must show us proof of hired-in plant "
+                  "insurance before delivery."),
+            ("h", "5. Sales, warranty and returns"),
+            ("table", [
+                ["Machine", "New: warranty", "Ex-hire: warranty", "Lead time if not in stock"],
+                ["Push-around verticals", "2 years parts and labour", "6 months", "4 to 6 weeks"],
+                ["Electric scissor lifts", "2 years parts and labour", "6 months", "4 to 6 weeks"],
+                ["RT scissor and boom lifts", "1 year parts and labour, 5 years structural", "3 months", "8 to 10 weeks"],
+                ["Mast climbers", "1 year parts and labour", "not sold ex-hire", "10 to 12 weeks"],
+            ]),
+            ("p", "Machines in stock are delivered in 3 to 5 working days. Batteries on new machines "
+                  "are covered for 12 months. Warranty depends on the machine being serviced by us or "
+                  "another competent engineer at the stated intervals. An unused new machine in its "
+                  "original condition may be returned within 14 days of delivery, subject to a 15% "
+                  "restocking charge plus the collection charge. Ex-hire machines cannot be returned "
+                  "for a change of mind."),
+        ]),
+    },
+    "quayside": {
+        "service.docx": ("Service, Installation & Training Price Guide 2026", [
+            ("h", "Service, Installation & Training Price Guide 2026"),
+            ("p", "Quayside Warewashing Ltd, Unit 14, Kinsale Road Industrial Estate, Cork. "
+                  "Service desk 021 496 3311. All prices are in euro and exclude VAT at 23%. "
+                  "Valid from 1 January 2026 until further notice."),
+            ("h", "Service contracts"),
+            ("p", "Service contracts are per machine, run for 12 months and are invoiced annually "
+                  "in advance. Machines on a Quayside rental agreement already include Silver cover."),
+            ("table", [
+                ["Cover", "Glasswasher or undercounter", "Pass-through (hood)", "Rack conveyor", "What is included"],
+                ["Bronze", "€240", "€380", "€720",
+                 "One preventive service visit a year; breakdowns charged at standard labour rates"],
+                ["Silver", "€420", "€640", "€1,180",
+                 "Two service visits a year; breakdown labour included; parts charged less 10%; "
+                 "response within 8 working hours"],
+                ["Gold", "€690", "€1,150", "€2,050",
+                 "Two service visits a year; all parts and labour included; response within "
+                 "4 working hours; chemical dosing checks; free staff training"],
+            ]),
+            ("p", "Guaranteed response times apply in Zone A (Cork city and county) and Zone B "
+                  "(the rest of Munster). In Zone C (the rest of the Republic of Ireland) visits "
+                  "are made by our partner engineers, normally on the next working day."),
+            ("h", "Labour rates for customers without a contract"),
+            ("table", [
+                ["", "Weekdays 08:00-18:00", "Weekday evenings and Saturdays", "Sundays and bank holidays"],
+                ["Call-out, including the first 30 minutes", "€95", "€135", "€165"],
+                ["Each further 30 minutes", "€39", "€56", "€68"],
+            ]),
+            ("p", "Travel supplement per visit: Zone A no charge; Zone B €40; Zone C €85. "
+                  "Parts are charged extra at list price."),
+            ("h", "Installation"),
+            ("p", "Standard installation covers positioning the machine, connecting it to existing "
+                  "water, waste and electrical points within 1.5 metres, commissioning, setting up "
+                  "chemical dosing and a short handover to your staff. Glasswasher or undercounter "
+                  "machine €185; pass-through machine €395 (tabling extra). Rack conveyors are quoted "
+                  "after a site survey. Electrical work back to your distribution board must be done "
+                  "by your own registered electrician."),
+            ("h", "Staff training"),
+            ("table", [
+                ["Course", "Length", "Price"],
+                ["Daily operation and cleaning, on site, up to 6 staff", "1 hour", "€90"],
+                ["HACCP and warewashing hygiene, on site, up to 10 staff", "3 hours", "€240"],
+                ["Basic fault-finding for maintenance staff, at our Cork premises", "1 day", "€320 per person"],
+            ]),
+            ("p", "The daily operation course is free with every new machine we install, and free at "
+                  "any time for customers on Gold cover."),
+            ("h", "Other services"),
+            ("table", [
+                ["Service", "Price"],
+                ["Descale of machine, QuayScale included", "€120"],
+                ["Water hardness test with written report", "€45"],
+                ["Softener service: resin check, valve clean, salt top-up", "€85"],
+                ["RO membrane change, fitting only", "€95"],
+            ]),
+        ]),
+        "terms.pdf": ("Terms of Sale, Delivery and Payment", [
+            ("h", "Quayside Warewashing Ltd - Terms of Sale, Delivery and Payment"),
+            ("p", "These terms apply to every sale, rental and hire by Quayside Warewashing Ltd, "
+                  "Kinsale Road Industrial Estate, Cork, unless we have agreed otherwise in writing. "
+                  "Issue 7, March 2026."),
+            ("h", "1. Quotations and prices"),
+            ("p", "Quotations are valid for 30 days from the date shown. Prices are in euro and "
+                  "exclude VAT, which is added at the rate in force on the date of invoice "
+                  "(currently 23%)."),
+            ("h", "2. Payment"),
+            ("p", "Account customers pay within 30 days of the invoice date. New customers pay by "
+                  "pro forma invoice before delivery until an account is opened. Rack conveyor "
+                  "orders require a deposit of 30% with the order, with the balance due on "
+                  "commissioning. We accept bank transfer, direct debit, Visa and Mastercard; we no "
+                  "longer accept cheques. Late payments carry interest at the statutory rate under "
+                  "the Late Payment in Commercial Transactions Regulations, plus €40 recovery costs."),
+            ("h", "3. Delivery"),
+            ("table", [
+                ["Area", "Machine delivery charge", "Usual delivery time for stock items"],
+                ["Munster", "Free", "2 to 3 working days"],
+                ["Rest of the Republic of Ireland", "€85 per machine", "3 to 5 working days"],
+                ["Northern Ireland, Great Britain and abroad", "Not supplied", "-"],
+            ]),
+            ("p", "Chemical orders are delivered free when the order is over €150 excluding VAT; "
+                  "smaller orders carry a €12.50 delivery charge. Deliveries are made to the ground "
+                  "floor at the kerbside unless installation has been ordered. Please check every "
+                  "delivery and report any damage within 48 hours."),
+            ("h", "4. Lead times for non-stock machines"),
+            ("table", [
+                ["Model", "Lead time from order"],
+                ["QU-600", "2 weeks"],
+                ["QP-700, QP-720", "3 weeks"],
+                ["QP-750E", "5 weeks"],
+                ["QR-1200", "6 weeks"],
+                ["QR-1600", "8 weeks"],
+            ]),
+            ("p", "All other machines, softeners and chemicals are normally held in stock."),
+            ("h", "5. Warranty"),
+            ("table", [
+                ["Product family", "Parts", "Labour"],
+                ["Glasswashers and undercounter dishwashers", "2 years", "2 years"],
+                ["Pass-through (hood) dishwashers", "3 years", "3 years"],
+                ["Rack conveyor dishwashers", "3 years", "1 year"],
+                ["Water softeners WS-12, WS-20", "1 year", "1 year"],
+                ["Reverse osmosis unit RO-90", "2 years", "1 year"],
+            ]),
+            ("p", "The warranty runs from the date of installation and must be registered within 30 "
+                  "days. It does not cover glass breakage, consumables such as filters and membranes, "
+                  "damage from unsuitable chemicals, or scale damage where the incoming water is "
+                  "harder than 150 ppm and no Quayside-approved softener is fitted."),
+            ("h", "6. Returns and cancellation"),
+            ("p", "Unused machines in their original packaging may be returned within 14 days of "
+                  "delivery, subject to a 15% restocking fee and the cost of collection. Chemicals "
+                  "may be returned unopened within 30 days. Rack conveyors, the QP-750E and any "
+                  "special-order item cannot be returned. Orders for stock items can be cancelled "
+                  "free of charge before dispatch; the conveyor deposit is not refundable once "
+                  "manufacture has begun."),
+            ("h", "7. Rental and event hire"),
+            ("p", "Rental agreements run for a minimum of 36 months, paid monthly by direct debit, "
+                  "with one month's rental taken as a deposit. Event hire is for a minimum of one "
+                  "week, paid in advance, with a refundable deposit of €200 per machine."),
+            ("h", "8. Ownership"),
+            ("p", "Goods remain the property of Quayside Warewashing Ltd until paid for in full. "
+                  "Rental and hire equipment remains our property at all times."),
+        ]),
+    },
+    "gidrostal": {
+        "servis.docx": ("Сервис и монтаж: прайс на услуги", [
+            ("h", "ООО «Гидросталь» — сервис и монтаж"),
+            ("p", "Прайс на сервисные услуги действует с 1 сентября 2026 года. Цены указаны в рублях с НДС 22%. "
+                  "Работы выполняет сервисная служба «Гидростали» (г. Вологда, ул. Ильюшина, д. 9, "
+                  "тел. +7 (8172) 54-31-27, service@gidrostal.ru)."),
+            ("h", "Стоимость работ"),
+            ("table", [
+                ["Услуга", "Цена, руб."],
+                ["Выезд инженера в пределах Вологды", "3 500"],
+                ["Выезд инженера за пределы Вологды", "3 500 + 38 руб./км от города"],
+                ["Диагностика насоса в сервисном центре", "4 200"],
+                ["Замена торцевого уплотнения (К-50-32, К-65-50, серия ГС)", "6 900"],
+                ["Замена торцевого уплотнения (К-80-50, К-100-80)", "9 800"],
+                ["Перемотка электродвигателя мощностью до 5,5 кВт", "12 600"],
+                ["Перемотка электродвигателя мощностью от 7,5 до 18,5 кВт", "24 900"],
+                ["Монтаж консольного насоса на готовый фундамент, с центровкой", "18 500"],
+                ["Пусконаладка станции НСП-210", "26 000"],
+                ["Пусконаладка станций НСП-318 и НСП-330", "34 000"],
+                ["Сервисный договор на станцию НСП (ТО раз в квартал)", "7 800 в месяц"],
+                ["Подменный дренажный насос на время ремонта", "450 в сутки"],
+            ]),
+            ("p", "Стоимость запчастей в цены работ не входит. Стоимость диагностики засчитывается в стоимость "
+                  "ремонта, если ремонт выполняется у нас."),
+            ("h", "Сроки ремонта"),
+            ("p", "Ремонт в сервисном центре занимает от 5 до 7 рабочих дней при наличии запасных частей. "
+                  "Если нужно рабочее колесо, которого нет на складе, срок увеличивается на время его изготовления."),
+            ("h", "Выезды в выходные и аварийные вызовы"),
+            ("p", "Выезд в выходные и праздничные дни выполняется с коэффициентом 1,5 к стоимости работ. "
+                  "Клиенты с сервисным договором вызывают инженера по аварийной линии круглосуточно, "
+                  "без доплаты за выезд, и получают подменный дренажный насос бесплатно."),
+            ("h", "Гарантийный ремонт"),
+            ("p", "В течение гарантийного срока ремонт и замена деталей выполняются бесплатно, если неисправность "
+                  "не вызвана нарушением правил эксплуатации (работа всухую, перекос фаз, замерзание воды в корпусе). "
+                  "Насос доставляется в сервисный центр за счёт покупателя."),
+        ]),
+        "usloviya.pdf": ("Условия продажи, поставки и оплаты", [
+            ("h", "Условия продажи, поставки и оплаты"),
+            ("p", "Настоящие условия действуют с 1 сентября 2026 года и применяются ко всем заказам "
+                  "ООО «Гидросталь», если договором не предусмотрено иное."),
+            ("h", "1. Оплата"),
+            ("p", "Организации оплачивают заказ по счёту на условиях 100% предоплаты. Счёт действителен "
+                  "5 банковских дней. Станции НСП оплачиваются в два этапа: 50% — предоплата для запуска в "
+                  "производство, оставшиеся 50% — после уведомления о готовности, до отгрузки."),
+            ("p", "Организациям, которые работают с нами больше года, по договору предоставляется отсрочка "
+                  "платежа до 21 календарного дня с даты отгрузки. За просрочку оплаты начисляется неустойка "
+                  "0,1% от суммы долга за каждый день."),
+            ("p", "Частные лица оплачивают банковской картой, через СБП или наличными в кассе офиса."),
+            ("h", "2. Доставка"),
+            ("table", [
+                ["Куда", "Стоимость", "Срок"],
+                ["Вологда", "бесплатно при заказе от 35 000 руб., иначе 900 руб.", "1–2 рабочих дня"],
+                ["Вологодская область", "42 руб. за км от Вологды", "2–3 рабочих дня"],
+                ["Ярославская и Архангельская обл., Санкт-Петербург и Ленобласть",
+                 "9 500 руб. за рейс (до 1,5 т)", "3–5 рабочих дней"],
+                ["Другие регионы России", "по тарифу транспортной компании (ПЭК, Деловые Линии, СДЭК); "
+                 "доставка до терминала в Вологде бесплатно", "по срокам транспортной компании"],
+            ]),
+            ("p", "Самовывоз — со склада по адресу: г. Вологда, ул. Мудрова, д. 31, ворота № 2, в часы работы склада. "
+                  "Станции НСП отгружаются только в деревянной обрешётке, её стоимость включена в цену станции."),
+            ("h", "3. Приёмка"),
+            ("p", "При получении проверьте упаковку и комплектность в присутствии водителя. О повреждениях "
+                  "сделайте отметку в транспортной накладной и сообщите нам в течение 2 рабочих дней."),
+            ("h", "4. Возврат"),
+            ("p", "Частные лица возвращают товар надлежащего качества в порядке, установленном Законом "
+                  "«О защите прав потребителей». Организации могут вернуть товар надлежащего качества в "
+                  "неповреждённой заводской упаковке по согласованию, в течение 10 календарных дней с даты "
+                  "отгрузки; при этом удерживается 15% стоимости на проверку и переупаковку."),
+            ("p", "Станции НСП и оборудование в исполнении под заказ (например, ГС-45 на 220 В) изготавливаются "
+                  "для конкретного покупателя и возврату не подлежат."),
+            ("h", "5. Гарантия"),
+            ("table", [
+                ["Оборудование", "Гарантийный срок"],
+                ["Насосы К-50-32, К-65-50, К-80-50, К-100-80", "24 месяца"],
+                ["Насосы ГС-45, ГС-60", "24 месяца"],
+                ["Насос ГС-45М", "36 месяцев"],
+                ["Дренажные насосы ДП-8, ДП-14, ДП-14Р", "12 месяцев"],
+                ["Дренажный насос ДП-27Ч", "18 месяцев"],
+                ["Станции НСП с пусконаладкой силами «Гидростали»", "36 месяцев"],
+                ["Станции НСП без нашей пусконаладки", "12 месяцев"],
+            ]),
+            ("p", "Гарантийный срок исчисляется с даты отгрузки со склада."),
+        ]),
+    },
 }
 
 
