@@ -171,6 +171,15 @@ def test_a_comparison_is_answered_from_both_products_figures():
     assert compare("Which of the two has the more powerful element, HK-10 or HK-20?", search).startswith("The HK-20")
     assert compare("Between the HK-20 and the HK-10, which of them is cheaper to buy?", search).startswith(
         "The HK-10 is cheaper")
+    assert compare("Out of the HK-10 and the HK-20, which one's the lighter kettle?", search) == \
+        "The HK-10 is lighter: 0.9 kg, against 1.3 kg for the HK-20."
+    # "narrower" compares widths, among each product's sizes
+    tractors = [Passage("CT-270 overall length: 2,650 mm\nCT-270 overall width: 1,195 mm\nCT-270 height: 2,210 mm",
+                        "spec.txt", 0.6, "Spec > CT-270"),
+                Passage("CT-340 overall length: 2,910 mm\nCT-340 overall width: 1,390 mm\nCT-340 height: 2,330 mm",
+                        "spec.txt", 0.6, "Spec > CT-340")]
+    assert compare("Which is the narrower tractor, the CT-340 or the CT-270?", lambda q: tractors) == \
+        "The CT-270 is narrower: 1,195 mm, against 1,390 mm for the CT-340."
     # not a comparison of two named products, or no figure for one of them: the model's turn
     assert compare("How heavy is the HK-10?", search) is None
     assert compare("Which is quieter, the HK-10 or the HK-20?", search) is None

@@ -39,6 +39,7 @@ def _rows(text, kind="plain"):
     "x" + " " * 100_000 + "1\n" + "y" + " " * 100_000 + "2",
     "<a " * 40_000,
     ("A" + "\n" * 3) * 20_000,
+    ("Buy   " * 20_000 + "\n" + "QG-1  " + "1  " * 20_000 + "\n") * 3,  # a space-aligned price list
 ])
 def test_hostile_text_is_chunked_in_linear_time(hostile, kind):
     # A complexity guard, not a latency target: the old regex took hours on the first input;
@@ -345,3 +346,29 @@ def test_a_spec_sheets_model_lines_and_a_numbered_price_lists_columns():
             "hire per week 480.00 pounds sterling.") in rows
     assert "Mulching kit, any ZT: buy 385.00 pounds sterling." in rows
     assert rows["GB-5 battery 36 V 5.0 Ah: 179.00 pounds sterling."].endswith("BATTERIES, CHARGERS, FUEL")
+
+
+def test_a_price_list_typed_with_spaces_says_each_column_and_leaves_empty_cells_out():
+    # An indented header over the figure columns only, its labels marked for footnotes
+    # ("Rent/month*"); rows whose code and description are two cells, set apart by two
+    # spaces in one row and more in the next; "-" an empty cell, "POA" said in words.
+    text = ("All prices in euro.\n\nGLASSWASHERS\n"
+            "                                          Buy     Rent/month*   Hire/week**\n"
+            "QG-400   400 mm basket                  2,350          72            55\n"
+            "QG-400D  400 mm, drain pump + softener  2,690          81            60\n"
+            "QR-1200  up to 120 racks/hour          21,400         POA             -\n"
+            "\n *  Rent/month: 36-month rental agreement.\n")
+    rows = _rows(text)
+    assert "QG-400 400 mm basket: buy 2,350 euros, rent per month 72 euros, hire per week 55 euros." in rows
+    assert "QG-400D 400 mm, drain pump + softener: buy 2,690 euros, rent per month 81 euros, hire per week 60 euros." in rows
+    assert "QR-1200 up to 120 racks/hour: buy 21,400 euros, rent per month price on application." in rows
+
+
+def test_a_leader_row_whose_price_is_a_word_is_a_row_not_the_header_of_the_next():
+    # "Delivery within Munster ..... free" once labelled the row below it "free € 85.00".
+    text = ("DELIVERY\nDelivery within Munster ........................ free\n"
+            "Delivery, rest of Ireland ...................... €  85.00\n"
+            "Conveyor installation .......................... quoted\n")
+    rows = _rows(text)
+    assert {"Delivery within Munster: free.", "Delivery, rest of Ireland: € 85.00.",
+            "Conveyor installation: quoted."} <= set(rows)

@@ -139,6 +139,7 @@ def test_reingest_is_incremental(embedder, kb_copy, tmp_path):
         first = store.ingest(kb_copy)
         total = store.count()
         assert first.chunks == total > 0
+        assert store.known_codes()["cc70"] == "CC-70"  # (a caller's "the seventy" may name it)
 
         again = store.ingest(kb_copy)
         assert again.chunks == 0 and not again.added and not again.updated
@@ -152,6 +153,7 @@ def test_reingest_is_incremental(embedder, kb_copy, tmp_path):
         assert changed.updated == ["general/warranty.md"]
         assert changed.removed == ["tech/hardness_and_impact.md"]
         assert changed.chunks == 1 and not changed.added
+        assert "cc70" not in store.known_codes() and "utm300" in store.known_codes()  # read again after the write
         hit = store.search("How long is the warranty?", top_k=1)[0]
         assert "36-month" in hit.text
         assert not any(p.source == "tech/hardness_and_impact.md" for p in store.search("PIT-450 impact tester", top_k=10))
@@ -260,3 +262,14 @@ def test_a_products_own_row_outranks_an_accessory_that_fits_it(embedder, tmp_pat
         assert own and "1,610 kg" in own[0] and "1,240" not in own[0], [p.text for p in weight]
     finally:
         store.close()
+
+
+def test_a_pdfs_wrapped_lines_are_joined_but_its_table_rows_stay_lines():
+    # fpdf2 wraps a paragraph at the page's width; read line by line, "a deposit of" lost
+    # its "30%" on the next line.  A table's rows (short, capitalised) stay apart.
+    text = load_document(Path("bench/eval/kbs/quayside/terms.pdf")).text
+    assert "Rack conveyor orders require a deposit of 30% with the order" in text
+    assert "It does not cover glass breakage" in text
+    assert "\nQR-1200 6 weeks\nQR-1600 8 weeks\n" in text
+    from appliance.knowledge.loaders import unwrap_lines
+    assert unwrap_lines("Model Lead time\nQU-600 2 weeks\nQP-700 3 weeks") == "Model Lead time\nQU-600 2 weeks\nQP-700 3 weeks"

@@ -58,6 +58,8 @@ _WHICH_RU = re.compile(r"(?<![а-яё])(какой|какая|какое|как�
 #: A Russian figure with its unit in any case form ("410 кг", "100 тонн", "1 250 000 рублей").
 _SHOWN_RU = re.compile(r"\d+(?:[ \u00a0\u202f]\d{3})*(?:[.,]\d+)?(?:\s?(?:[₽€$]|[а-яё]+))?", re.IGNORECASE)
 
+#: The dimension a comparative of size means: its figure's label in a spec sheet.
+_DIMENSION_OF = {"narrower": "width", "wider": "width", "taller": "height", "longer": "length"}
 #: What a comparative asks for when the question names nothing else ("the bigger bowl").
 _SIZE_WORDS = {"bigger": "size", "larger": "size", "smaller": "size", "faster": "speed", "quicker": "speed",
                "slower": "speed"}
@@ -82,9 +84,10 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
                 attribute = named or own
                 return (found, attribute, larger, word) if attribute else None
         return None
-    # ("PS-16 or PS-20, which ...?", "Between the CE-20 and the CD-25, which ...?")
+    # ("PS-16 or PS-20, which ...?", "Between the CE-20 and the CD-25, which ...?", "Out of the
+    # ZT-52 and the ZT-60, which ...?")
     if len(found) != 2 or not re.search(r"\b(which|what|who)\b", low) or (
-            " or " not in f" {low} " and not re.search(r"\b(between|of (the|these|those) two|of them)\b", low)):
+            " or " not in f" {low} " and not re.search(r"\b(between|out of|of (the|these|those) two|of them)\b", low)):
         return None
     for phrase, (attribute, larger) in _MULTIWORD.items():
         if phrase in low:
@@ -218,7 +221,12 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage], question:
                 found[figure] = found.get(figure, False) or _cued(before, attribute)
                 # (the label proper: the last two words before the figure, "turning radius",
                 # not the product's noun further back, "Пресс ... развивает усилие")
-                label = re.findall(r"[^\W\d_]{3,}", re.split(r"[,;:]", before)[-1].lower())[-2:]
+                # ("overall width: 1,195 mm": the words before the colon, when the figure
+                # follows it directly)
+                parts = re.split(r"[,;:]", before)
+                part = parts[-2] if len(parts) > 1 and not parts[-1].strip() and before.rstrip().endswith(":") \
+                    else parts[-1]
+                label = re.findall(r"[^\W\d_]{3,}", part.lower())[-2:]
                 if asked_words & {_stem(w) for w in label}:
                     labelled.add(figure)
     values = {(_value(f), _unit(f)) for f in found}
@@ -302,9 +310,13 @@ def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | 
     if asked is None:
         return compare_family(question, search)
     codes, attribute, larger, words = asked
+    # ("Which is the narrower tractor?" compares widths, not any of its sizes: the label
+    # the comparative means picks the figure among a product's lengths, widths and heights)
+    dimension = _DIMENSION_OF.get(words, "")
+    labelled_question = f"{question} {dimension}" if dimension else question
     figures = []
     for code in codes:
-        figure = figure_for(code, attribute, search(f"{code} {attribute}"), question)
+        figure = figure_for(code, attribute, search(f"{code} {dimension or attribute}"), labelled_question)
         if figure is None:
             return None
         figures.append((code, figure))

@@ -80,6 +80,7 @@ from appliance.agent.grounding import (
 from appliance.agent.llama_model import LlamaModel
 from appliance.agent.prompts import Prompts, one_line, quote_caller
 from appliance.agent.sentences import SentenceSplitter
+from appliance.agent.spoken_codes import name_spoken_codes
 from appliance.knowledge.base import KnowledgeStore, Passage
 from appliance.knowledge.lexical import documents_words, standard_words
 from appliance.knowledge.rerank import asked_company_detail, asked_part
@@ -300,6 +301,15 @@ class LlamaAgent(Agent):
         stream.mode = "fallback"
         yield self.prompts.error_fallback if error else self.prompts.fallback
 
+    def _known_codes(self) -> dict[str, str]:
+        """The knowledge base's product codes; none when the store cannot list them (it is
+        down: retrieval then says so)."""
+        try:
+            return self.store.known_codes()
+        except Exception as exc:
+            log_event(log, "agent.codes_unavailable", level=logging.DEBUG, error=str(exc)[:200])
+            return {}
+
     def _run(self, stream: AnswerStream, question: str, history: tuple[Turn, ...]) -> Iterator[str]:
         t0 = time.monotonic()
         try:
@@ -322,6 +332,7 @@ class LlamaAgent(Agent):
 
     def _answer(self, stream: AnswerStream, question: str, history: tuple[Turn, ...], t0: float) -> Iterator[str]:
         question = standard_words(one_line(question))  # ("Where are ye?" is "Where are you?")
+        question = name_spoken_codes(question, self._known_codes())  # ("the sixteen-hundred": "the QR-1600")
         if not content_words(question):
             stream.retrieval_s = 0.0
             yield from self._fallback(stream, "empty question")

@@ -51,3 +51,10 @@ class KnowledgeStore(ABC):
         """Every stored passage, for work done ahead of questions (the agent's prompt states).
         A store that cannot list them returns none, and that work is done as questions come."""
         return []
+
+    def known_codes(self) -> dict[str, str]:
+        """The knowledge base's product codes by their spelling-free key ("qr1600" ->
+        "QR-1600", see ``vocabulary.code_index``): what a caller's "the sixteen-hundred" may name."""
+        from appliance.knowledge.vocabulary import code_index
+
+        return code_index(f"{p.title}\n{p.text}" for p in self.passages())

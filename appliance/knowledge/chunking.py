@@ -31,6 +31,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _LEADER = re.compile(r"[.…·_](?:[ \t]?[.…·_]){2,}|(?<=\s)\.\.(?=[ \t]+[€$£]?\d)")
 #: A column gap in a plain-text price list: a tab, or three or more spaces.
 _GAP = re.compile(r"\t|   +")
+_CELL_GAP = re.compile(r"\t|  +")
 _LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]*)>")
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,200})?/?>")
@@ -270,6 +271,18 @@ def _render_row(cells: list[str], header: list[str], currency: str = "") -> str:
 
 
 _PRICE_HEADER = re.compile(r"\b(price|cost|fee|rate|tariff)s?\b", re.IGNORECASE)
+#: A column of prices in a price list laid out with spaces ("Buy   Rent/month*   Hire/week**"):
+#: its figures are said with the list's currency.
+_PRICE_COLUMN = re.compile(r"\b(price|cost|fee|rate|tariff|buy|sale|sell|hire|rent|rental|lease|supply|fitted|"
+                           r"installed)s?\b|\bper (day|week|month|year)\b|/(day|week|month|year)\b", re.IGNORECASE)
+#: A price list's word in a figure's place: "Delivery within Munster ...... free" is a row
+#: (its value a word), not a column header over the rows below.
+_WORD_VALUE = re.compile(r"(?i:free|free of charge|no charge|quoted|included|incl\.?|poa|p\.o\.a\.?|on request|"
+                         r"on application|price on application|n/a|tbc|tba|none|бесплатно|по запросу|включено)")
+#: An empty cell of a price list ("-", "–"): nothing is said for it.
+_EMPTY_CELL = re.compile(r"[-–—]+|n/a|")
+#: "POA", said in words.
+_POA = re.compile(r"(?i:p\.?o\.?a\.?)")
 
 
 def _leader_row(line: str, gaps: bool = True) -> tuple[str, str] | None:
@@ -375,6 +388,59 @@ def _figure_rows(lines: list[str]) -> dict[int, tuple[str, str]]:
             rows.update(run)
         i = max(j, i + 1)
     return rows
+
+
+#: More columns than a price list has: a header line of that many is no header.
+_MAX_COLUMNS = 10
+
+
+def _gap_labels(line: str) -> tuple[list[str], bool] | None:
+    """The column labels of a header line whose columns are set apart by spaces ("Buy
+    Rent/month*   Hire/week**"), and whether it labels the name's column too (it starts at
+    the line's start; an indented header sits over the figure columns only); None for any
+    other line."""
+    stripped = line.strip()
+    if not stripped or stripped[-1] in ".!?:;" or any(ch.isdigit() for ch in stripped) or _LEADER.search(stripped):
+        return None
+    labels = [c.strip() for c in _GAP.split(stripped) if c.strip()]
+    if not 2 <= len(labels) <= _MAX_COLUMNS or not all(lb[:1].isupper() and len(lb) <= 30 for lb in labels):
+        return None
+    return labels, not line[:1].isspace()
+
+
+def _gap_cells(line: str, columns: int) -> list[str] | None:
+    """A row of a space-aligned price list as its cells, the name first (its code and
+    description joined) and then one cell per figure column; None when the line is no such
+    row (too few cells, a figure column holding words, a dot leader)."""
+    stripped = line.strip()
+    if not stripped or _LEADER.search(stripped):
+        return None
+    # (two spaces set columns apart in a row typed by hand: "QG-400D  400 mm, softener  2,690")
+    cells = [c.strip() for c in _CELL_GAP.split(stripped) if c.strip()]
+    if len(cells) <= columns:
+        return None
+    name, values = " ".join(cells[:-columns]), cells[-columns:]
+    if not any(ch.isalpha() for ch in name):
+        return None
+    if not all(any(ch.isdigit() for ch in v) or _EMPTY_CELL.fullmatch(v) or _WORD_VALUE.fullmatch(v)
+               for v in values) or not any(any(ch.isdigit() for ch in v) for v in values):
+        return None
+    return [name, *values]
+
+
+def _gap_row(cells: list[str], labels: list[str], currency: str) -> str:
+    """"QG-400 400 mm basket: buy 2,350 euros, rent per month 72 euros, hire per week 55
+    euros." from a space-aligned row under its header; an empty cell is not said, "POA" is."""
+    said = []
+    for label, cell in zip(labels, cells[1:]):
+        if _EMPTY_CELL.fullmatch(cell):
+            continue
+        label = _lower_first(_PER_SLASH.sub(" per ", clean_line(label.rstrip("*† "))))
+        cell = "price on application" if _POA.fullmatch(cell) else clean_line(cell)
+        if currency and _PRICE_COLUMN.search(label) and cell[:1].isdigit():
+            cell = _priced(cell, currency)
+        said.append(f"{label} {cell}")
+    return _sentence(f"{clean_line(cells[0])}: {', '.join(said)}") if said else ""
 
 
 def _product_columns(header: list[str], rows: list[list[str]]) -> list[list[str]]:
@@ -505,6 +571,20 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
             yield from flush()
             i += 1
             continue
+        gap_header = _gap_labels(raw) if i + 1 < n else None
+        if gap_header is not None:
+            labels = gap_header[0][1:] if gap_header[1] else gap_header[0]
+            if _gap_cells(body[i + 1], len(labels)) is not None:
+                # "Buy  Rent/month*  Hire/week**" over "QG-400  400 mm basket  2,350  72  55":
+                # each row said with its columns' labels, empty cells left out.
+                yield from flush()
+                i += 1
+                while i < n and (cells := _gap_cells(body[i], len(labels))) is not None:
+                    row = _gap_row(cells, labels, state.get("currency", ""))
+                    if row:
+                        yield "row", row
+                    i += 1
+                continue
         if i in figures or (i + 1 in figures and _is_column_header(stripped)):
             # A flattened table: "Model Description Price" then "AT-8 Tipping trailer 18,750".
             yield from flush()
@@ -549,7 +629,7 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
         leader = _row_of(body, i)
         if leader is not None:
             name, value = leader
-            if not any(ch.isdigit() for ch in value) and not has_currency(value):
+            if not any(ch.isdigit() for ch in value) and not has_currency(value) and not _WORD_VALUE.fullmatch(value):
                 # "Product ........ Price (EUR)": a column header for the rows below.
                 yield from flush()
                 leader_header = leader
@@ -563,7 +643,8 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
                 i += 1
                 continue
             label = _column_label(leader_header[1]) if leader_header is not None else ""
-            value = _priced(clean_line(value), "" if has_currency(label) else state.get("currency", ""))
+            value = clean_line(value) if _WORD_VALUE.fullmatch(value) else _priced(
+                clean_line(value), "" if has_currency(label) else state.get("currency", ""))  # ("free", not "free euros")
             yield "row", _sentence(f"{_of_product(clean_line(name), state.get('heading', ''))}: "
                                    f"{label + ' ' if label else ''}{value}")
             i += 1

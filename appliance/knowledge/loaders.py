@@ -182,6 +182,30 @@ def _load_text(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocumen
 
 
 _SPACE_RUN = re.compile(r"[ \t\u00a0]{2,}")
+#: A printed line this long that stops without a sentence's end was wrapped by the page.
+_WRAPPED_LINE = 60
+
+
+def unwrap_lines(text: str) -> str:
+    """A PDF page's text with the lines the page wrapped joined again: "Rack conveyor orders
+    require a deposit of" / "30% with the order" is one sentence, and read line by line its
+    figure is lost.  A line is joined to the next when the next goes on in lower case, or
+    when it is a full line that stops mid-sentence and the next goes on with a figure; a
+    heading, a table row or a list item (short, or the next line capitalised) stays a line."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if out and stripped and out[-1].strip():
+            prev = out[-1].rstrip()
+            ends = prev[-1] in ".!?:;"
+            goes_on = stripped[0].islower() or (
+                not ends and len(prev) >= _WRAPPED_LINE and (stripped[0].isdigit() or stripped[0] in "€£$(%"))
+            if goes_on and not ends or stripped[0].islower() and prev[-1] in ",;":
+                out[-1] = f"{prev} {stripped}"
+                continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def _load_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument:
@@ -216,7 +240,7 @@ def _load_pdf(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocument
         raise DocumentError(f"corrupt PDF: {type(exc).__name__}") from None
     # (justified lines come out with runs of spaces, "от  3  000  000  рублей": one space, so
     # a figure with spaced thousands reads as one number)
-    text = "\n\n".join(_SPACE_RUN.sub(" ", p.strip()) for p in pages if p.strip())
+    text = "\n\n".join(unwrap_lines(_SPACE_RUN.sub(" ", p.strip())) for p in pages if p.strip())
     if not text.strip():
         raise DocumentError("PDF has no extractable text (scanned image?)")
     meta, body = split_front_matter(text)

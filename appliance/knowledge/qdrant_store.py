@@ -101,6 +101,7 @@ class QdrantKnowledgeStore(KnowledgeStore):
         self._ingest_lock = threading.Lock()  # one ingest at a time; searches never take it
         self.parse_limits = parse_limits or ParseLimits()
         self._stats: TermStats | None = None  # document frequencies, rebuilt after writes
+        self._codes: dict[str, str] | None = None  # the product codes stored, read again after writes
         self._stats_at = 0.0
         self.location = url or str(path)
         self._remote = bool(url)
@@ -443,6 +444,15 @@ class QdrantKnowledgeStore(KnowledgeStore):
 
     def _forget_stats(self) -> None:
         self._stats = None
+        self._codes = None
+
+    def known_codes(self) -> dict[str, str]:
+        """The stored passages' product codes (see ``KnowledgeStore.known_codes``), read again
+        after every write, like the term statistics."""
+        codes = self._codes
+        if codes is None or self._remote and time.monotonic() - self._stats_at > 60:
+            codes = self._codes = super().known_codes()
+        return codes
 
     def _term_stats(self) -> TermStats:
         """Document frequencies of every stored passage's terms (for IDF), counted from the
