@@ -658,6 +658,14 @@ _TWO_LETTER_UNITS = frozenset("kw kg mm cm km db".split())
 _IN_UNIT = re.compile(r"\bin ([^\W\d_]+)", re.IGNORECASE)
 
 
+#: A payment by the period asks a price: "What would the monthly payment be?"
+_PERIOD_PAYMENT = re.compile(r"\b(monthly|weekly|daily|yearly|annual|quarterly) (payment|repayment|instal?ment|rent|"
+                             r"rental|fee|charge)s?\b|\b(payment|repayment|instal?ment)s? (per|a|each|every) "
+                             r"(day|week|month|quarter|year)\b")
+#: "What would it be ...?", "What will that come to ...?": with a period named, its price.
+_WHAT_WOULD_IT_BE = re.compile(r"\bwhat(?:'s| is| would| will| does)? (?:it|that|this|that one) (?:be|come to|run to)\b")
+
+
 def _attribute_in(question: str) -> str:
     question = _IDIOMS.sub(" ", question)  # "get hold of your sales people" holds nothing
     question = _BIG_DESCRIBING.sub(" ", question)  # "one of your big machines": no size asked
@@ -676,6 +684,9 @@ def _attribute_in(question: str) -> str:
     if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$"
                                r"|\bset (?:me|us|you|them) back\b", low):
         found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
+    if not found and (_PERIOD_PAYMENT.search(low) or _WHAT_WOULD_IT_BE.search(low) and (
+            _PERIOD_PRICE.search(low) or _WHOLE_PERIOD.search(low))):
+        found = ["price"]  # "the monthly payment on that?", "What would it be for the full week?"
     if "how long" in low and "duration" not in found and not {"size"} & set(found) \
             and asked_company_detail(question) != "year":  # "How long have you been going? What year ...?"
         found.append("duration")

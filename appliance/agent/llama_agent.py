@@ -91,6 +91,9 @@ log = logging.getLogger(__name__)
 #: A question that leans on the one before: a pronoun ("and how much does it weigh?", "А сколько
 #: он весит?"), or an elliptical "And ...?" / "А ...?" ("А у ВК-220?", "What about the DO-6?").
 _REFERS_TO_IT = (r"\b(it|its|it's|they|them|their|that one|this one|the same)\b|"
+                 # "What would that set me back?", "the monthly payment on that?" (not "a
+                 # model that can ...": "that" as a pronoun ends the clause or follows a verb)
+                 r"\bthat(?=\s*[?.!,]|\s*$)|\b(would|will|does|did|is|was|could|can) that\b|"
                  r"(?<!\w)(он|она|оно|они|его|её|ее|ему|ей|им|них|нём|нем|этот|эта|это|эти|этого|этой|"
                  r"у него|у неё|у нее)(?!\w)")
 _PRONOUN = re.compile(_REFERS_TO_IT + r"|^\s*(а|и|and|what about|how about)\b(?!\w)", re.IGNORECASE)
@@ -390,10 +393,11 @@ class LlamaAgent(Agent):
         # nothing in the knowledge base backs, which must not be said; see below)
         backup_states_asked = bool(backup) and states_asked_figure(backup, asked_q)
         early_ok = backup_states_asked and not yes_no
-        about_products = " ".join(_PRODUCT.findall(about))  # ("And how heavy is it?" after the HW-14's price)
-        if self.figures_from_documents and early_ok and not compares(question) and (
-                names_subject(backup, asked_q) or asked_company_detail(asked_q)
-                or (about_products and names_subject(backup, about_products))):
+        # ("And how heavy is it?" after the HW-14's price; "What would it be for the full
+        # week?" after "hiring your petrol backpack blower": what the question before named)
+        names_what_was_asked = bool(backup) and (names_subject(backup, asked_q) or asked_company_detail(asked_q)
+                                                 or bool(about) and names_subject(backup, about))
+        if self.figures_from_documents and early_ok and not compares(question) and names_what_was_asked:
             # The knowledge base's own sentence states the figure asked, for what was asked:
             # that is the answer, said at once.  A small model reading the same passage picks
             # the neighbour's figure or the wrong line often enough that its words are no
@@ -579,8 +583,7 @@ class LlamaAgent(Agent):
             yield from self._fallback(stream, f"model {verdict}", error=True)
             return
         if verdict == "refused":
-            if backup_states_asked and not yes_no and (names_subject(backup, asked_q)
-                                                        or asked_company_detail(asked_q)):
+            if backup_states_asked and not yes_no and names_what_was_asked:
                 # The small model gave up, but the passage the store judged relevant has a
                 # sentence about what was asked that states the figure asked ("What do you
                 # charge to send a small order?" -> "Smaller orders are charged 65 euros per
