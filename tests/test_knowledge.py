@@ -273,3 +273,7 @@ def test_a_pdfs_wrapped_lines_are_joined_but_its_table_rows_stay_lines():
     assert "\nQR-1200 6 weeks\nQR-1600 8 weeks\n" in text
     from appliance.knowledge.loaders import unwrap_lines
     assert unwrap_lines("Model Lead time\nQU-600 2 weeks\nQP-700 3 weeks") == "Model Lead time\nQU-600 2 weeks\nQP-700 3 weeks"
+    # a numbered clause after a full line is a new clause, not the line's end
+    title = "Tidewell Laundry Systems - terms of sale, delivery, rental and lease"
+    assert unwrap_lines(f"{title}\n1. Delivery\n1.1 Machines in stock are delivered") == \
+        f"{title}\n1. Delivery\n1.1 Machines in stock are delivered"

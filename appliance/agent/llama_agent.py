@@ -52,6 +52,7 @@ from collections.abc import Iterator, Sequence
 
 from appliance.agent.base import Agent, AnswerStream, Turn
 from appliance.agent.compare import compare, compares, selected_product
+from appliance.agent.faq import faq_answer
 from appliance.agent.grounding import (
     _PRODUCT,
     asked_attribute,
@@ -548,6 +549,14 @@ class LlamaAgent(Agent):
                 stream.first_sentence_s = time.monotonic() - t0
                 yield backup
                 return
+            faq = faq_answer(asked_q, relevant) if trusted else ""
+            if faq:
+                # ("Would you hire me a ride-on? I'm not a business.": the FAQ entry that asks it)
+                stream.mode = "extractive"
+                stream.fallback_reason = "a bare yes or no: the FAQ entry asking it answers"
+                stream.first_sentence_s = time.monotonic() - t0
+                yield faq
+                return
             # A bare yes or no that nothing in the knowledge base backs: not said.
             yield from self._fallback(stream, "a bare yes or no without a fact")
             return
@@ -602,6 +611,15 @@ class LlamaAgent(Agent):
                 stream.fallback_reason = "the model found no answer; the knowledge base names the person"
                 stream.first_sentence_s = time.monotonic() - t0
                 yield backup
+                return
+            faq = faq_answer(asked_q, relevant) if trusted else ""
+            if faq:
+                # The best passage is an FAQ entry asking what the caller asks, in other words
+                # ("Will you hire to me? I'm not a business."): its answer is the answer.
+                stream.mode = "extractive"
+                stream.fallback_reason = "the model found no answer; the FAQ entry asking it answers"
+                stream.first_sentence_s = time.monotonic() - t0
+                yield faq
                 return
             yield from self._fallback(stream, "the model found no answer in the context")
             return

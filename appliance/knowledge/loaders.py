@@ -182,6 +182,8 @@ def _load_text(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> LoadedDocumen
 
 
 _SPACE_RUN = re.compile(r"[ \t\u00a0]{2,}")
+#: A numbered section or clause: "1. Delivery", "2.1 Installation means ...".
+_NUMBERED_START = re.compile(r"\d{1,2}(?:\.\d{1,2})*[.)]?\s+[A-ZА-ЯЁ]")
 #: A printed line this long that stops without a sentence's end was wrapped by the page.
 _WRAPPED_LINE = 60
 
@@ -200,7 +202,8 @@ def unwrap_lines(text: str) -> str:
             prev = out[-1].rstrip()
             ends = prev[-1] in ".!?:;"
             goes_on = stripped[0].islower() or (
-                not ends and len(prev) >= _WRAPPED_LINE and (stripped[0].isdigit() or stripped[0] in "€£$(%"))
+                not ends and len(prev) >= _WRAPPED_LINE and (stripped[0].isdigit() or stripped[0] in "€£$(%")
+                and not _NUMBERED_START.match(stripped))  # ("1. Delivery", "1.1 Machines in stock ...": a new clause)
             if goes_on and not ends or stripped[0].islower() and prev[-1] in ",;":
                 out[-1] = f"{prev} {stripped}"
                 continue
