@@ -403,10 +403,9 @@ class LlamaAgent(Agent):
             # that is the answer, said at once.  A small model reading the same passage picks
             # the neighbour's figure or the wrong line often enough that its words are no
             # better (measured: bench/README.md, "Figures from the documents").
-            stream.mode = "extractive"
-            stream.fallback_reason = "the knowledge base's sentence states the figure asked"
-            stream.first_sentence_s = time.monotonic() - t0
-            yield said_as_a_price(backup) if asked_attribute(asked_q) == "price" else backup
+            yield from _from_documents(
+                stream, "the knowledge base's sentence states the figure asked",
+                said_as_a_price(backup) if asked_attribute(asked_q) == "price" else backup, t0)
             return
         held = ""  # a bare "Yes, you can." not said yet, waiting for the fact that backs it
         # A figure question ("Почём ВК-150?") whose first sentences state no figure of the
@@ -544,18 +543,14 @@ class LlamaAgent(Agent):
                 # "Yes, you can." and nothing more: the caller hears the knowledge base's fact
                 # that answers it, and not the model's yes, which small models say to anything
                 # ("Yes, we are open on Saturdays." before "the sales office is closed on Saturdays").
-                stream.mode = "extractive"
-                stream.fallback_reason = "a bare yes or no: the knowledge base's fact said instead"
-                stream.first_sentence_s = time.monotonic() - t0
-                yield backup
+                yield from _from_documents(
+                    stream, "a bare yes or no: the knowledge base's fact said instead",
+                    backup, t0)
                 return
             faq = faq_answer(asked_q, relevant) if trusted else ""
             if faq:
                 # ("Would you hire me a ride-on? I'm not a business.": the FAQ entry that asks it)
-                stream.mode = "extractive"
-                stream.fallback_reason = "a bare yes or no: the FAQ entry asking it answers"
-                stream.first_sentence_s = time.monotonic() - t0
-                yield faq
+                yield from _from_documents(stream, "a bare yes or no: the FAQ entry asking it answers", faq, t0)
                 return
             # A bare yes or no that nothing in the knowledge base backs: not said.
             yield from self._fallback(stream, "a bare yes or no without a fact")
@@ -598,28 +593,25 @@ class LlamaAgent(Agent):
                 # charge to send a small order?" -> "Smaller orders are charged 65 euros per
                 # pallet."): that is the answer.  (A sentence naming nothing asked about, only
                 # a price, is another thing's price: the model was right to give up.)
-                stream.mode = "extractive"
-                stream.fallback_reason = "the model found no answer; the knowledge base's sentence states it"
-                stream.first_sentence_s = time.monotonic() - t0
-                yield backup
+                yield from _from_documents(
+                    stream, "the model found no answer; the knowledge base's sentence states it",
+                    backup, t0)
                 return
             if not yes_no and _ASKS_WHO.search(asked_q) and _PERSON.search(backup) \
                     and _bears_on(backup, asked_part(asked_q)):
                 # "Who's your hire manager?": the knowledge base's line that names a person
                 # for the role asked ("Gráinne Walsh, hire manager.") is the answer.
-                stream.mode = "extractive"
-                stream.fallback_reason = "the model found no answer; the knowledge base names the person"
-                stream.first_sentence_s = time.monotonic() - t0
-                yield backup
+                yield from _from_documents(
+                    stream, "the model found no answer; the knowledge base names the person",
+                    backup, t0)
                 return
             faq = faq_answer(asked_q, relevant) if trusted else ""
             if faq:
                 # The best passage is an FAQ entry asking what the caller asks, in other words
                 # ("Will you hire to me? I'm not a business."): its answer is the answer.
-                stream.mode = "extractive"
-                stream.fallback_reason = "the model found no answer; the FAQ entry asking it answers"
-                stream.first_sentence_s = time.monotonic() - t0
-                yield faq
+                yield from _from_documents(
+                    stream, "the model found no answer; the FAQ entry asking it answers",
+                    faq, t0)
                 return
             yield from self._fallback(stream, "the model found no answer in the context")
             return
@@ -733,6 +725,14 @@ def said_as_a_price(row: str) -> str:
         return row
     verb = "стоит" if re.search(r"[а-яё]", m.group(1), re.IGNORECASE) else "costs"
     return f"{m.group(1)} {verb} {m.group(2)}"
+
+
+def _from_documents(stream: AnswerStream, reason: str, text: str, t0: float) -> Iterator[str]:
+    """Say the knowledge base's own sentence (``text``) as the answer, and note why."""
+    stream.mode = "extractive"
+    stream.fallback_reason = reason
+    stream.first_sentence_s = time.monotonic() - t0
+    yield text
 
 
 def leaned_on(turn: Turn, question: str) -> str:
