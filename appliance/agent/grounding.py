@@ -688,7 +688,8 @@ def _attribute_in(question: str) -> str:
             _PERIOD_PRICE.search(low) or _WHOLE_PERIOD.search(low))):
         found = ["price"]  # "the monthly payment on that?", "What would it be for the full week?"
     if "how long" in low and "duration" not in found and not {"size"} & set(found) \
-            and asked_company_detail(question) != "year":  # "How long have you been going? What year ...?"
+            and asked_company_detail(question) not in ("year", "hours"):
+        # ("How long have you been going? What year ...?"; "How long are you open till?": a time)
         found.append("duration")
     if not found:
         # A unit named asks for its attribute: "What's the CR-8 in cubic metres?", "How many
@@ -1119,7 +1120,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     for rank, p in enumerate(passages[:4]):
         title_words = content_words(p.title) | codes(p.title)
         title_products = {m.lower() for m in _PRODUCT.findall(p.title)}
-        for i, (s, subject) in enumerate(_subject_pieces(p.text)):
+        units = _subject_pieces(p.text)
+        if detail == "founder":
+            units = _founder_with_name(units)
+        for i, (s, subject) in enumerate(units):
             s = _name_subject(s, subject)
             words = content_words(s) | codes(s)
             # Words the passage's title already has name the passage, not the sentence: they
@@ -1214,6 +1218,23 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     chosen.sort(key=lambda x: (x[3], x[4]))
     return (" ".join(speakable(only_asked_items(_only_asked(e[5], asked_products), question)) for e in chosen),
             passages[best[3]].title)
+
+
+#: "She started Hearthstone in 1998": a founding told of someone the sentence before names.
+_SHE_STARTED = re.compile(r"^(he|she|they)\s+(\w+\s+)?(started|founded|set up|established|began)\b", re.IGNORECASE)
+
+
+def _founder_with_name(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A founding told with a pronoun ("She started Hearthstone in 1998 ...") joined to the
+    sentence before it, which names her ("Rosa Castellano came to Shropshire ..."): for "Who
+    started the firm?", the name is the answer."""
+    joined: list[tuple[str, str]] = []
+    for s, subject in units:
+        if joined and _SHE_STARTED.match(s):
+            joined[-1] = (f"{joined[-1][0]} {s}", joined[-1][1] or subject)
+        else:
+            joined.append((s, subject))
+    return joined
 
 
 #: A price for a period (a hire or rental rate), in a question or a row: "a week to hire",

@@ -193,6 +193,15 @@ class LlamaAgent(Agent):
         """The passages for ``question``, and whether it leans on the conversation so far."""
         kwargs = {"prefer_tags": self.prefer_tags} if self.prefer_tags else {}
         passages = self.store.search(question, top_k=self.top_k, **kwargs)
+        asking = asked_part(question)
+        if (not passages or not self._relevant(passages[0])) and asking != question:
+            # The caller's story around the question ("I can't stump up four grand in one go for
+            # a counter.") can bury what is asked ("Is there any way of paying it off bit by
+            # bit?"): the question alone, with the products the story names, is looked up too.
+            codes = " ".join(dict.fromkeys(_PRODUCT.findall(question)))
+            alone = self.store.search(asking, top_k=self.top_k, context=codes, **kwargs)
+            if alone and self._relevant(alone[0]):
+                passages = alone
         # A follow-up ("and how much does it weigh?") leans on the previous question; a new
         # short question ("how long is the warranty?") must not, or it inherits the last topic.
         follow_up = bool(_PRONOUN.search(question))

@@ -71,7 +71,8 @@ W_COMPANY = 0.15
 
 #: Words that ask for the company's number, or its founder, in both the reranker's
 #: attributes and the company cues: one spelling of each for both.
-_ASKS_NUMBER = r"(which|what|your) number|what'?s the number|the number (for|to)"
+_ASKS_NUMBER = (r"(which|what|your) number|what'?s the number|the number (for|to)|"
+                r"(a|the|your|any) (direct|separate|main|different|other) (tele)?(phone )?(number|line)")
 _STARTED_BY = r"(was|were) (first )?(started|founded|set up|established) by"
 
 
@@ -126,8 +127,9 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
      re.compile(r"(?i:\b(founded|set up|started|established)\b[^.;]{0,40}?\bby\b)\s+(?:[A-Z]|the\s+[A-Z])|"
                 r"(?i:\bfounders?\b|\bowners?\b|основател\w*|основал\w*)|"
                 # (a story: "Alasdair Munro was a marine engineer ... In 1979 he started Cairnmoor")
-                r"[A-Z]\w+ [A-Z]\w+\b[^.]{0,200}\.[^.]{0,40}\b(?:he|she)\s+(?:started|founded|set up|established)\b")),
+                r"[A-Z]\w+ [A-Z]\w+\b[^.]{0,200}\.[^.]{0,40}\b(?i:he|she)\s+(?:started|founded|set up|established)\b")),
     ("staff", _rx(r"\b(employ\w*|staff|workforce|work(ers|ing)? (for|at) (you|the company)|how many (people|(\w+ )?work)|"
+                  r"how many of (you|ye|yous)|"
                   r"how big (a|an) (firm|company|business|outfit))\b"),
      _rx(r"\b\d[\d,]*\s(people|persons|employees|staff|workers|engineers)\b")),
     ("power", _rx(r"\b(power|voltage|volts?|watts?|supply|consum\w*|electric\w*)\b"),
@@ -198,7 +200,7 @@ COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "founder": _rx(r"\b(founders?|who(\s\w+){0,4}\s(started|founded|set( \w+){0,2} up|established|began|owns)|owners?|"
                    rf"{_STARTED_BY})\b|основател\w*|"
                    r"кто (основал|создал|открыл)\w*|владел\w*"),
-    "staff": _rx(r"\b(employ\w*|staff|workforce|how many (people|(\w+ )?work)|how big (a|an) (firm|company|business|outfit))\b|сотрудник\w*|работник\w*|персонал\w*|"
+    "staff": _rx(r"\b(employ\w*|staff|workforce|how many (people|(\w+ )?work)|how many of (you|ye|yous)|how big (a|an) (firm|company|business|outfit))\b|сотрудник\w*|работник\w*|персонал\w*|"
                  r"народ\w*|трудит\w*|трудят\w*"),
 }
 
@@ -240,7 +242,8 @@ def states_company_detail(detail: str, text: str) -> bool:
 
 
 #: A question for a time of day ("What time do you shut?", "Until when can I ring?").
-ASKS_CLOCK = _rx(r"\b(what time|until when|till when|how late|how early|when can (i|we)|when (are|is) (\w+ ){1,2}open)\b"
+ASKS_CLOCK = _rx(r"\b(what time|until when|till when|how late|how early|when can (i|we)|when (are|is) (\w+ ){1,2}open|"
+                 r"open(ed)? (till|until|to)|(till|until) what time)\b"
                  r"|во сколько|до скольки|с какого часа")
 
 
