@@ -372,3 +372,13 @@ def test_a_leader_row_whose_price_is_a_word_is_a_row_not_the_header_of_the_next(
     rows = _rows(text)
     assert {"Delivery within Munster: free.", "Delivery, rest of Ireland: € 85.00.",
             "Conveyor installation: quoted."} <= set(rows)
+
+
+
+def test_a_column_headed_by_a_bare_currency_says_it_with_each_figure():
+    # No "All prices in ..." note: the header's "EUR" is the only place the currency is
+    # stated, and a row read alone must still say it, after its figure.
+    text = ("SPARES\n                          Trade     Retail\n"
+            "                            EUR       EUR\n"
+            "QG-400  wash arm          45.00     62.00\n")
+    assert "QG-400 wash arm: 45.00 EUR, 62.00 EUR." in _rows(text)

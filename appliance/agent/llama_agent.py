@@ -540,6 +540,9 @@ class LlamaAgent(Agent):
             verdict = "error"
         if stream.cancel.is_set():
             return
+        # The FAQ entry whose question is the caller's, in other words: read out when the
+        # model declines or says a bare yes (see ``faq_answer``).
+        faq = faq_answer(asked_q, relevant) if trusted and not spoken and not lead else ""
         if held and not spoken and not lead:
             def shows_answer(sentence: str, heading: str) -> bool:
                 return not is_bare_yes_no(sentence, question) and _bears_on(sentence, question, heading)
@@ -556,7 +559,6 @@ class LlamaAgent(Agent):
                     stream, "a bare yes or no: the knowledge base's fact said instead",
                     backup, t0)
                 return
-            faq = faq_answer(asked_q, relevant) if trusted else ""
             if faq:
                 # ("Would you hire me a ride-on? I'm not a business.": the FAQ entry that asks it)
                 yield from _from_documents(stream, "a bare yes or no: the FAQ entry asking it answers", faq, t0)
@@ -614,7 +616,6 @@ class LlamaAgent(Agent):
                     stream, "the model found no answer; the knowledge base names the person",
                     backup, t0)
                 return
-            faq = faq_answer(asked_q, relevant) if trusted else ""
             if faq:
                 # The best passage is an FAQ entry asking what the caller asks, in other words
                 # ("Will you hire to me? I'm not a business."): its answer is the answer.

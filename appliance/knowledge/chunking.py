@@ -435,11 +435,12 @@ def _gap_row(cells: list[str], labels: list[str], currency: str) -> str:
     for label, cell in zip(labels, cells[1:]):
         if _EMPTY_CELL.fullmatch(cell):
             continue
-        label = _lower_first(_PER_SLASH.sub(" per ", clean_line(label.rstrip("*† "))))
+        unit = currency or _named_currency(label)
+        label = _said_label(label)
         cell = "price on application" if _POA.fullmatch(cell) else clean_line(cell)
-        if currency and _PRICE_COLUMN.search(label) and cell[:1].isdigit():
-            cell = _priced(cell, currency)
-        said.append(f"{label} {cell}")
+        if unit and (_PRICE_COLUMN.search(label) or not label) and cell[:1].isdigit():
+            cell = _priced(cell, unit)
+        said.append(f"{label} {cell}".strip())
     return _sentence(f"{clean_line(cells[0])}: {', '.join(said)}") if said else ""
 
 
@@ -498,6 +499,20 @@ def _priced(row: str, currency: str) -> str:
 _PER_SLASH = re.compile(r"(?<=[^\W\d_])/(?=[^\W\d_])")  # "Hire/day"
 
 
+def _said_label(label: str) -> str:
+    """A column's label as said before each row's figure: "Hire/week**" -> "hire per week";
+    a bare currency ("EUR") is no label (the list's currency is said with each price)."""
+    label = _PER_SLASH.sub(" per ", clean_line(label.rstrip("*† ")))
+    return "" if not label or _BARE_CURRENCY.fullmatch(label) else _lower_first(label)
+
+
+def _named_currency(label: str) -> str:
+    """"EUR" when a column's label is a bare currency (said after its figures when the list
+    states no currency of its own), else ""."""
+    label = clean_line(label.rstrip("*† "))
+    return label if _BARE_CURRENCY.fullmatch(label) else ""
+
+
 def _leader_values(value: str, header: tuple[str, str] | None, currency: str = "") -> str:
     """A leader row's several figures ("£4,980 ........ £6,270"), each with its column's
     label from the header above ("Supply only      Fitted"): "supply only £4,980, fitted
@@ -513,10 +528,8 @@ def _leader_values(value: str, header: tuple[str, str] | None, currency: str = "
             labels = labels[1:]  # (the first is the name's column: "Model")
     if len(labels) != len(values):
         labels = [""] * len(values)
-    labels = ["" if _BARE_CURRENCY.fullmatch(lb) else _lower_first(lb)
-              for lb in (_PER_SLASH.sub(" per ", clean_line(label)) for label in labels)]
-    said = [f"{label + ' ' if label else ''}{_priced(clean_line(v), currency)}" for label, v in zip(labels, values)
-            if any(c.isdigit() for c in v)]  # ("Hire/day" -> "hire per day"; an empty cell is not said)
+    said = [f"{_said_label(label)} {_priced(clean_line(v), currency or _named_currency(label))}".strip()
+            for label, v in zip(labels, values) if any(c.isdigit() for c in v)]  # (an empty cell is not said)
     return ", ".join(s.strip() for s in said)
 
 
