@@ -1554,6 +1554,208 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
             ("p", "Гарантийный срок исчисляется с даты отгрузки со склада."),
         ]),
     },
+    "wexcombe": {
+        "service.docx": ("Service, LEV Testing and Warranty – Price Guide 2026", [
+            ("h", "Service, LEV Testing and Warranty – Price Guide 2026"),
+            ("p", "This guide lists our standard charges for LEV testing, filter changes, servicing, "
+                  "breakdown call-outs and training, together with the warranty on every machine we sell. "
+                  "All prices exclude VAT. Bookings: Service & LEV testing, 01538 402615."),
+            ("h", "LEV thorough examination and testing (TExT)"),
+            ("p", "Our testers hold the BOHS P601 qualification. On the visit we measure airflow, "
+                  "velocity and static pressure at every extraction point, check the fan, ducting and "
+                  "filters, and carry out a smoke test of capture at each hood. You receive a written "
+                  "report with a red, amber or green result for each point within 5 working days of the visit."),
+            ("table", [
+                ["LEV testing", "Price (ex VAT)"],
+                ["First extraction point", "£185"],
+                ["Each additional extraction point, same visit", "£48"],
+                ["Re-test after remedial work (per visit)", "£95"],
+                ["Extra copy of the report", "£15"],
+            ]),
+            ("h", "Filter changes and annual servicing"),
+            ("p", "An annual service includes a bag or filter change, a check of the fan, motor current, "
+                  "seals and hoses, and an airflow reading. Prices below are for labour; filters and bags "
+                  "are charged at price-list rates. We service most other makes at the same rates."),
+            ("table", [
+                ["Machine", "Annual service (labour)", "Typical time on site"],
+                ["DX-150 or DX-220", "£145", "1.5 hours"],
+                ["DX-220C or DX-400", "£195", "2 hours"],
+                ["DX-550S", "£260", "3 hours"],
+                ["FU-1000 filter change", "£85", "1 hour"],
+                ["VC-30, VC-80 or VC-100T", "£65", "45 minutes"],
+                ["VC-50H annual H-class DOP test", "£89", "1 hour"],
+            ]),
+            ("p", "Breakdown call-out: £75, which includes the first hour on site, then £60 per hour. "
+                  "Call-outs are available within 60 miles of Leek."),
+            ("h", "Care Plan service contract"),
+            ("p", "Customers on a Care Plan have their annual service and LEV test done on the same visit, "
+                  "get priority breakdown response within 48 working hours and 10% off all parts. "
+                  "There is no extra charge for joining: you simply pay for the annual service by direct debit."),
+            ("h", "Warranty"),
+            ("table", [
+                ["Range", "Warranty", "Covers"],
+                ["DX-150, DX-220, DX-220C, DX-400", "2 years", "Parts and labour, return to our workshop"],
+                ["DX-550S", "3 years", "Parts and labour, on site"],
+                ["FA-200, FA-300, FA-400 arms", "2 years", "Parts"],
+                ["FU-1000", "1 year", "Parts and labour, return to our workshop"],
+                ["VC-30, VC-50H, VC-80", "1 year", "Parts and labour, return to our workshop"],
+                ["VC-100T", "2 years", "Parts and labour, on site"],
+            ]),
+            ("p", "Warranty runs from the date of delivery. Filters, bags, cartridges, hoses and carbon "
+                  "brushes are wear parts and are not covered, nor is damage from misuse or from "
+                  "extracting materials the machine was not sold for."),
+            ("h", "Training"),
+            ("table", [
+                ["Course", "Length", "Price (ex VAT)"],
+                ["Extraction user training at your site, up to 8 people", "Half day", "£340"],
+                ["LEV awareness for supervisors, at our Leek training room", "1 day", "£165 per person"],
+            ]),
+        ]),
+        "terms.pdf": ("Terms of Sale, Hire and Delivery", [
+            ("h", "Wexcombe Extraction Ltd – Terms of Sale, Hire and Delivery"),
+            ("p", "These terms apply to every sale and hire by Wexcombe Extraction Ltd of Unit 7, "
+                  "Barnfields Industrial Estate, Leek, Staffordshire ST13 5RG, unless we agree otherwise in writing."),
+            ("h", "1. Quotations and prices"),
+            ("p", "Quotations are valid for 30 days. Prices exclude VAT, which is added at the rate in force "
+                  "on the date of invoice."),
+            ("h", "2. Payment"),
+            ("p", "New customers pay in advance by bank transfer or card. Credit accounts are available "
+                  "subject to two trade references; account invoices are due 30 days from the end of the month "
+                  "of invoice. Overdue accounts are charged statutory interest at 8% above the Bank of England "
+                  "base rate. Made-to-order machines (DX-550S) need a 30% deposit with the order."),
+            ("h", "3. Delivery"),
+            ("table", [
+                ["Zone", "Area", "Charge per delivery (ex VAT)"],
+                ["A", "Up to 25 miles from Leek", "£30, free on orders over £750"],
+                ["B", "25 to 60 miles from Leek", "£55"],
+                ["C", "Rest of mainland England, Wales and Scotland (pallet carrier)", "£95"],
+                ["D", "Scottish Highlands and islands, Northern Ireland", "Quoted on request"],
+            ]),
+            ("p", "Stock items ordered by 13:00 are dispatched the same working day for delivery on the next "
+                  "working day in Zones A and B; allow 2 to 3 working days in Zone C. Hire deliveries and "
+                  "collections are charged at the same rates, each way. Please check goods on arrival and "
+                  "report any damage within 48 hours."),
+            ("h", "4. Hire"),
+            ("p", "The minimum hire is one day. The hirer is responsible for the machine from delivery or "
+                  "collection until it is back with us. Without the damage waiver, the hirer pays the full "
+                  "cost of repair or replacement."),
+            ("table", [
+                ["Hire charge", "Amount"],
+                ["Deposit per machine (customers without an account)", "£150, refunded on return"],
+                ["Damage waiver (optional)", "10% of the hire charge"],
+                ["Cleaning charge if returned dirty", "£25"],
+                ["H-class vacuum returned without the bag sealed", "£45 decontamination charge"],
+                ["Late return", "Each extra day at the daily rate"],
+            ]),
+            ("h", "5. Returns"),
+            ("p", "Unused goods in their original packaging may be returned within 14 days of delivery, "
+                  "subject to a restocking fee of 15%. Filters, bags, cartridges, cut ducting and "
+                  "made-to-order items, including the DX-550S, cannot be returned. Faulty goods are dealt "
+                  "with under our warranty."),
+            ("h", "6. Ownership"),
+            ("p", "Goods remain our property until paid for in full. Risk passes to you on delivery."),
+        ]),
+    },
+    "upakmash": {
+        "servis.docx": ("Сервисные услуги, гарантия и обучение. Прейскурант на 2026 год", [
+            ("h", "Гарантийные обязательства"),
+            ("p", "Гарантийный срок исчисляется с даты подписания акта пусконаладки, но не "
+                  "позднее трёх месяцев с даты отгрузки оборудования со склада в Казани."),
+            ("table", [
+                ["Оборудование", "Гарантийный срок"],
+                ["Фасовочные автоматы УМ-220, УМ-320, УМ-420, УМ-520С", "12 месяцев"],
+                ["Скоростной автомат VFS-250", "24 месяца"],
+                ["Дозаторы ОД-1, ШД-2, ВД-10, ВД-14", "12 месяцев"],
+                ["Термоусадочные туннели ТТ-450, ТТ-600, ТТ-800П", "18 месяцев"],
+                ["Запайщики ЗП-400Н, ЗП-600Н, КЗ-900, КЗ-900В", "12 месяцев"],
+                ["Этикетировщики ЭМ-60Н, ЭМ-100, ЭМ-200Д", "12 месяцев"],
+            ]),
+            ("p", "Если пусконаладку фасовочного автомата выполняли не инженеры «Упакмаша», "
+                  "гарантия на автомат сокращается до 6 месяцев. Гарантия не распространяется "
+                  "на расходные части: нагревательные и тефлоновые ленты, ремни протяжки, ножи."),
+            ("h", "Пусконаладка и выезд инженера"),
+            ("table", [
+                ["Услуга", "Цена, руб. с НДС"],
+                ["Пусконаладка ВФУ серии УМ без дозатора или с объёмным/шнековым дозатором", "48 000 за машину"],
+                ["Пусконаладка ВФУ с весовым дозатором ВД-10 / ВД-14, а также VFS-250", "72 000 за машину"],
+                ["Пусконаладка термоусадочного туннеля", "18 000"],
+                ["Пусконаладка этикетировщика ЭМ-100 / ЭМ-200Д", "24 000"],
+                ["Работа инженера сверх нормы (ремонт, доработка)", "3 200 за час"],
+                ["Суточные инженера за пределами Казани", "2 500 за сутки"],
+                ["Проезд и проживание инженера", "по фактическим затратам"],
+            ]),
+            ("p", "Выезд инженера в пределах Казани бесплатный. Пусконаладка фасовочного "
+                  "автомата обычно занимает 2–3 рабочих дня. Запайщики и ЭМ-60Н пусконаладки "
+                  "не требуют: их подключает сам покупатель по руководству."),
+            ("h", "Плановое техобслуживание"),
+            ("table", [
+                ["Оборудование", "Разовое ТО, руб.", "Сервисный договор на год, руб."],
+                ["ВФУ УМ-220, УМ-320, УМ-420", "22 000", "79 000"],
+                ["ВФУ УМ-520С, VFS-250", "28 000", "99 000"],
+                ["Термоусадочные туннели", "9 500", "32 000"],
+                ["Этикетировщики ЭМ-100, ЭМ-200Д", "12 000", "42 000"],
+            ]),
+            ("p", "Сервисный договор включает два плановых ТО в год, выезд инженера в течение "
+                  "48 часов после заявки и доступ к горячей линии сервиса. Рекомендуемая "
+                  "периодичность ТО — раз в 6 месяцев."),
+            ("h", "Обучение персонала"),
+            ("table", [
+                ["Программа", "Длительность", "Цена, руб."],
+                ["Оператор ВФУ (группа до 4 человек)", "1 день", "15 000"],
+                ["Наладчик ВФУ: смена формата, регулировки, мелкий ремонт", "3 дня", "38 000"],
+                ["Оператор этикетировщика", "полдня", "7 500"],
+            ]),
+            ("p", "Обучение проходит в учебном классе в Казани или на вашем предприятии (тогда "
+                  "дополнительно оплачиваются суточные и проезд). Во время пусконаладки "
+                  "инструктаж операторов продолжительностью до 2 часов проводится бесплатно."),
+            ("h", "Срочный выезд и удалённая помощь"),
+            ("p", "Срочный выезд инженера в течение 24 часов по Республике Татарстан — надбавка "
+                  "50 % к стоимости работ. Диагностика по видеосвязи: в гарантийный период "
+                  "бесплатно, после гарантии — 1 500 руб. за сеанс до 30 минут."),
+        ]),
+        "usloviya.pdf": ("Условия поставки, оплаты и возврата оборудования", [
+            ("h", "1. Общие положения"),
+            ("p", "ООО «Упакмаш» поставляет оборудование юридическим лицам и индивидуальным "
+                  "предпринимателям по договору поставки. Цены указаны в рублях и включают "
+                  "НДС 22 %. Цена фиксируется после поступления предоплаты."),
+            ("h", "2. Порядок оплаты"),
+            ("table", [
+                ["Сумма заказа", "Предоплата", "Остаток"],
+                ["до 300 000 руб.", "100 %", "—"],
+                ["от 300 000 до 1 500 000 руб.", "50 %", "50 % перед отгрузкой"],
+                ["свыше 1 500 000 руб.", "30 %", "40 % по уведомлению о готовности, 30 % перед отгрузкой"],
+            ]),
+            ("p", "Оплата безналичным переводом по счёту. Отгрузка — в течение 3 рабочих дней "
+                  "после поступления полной оплаты."),
+            ("h", "3. Лизинг"),
+            ("p", "Оборудование можно приобрести в лизинг через наши лизинговые компании-"
+                  "партнёры. Аванс — от 10 % стоимости, срок лизинга — от 12 до 36 месяцев, "
+                  "минимальная сумма договора — 500 000 руб. Решение по заявке — за 1–3 "
+                  "рабочих дня. Для заявки нужны бухгалтерская отчётность за последний год "
+                  "и карточка предприятия."),
+            ("h", "4. Доставка"),
+            ("table", [
+                ["Направление", "Условия"],
+                ["Самовывоз со склада в Казани", "бесплатно, погрузка нашим погрузчиком"],
+                ["Доставка по Казани", "бесплатно при заказе от 100 000 руб., иначе 2 500 руб."],
+                ["Республика Татарстан", "45 руб. за км от Казани в одну сторону"],
+                ["Другие регионы России и страны СНГ", "до терминала транспортной компании в Казани бесплатно, далее по тарифу ТК за счёт покупателя"],
+                ["Жёсткая обрешётка для отправки ТК", "ВФУ — 12 000 руб., прочее оборудование — 3 500 руб."],
+            ]),
+            ("h", "5. Хранение и приёмка"),
+            ("p", "После уведомления о готовности оборудование хранится на нашем складе "
+                  "бесплатно 10 рабочих дней, далее — 500 руб. в сутки за единицу. Претензии по "
+                  "комплектности и внешнему виду принимаются в течение 5 рабочих дней с даты "
+                  "получения."),
+            ("h", "6. Возврат"),
+            ("p", "Оборудование надлежащего качества можно вернуть в течение 14 календарных "
+                  "дней с даты получения, если оно не вводилось в эксплуатацию и сохранены "
+                  "заводская упаковка и комплектность. При возврате удерживается 10 % "
+                  "стоимости на проверку и повторную подготовку, доставка обратно — за счёт "
+                  "покупателя. Оборудование, изготовленное или доработанное под заказ, "
+                  "возврату не подлежит."),
+        ]),
+    },
 }
 
 
