@@ -656,6 +656,9 @@ def test_a_sentence_that_names_nothing_asked_about_does_not_stand_in_for_a_refus
     assert not names_subject("Компрессор ВК-150 можно взять в аренду: 21 000 рублей в неделю.",
                              "Сколько стоит генератор азота?")
     assert not names_subject("The UTM-50 costs 18,900 euros.", "How much is a climate chamber?")
+    # the caller's word for what the documents name otherwise ("learn" / "course")
+    assert names_subject("Our half-day barista course at Brackenford costs £110 per person.",
+                         "Can I send him over to you to learn properly, and what's the damage?")
 
 
 @pytest.mark.models
@@ -1086,6 +1089,10 @@ def test_a_yes_no_question_after_a_condition_or_a_greeting():
     assert is_yes_no("Hello there, do you rent out blast chillers?")
     assert not is_yes_no("If I order today, how long will it take?")
     assert not is_yes_no("How much is it, is that with VAT?")
+    # a yes/no question whose last clause asks a figure asks the figure: a yes is no answer
+    assert not is_yes_no("Can I send him over to you to learn properly, and what's the damage?")
+    assert not is_yes_no("Would you cart it away for us, and for how much?")
+    assert is_yes_no("Do you deliver to Cork and Kerry?")
 
 
 def test_a_company_figure_is_what_an_answer_to_its_question_must_hold():

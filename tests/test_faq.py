@@ -34,3 +34,13 @@ def test_an_entry_about_something_else_is_not_read_out():
     # only the best passage is an answer's candidate
     assert faq_answer("Can I just plug the machine into the socket behind the bar?",
                       [Passage("Delivery is free.", "prices.txt", 0.7, "Delivery"), _PLUG]) == ""
+
+
+def test_an_entry_asked_for_its_price_says_the_sentence_that_states_it():
+    teach = Passage('"Our new groundsman has never driven a zero-turn. Do you teach people?"\n'
+                    "Every new zero-turn and tractor comes with a one-hour handover on site by our engineer. "
+                    "For a proper grounding we run a half-day "
+                    "operator course at our yard for £165 per person.", "faq.md", 0.6, "Questions")
+    said = faq_answer("Our new groundsman has never driven one. Can you teach people to drive a zero-turn, "
+                      "and what's the damage?", [teach])
+    assert said.startswith("Every new zero-turn") and "£165" in said

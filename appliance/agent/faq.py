@@ -14,7 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from appliance.agent.grounding import caller_words_of, content_words, speakable, synonyms_of
+from appliance.agent.grounding import (
+    asked_attribute,
+    caller_words_of,
+    content_words,
+    speakable,
+    states_asked_figure,
+    synonyms_of,
+)
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
 from appliance.knowledge.lexical import documents_words
@@ -75,4 +82,10 @@ def faq_answer(question: str, passages: Sequence[Passage]) -> str:
         if len(said.split()) >= FULL_ANSWER_WORDS or len(said) + 1 + len(sentence) > MAX_CHARS:
             break
         said = f"{said} {sentence}"
+    if asked_attribute(question) and not states_asked_figure(said, question):
+        # "Do you teach people, and what's the damage?": the entry's sentence with the price
+        # ("... a half-day operator course ... for £165 per person"), after its first.
+        stating = next((s for s in sentences[1:] if states_asked_figure(s, question)), "")
+        if stating:
+            said = f"{sentences[0]} {stating}" if len(sentences[0]) + len(stating) < MAX_CHARS * 2 else stating
     return speakable(said) if said and len(said) <= MAX_CHARS * 2 else ""

@@ -341,7 +341,11 @@ def names_subject(sentence: str, question: str) -> bool:
     asked_codes = {m.lower() for m in _PRODUCT.findall(question)}
     if asked_codes & {m.lower() for m in _PRODUCT.findall(sentence)}:
         return True
-    subject = {_root(w) for w in subject_words(question)}
+    asked = subject_words(question)
+    # (in the documents' words too: "Can I send him over to learn?" is about "training",
+    # "take it off our hands" about taking "away" an old machine; lexical.CALLER_WORDS)
+    asked |= subject_words(documents_words(question)) | {a for w in asked for a in caller_words_of(w)}
+    subject = {_root(w) for w in asked}
     return bool(subject & {_root(w) for w in content_words(_PRODUCT.sub(" ", sentence))})
 
 
@@ -914,10 +918,19 @@ def is_yes_no(question: str) -> bool:
     asking = [_WORD.findall(q) for q in re.findall(r"[^.!?]*\?", question.lower().replace("’", "'"))]
     if len(asking) > 1 and asking[-1] and (asking[-1][0] in _WH_WORDS or asking[-1][:2] in (["and", "how"], ["so", "how"])):
         return False  # "Are you a big outfit? How many staff have you got?" asks how many
+    if _THEN_ASKS.search(question):
+        return False  # "Can you train him, and what's the damage?" asks what it costs
     # (the question may follow a condition or a greeting: "If I spend 4,000 euros, is the
     # delivery free?", "Hello, do you rent out chillers?")
     clauses = [_WORD.findall(c) for c in re.split(r"[,;.:!?]", question.lower().replace("’", "'"))]
     return any(c and c[0] in _YES_NO_START for c in clauses)
+
+
+#: A yes/no question's last clause that asks a wh-question of its own: "Would you cart it
+#: away, and for how much?", "Can I pay bit by bit, and what's the longest I can spread it
+#: over?": the caller wants that figure, and a yes alone would not answer.
+_THEN_ASKS = re.compile(r"[,;]?\s+and\s+(?:for\s+|at\s+|in\s+)?(?:what|how|when|which|where|who)(?:'s|'re)?\b[^,;]*\?\s*$",
+                        re.IGNORECASE)
 
 
 #: Asking for a yes or no without a question's form: a claim to be confirmed.

@@ -240,6 +240,8 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "breakdown repair service"),
         (r"\btake (it|them|that|this|\w+) off (our|my|his|her|their) hands\b|\bget rid of\b|\b(cart|haul|take|clear) "
          r"(it|them|that|this|\w+ \w+) away\b|\bdispose of\b", "take away old disposal recycle"),
+        (r"\bshow(s|ed|ing)? (him|her|them|us|me|the (lads?|girls?|staff|team)|(my|our) \w+) (the ropes|how)\b"
+         r"|\bthe ropes\b", "training course"),
         (r"\b(get|getting|send|sending) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
          r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),
     ))
