@@ -281,6 +281,21 @@ def test_a_flattened_table_with_two_figure_columns_keeps_their_labels():
     assert "LT-6 lighting tower: per week £140, per month (28 days) £420." in texts, texts
 
 
+def test_a_pdf_tables_header_cells_on_lines_of_their_own_label_the_rows_and_head_nothing():
+    """PDF text of a lease table whose header cells came out one per line (the long ones
+    wrap in the PDF): before, the last cell became a section heading ("Lease per month (5
+    years)") and every row read "WC-8 compact washer: £85, £64", rental and lease unlabelled."""
+    text = ("6. Lease\n6.1 New machines can be leased over 3 or 5 years.\nMachine\n"
+            "Rental per month (minimum 3 months)\nLease per month (5 years)\n"
+            "WC-8 compact washer £85 £64\nWX-12 washer-extractor £189 £152\nAll prices exclude VAT.\n")
+    chunks = chunk_text(text, kind="plain")
+    texts = _texts(chunks)
+    assert ("WC-8 compact washer: rental per month (minimum 3 months) £85, lease per month (5 years) £64."
+            in texts), texts
+    assert not any("Lease per month" in c.heading or "Machine" in c.heading for c in chunks), chunks
+    assert not any(t.endswith("Lease per month (5 years)") for t in texts), texts  # (no sentence of the text)
+
+
 # -- a product's own section: its figures keep its name ------------------------------------
 
 

@@ -342,25 +342,69 @@ def _figure_row(line: str) -> tuple[str, str] | None:
 _HEADER_SEGMENT = re.compile(r"[A-ZА-ЯЁ][^A-ZА-ЯЁ(]*(?:\([^)]*\)[^A-ZА-ЯЁ(]*)*")
 
 
+def _peel_figures(name: str, figure: str) -> tuple[str, list[str]]:
+    """A flattened row's name and all its figures: "WC-8 compact washer £85" with "£64" ->
+    ("WC-8 compact washer", ["£85", "£64"])."""
+    figures = [figure]
+    while True:
+        m = _FIGURE_ROW.fullmatch(name)
+        if m is None or not any(c.isalpha() for c in m.group(1)):
+            return name, figures
+        name, figures = m.group(1).strip(), [m.group(2).strip(), *figures]
+
+
+def _header_labels(header: str, count: int) -> list[str]:
+    """The labels of ``count`` figure columns from a flattened header line over them ("Machine
+    Per week Per month (28 days)": a column starts at each capitalised word, the first is
+    the name's); [] when the line is no such header."""
+    if not header or header[-1] in ".!?:;" or any(c.isdigit() for c in re.sub(r"\([^)]*\)", "", header)):
+        return []
+    segments = [seg.strip() for seg in _HEADER_SEGMENT.findall(header) if seg.strip()]
+    if len(segments) != count + 1:
+        return []
+    return [seg[0].lower() + seg[1:] if seg[1:2].islower() else seg for seg in segments[1:]]
+
+
+#: The most lines a table's header cells take when the text extraction puts each on its own.
+_MAX_HEADER_LINES = 4
+
+
+def _join_stacked_headers(lines: list[str]) -> tuple[list[str], set[int]]:
+    """The lines with a table header whose cells the PDF's text extraction put one per line
+    ("Machine" / "Rental per month (minimum 3 months)" / "Lease per month (5 years)" over
+    "WC-8 compact washer £85 £64") joined into one header line, and the indices of every
+    flattened header line over its rows (joined or not): a header is no section heading,
+    and each row's figures take its labels ("rental per month (minimum 3 months) £85")."""
+    figures = _figure_rows(lines)
+    out = list(lines)
+    starts = sorted((i for i in figures if i - 1 not in figures), reverse=True)
+    for i in starts:
+        count = len(_peel_figures(*figures[i])[1])
+        if count < 2:
+            continue
+        for m in range(_MAX_HEADER_LINES, 1, -1):
+            cells = [ln.strip() for ln in out[max(0, i - m):i]]
+            if len(cells) == m and all(cells) and _header_labels(" ".join(cells), count) \
+                    and not any(_LEADER.search(c) or len(c) > 60 for c in cells):
+                out[i - m:i] = [" ".join(cells)]
+                break
+    figures = _figure_rows(out)
+    headers = {i - 1 for i in figures if i - 1 not in figures and i
+               and _header_labels(out[i - 1].strip(), len(_peel_figures(*figures[i])[1])) and
+               len(_peel_figures(*figures[i])[1]) >= 2}
+    return out, headers
+
+
 def _figure_columns(name: str, figure: str, header: str) -> tuple[str, str] | None:
     """A flattened row with several figure columns, as (name, "per week £240, per month
     £720"): its figures peeled off the end of ``name`` and labelled from the column
     ``header`` line above the rows ("Machine Per week Per month (28 days)": a column starts
     at each capitalised word).  None when it has one figure, or the figures cannot be told
     apart from the name (no currency on each, and no header with a label for each)."""
-    figures = [figure]
-    while True:
-        m = _FIGURE_ROW.fullmatch(name)
-        if m is None or not any(c.isalpha() for c in m.group(1)):
-            break
-        name, figures = m.group(1).strip(), [m.group(2).strip(), *figures]
+    name, figures = _peel_figures(name, figure)
     if len(figures) < 2:
         return None
-    labels: list[str] = []
-    if header and header[-1] not in ".!?:;" and not any(c.isdigit() for c in re.sub(r"\([^)]*\)", "", header)):
-        segments = [seg.strip() for seg in _HEADER_SEGMENT.findall(header) if seg.strip()]
-        if len(segments) == len(figures) + 1:
-            labels = [seg[0].lower() + seg[1:] if seg[1:2].islower() else seg for seg in segments[1:]]
+    labels = _header_labels(header, len(figures))
     if not labels:
         if not all(has_currency(f) for f in figures):
             return None
@@ -600,6 +644,9 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
                 continue
         if i in figures or (i + 1 in figures and _is_column_header(stripped)):
             # A flattened table: "Model Description Price" then "AT-8 Tipping trailer 18,750".
+            if i in figures and i and para and para[-1] == clean_line(body[i - 1], separator) \
+                    and _header_labels(body[i - 1].strip(), len(_peel_figures(*figures[i])[1])):
+                para.pop()  # (its header labels the rows' figures: it is no sentence of the text)
             yield from flush()
             label = ""
             header_line = (body[i - 1].strip() if i else state.get("heading", "")) if i in figures else stripped
@@ -762,6 +809,9 @@ class _Outline:
         body: list[str] = []
         heading = self.heading
         lines = block.split("\n")
+        table_headers: set[int] = set()
+        if self.kind != "markdown":
+            lines, table_headers = _join_stacked_headers(lines)
         figures = _figure_rows(lines) if self.kind != "markdown" else {}
         in_code = False
         after_break = True
@@ -785,7 +835,7 @@ class _Outline:
                         followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
                         text = _plain_heading(bold, after_break, followed)
                         found = (6, text) if text else None
-                elif not (i + 1 in figures and _is_column_header(stripped)):
+                elif not (i + 1 in figures and (_is_column_header(stripped) or i in table_headers)):
                     followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
                     text = _plain_heading(line, after_break, followed) or _numbered_heading(lines, i)
                     # A document's first heading is its title; an FAQ question never has sub-headings.
