@@ -369,16 +369,14 @@ def _header_labels(header: str, count: int) -> list[str]:
 _MAX_HEADER_LINES = 4
 
 
-def _join_stacked_headers(lines: list[str]) -> tuple[list[str], set[int]]:
+def _join_stacked_headers(lines: list[str]) -> list[str]:
     """The lines with a table header whose cells the PDF's text extraction put one per line
     ("Machine" / "Rental per month (minimum 3 months)" / "Lease per month (5 years)" over
-    "WC-8 compact washer £85 £64") joined into one header line, and the indices of every
-    flattened header line over its rows (joined or not): a header is no section heading,
-    and each row's figures take its labels ("rental per month (minimum 3 months) £85")."""
+    "WC-8 compact washer £85 £64") joined into one header line, which then labels each row's
+    figures ("rental per month (minimum 3 months) £85") and is no section heading."""
     figures = _figure_rows(lines)
     out = list(lines)
-    starts = sorted((i for i in figures if i - 1 not in figures), reverse=True)
-    for i in starts:
+    for i in sorted((i for i in figures if i - 1 not in figures), reverse=True):
         count = len(_peel_figures(*figures[i])[1])
         if count < 2:
             continue
@@ -388,11 +386,14 @@ def _join_stacked_headers(lines: list[str]) -> tuple[list[str], set[int]]:
                     and not any(_LEADER.search(c) or len(c) > 60 for c in cells):
                 out[i - m:i] = [" ".join(cells)]
                 break
-    figures = _figure_rows(out)
-    headers = {i - 1 for i in figures if i - 1 not in figures and i
-               and _header_labels(out[i - 1].strip(), len(_peel_figures(*figures[i])[1])) and
-               len(_peel_figures(*figures[i])[1]) >= 2}
-    return out, headers
+    return out
+
+
+def _header_columns(header: str, row: tuple[str, str]) -> int:
+    """How many figure columns of a flattened ``row`` the ``header`` line above it labels:
+    all of them when it is their header ("Machine Per week Per month"), else 0."""
+    count = len(_peel_figures(*row)[1])
+    return count if _header_labels(header.strip(), count) else 0
 
 
 def _figure_columns(name: str, figure: str, header: str) -> tuple[str, str] | None:
@@ -645,7 +646,7 @@ def _units(body: list[str], separator: str, state: dict[str, str]) -> Iterator[t
         if i in figures or (i + 1 in figures and _is_column_header(stripped)):
             # A flattened table: "Model Description Price" then "AT-8 Tipping trailer 18,750".
             if i in figures and i and para and para[-1] == clean_line(body[i - 1], separator) \
-                    and _header_labels(body[i - 1].strip(), len(_peel_figures(*figures[i])[1])):
+                    and _header_columns(body[i - 1], figures[i]):
                 para.pop()  # (its header labels the rows' figures: it is no sentence of the text)
             yield from flush()
             label = ""
@@ -809,9 +810,8 @@ class _Outline:
         body: list[str] = []
         heading = self.heading
         lines = block.split("\n")
-        table_headers: set[int] = set()
         if self.kind != "markdown":
-            lines, table_headers = _join_stacked_headers(lines)
+            lines = _join_stacked_headers(lines)
         figures = _figure_rows(lines) if self.kind != "markdown" else {}
         in_code = False
         after_break = True
@@ -835,7 +835,8 @@ class _Outline:
                         followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
                         text = _plain_heading(bold, after_break, followed)
                         found = (6, text) if text else None
-                elif not (i + 1 in figures and (_is_column_header(stripped) or i in table_headers)):
+                elif not (i + 1 in figures and (_is_column_header(stripped)
+                                                 or i not in figures and _header_columns(stripped, figures[i + 1]) >= 2)):
                     followed = any(lines[j].strip() for j in range(i + 1, min(len(lines), i + 3)))
                     text = _plain_heading(line, after_break, followed) or _numbered_heading(lines, i)
                     # A document's first heading is its title; an FAQ question never has sub-headings.
