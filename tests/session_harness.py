@@ -493,4 +493,5 @@ class Call:
 def patch_fast(monkeypatch: Any) -> None:
     """The session's module-level timings, short."""
     monkeypatch.setattr(session_module, "WATCHDOG_TICK_S", 0.01)
+    monkeypatch.setattr(session_module, "HANGUP_TAIL_S", 0.01)
     monkeypatch.setattr(session_module, "CONTACT_PAUSE_S", 0.1)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from appliance.call import session as session_module
 from appliance.knowledge.vocabulary import code_index
 from appliance.speech_in.base import Transcript
 from tests.session_harness import LOUD, PHRASES, QUIET_FRAME, Call, Scripted, Step, patch_fast
@@ -546,6 +547,23 @@ async def test_goodbye_ends_the_call(call: Call) -> None:
     await call.until(lambda: call.leg.ended.is_set())
     await call.finish()
     assert call.heard()[-1] == PHRASES.farewell
+
+
+async def test_the_hangup_waits_for_the_farewells_last_word_to_reach_the_caller(
+        call: Call, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The BYE does not chase the farewell's last frame: the caller's phone still has it in
+    its jitter buffer, and would cut "... Goodbye!" off."""
+    monkeypatch.setattr(session_module, "HANGUP_TAIL_S", 0.3)
+    await call.start()
+    ended_at: list[float] = []
+    leg_end = call.leg.end
+    call.leg.end = lambda reason: (ended_at.append(asyncio.get_running_loop().time()), leg_end(reason))[1]  # type: ignore[method-assign]
+    await call.say("That's all, goodbye")
+    await call.until(lambda: call.leg.ended.is_set(), timeout=5)
+    await call.finish()
+    assert call.heard()[-1] == PHRASES.farewell
+    last_frame_at = call.line.sent[-1][0]
+    assert ended_at[0] - last_frame_at >= 0.3
 
 
 async def test_a_question_that_mentions_someone_is_answered_not_transferred(call: Call) -> None:

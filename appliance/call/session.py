@@ -68,6 +68,10 @@ CONTACT_POLL_S = 0.05
 CONTACT_STALL_S = 4.0
 #: How often the watchdog looks at the call (reprompts, the call's time limit).
 WATCHDOG_TICK_S = 0.25
+#: How long our side waits after its last frame went out before it hangs up.  The frame
+#: still crosses Asterisk's bridge and sits in the caller phone's jitter buffer; a BYE
+#: sent at once cuts the last word of "... Goodbye!" off on the caller's side.
+HANGUP_TAIL_S = 0.4
 
 
 class State(enum.Enum):
@@ -518,6 +522,9 @@ class ConversationSession:
     async def _end_call(self, reason: str) -> None:
         self._ending = True
         self._event("hangup", reason=reason)
+        if not self.call_over:
+            await self.leg.rtp.wait_idle()
+            await asyncio.sleep(HANGUP_TAIL_S)  # the last word reaches the caller's ear
         await self.leg.hangup()
 
     async def _failure(self, kind: str, detail: str) -> None:
