@@ -255,10 +255,34 @@ def test_a_rows_figures_are_cut_to_the_one_asked():
     assert only_asked_items(rates, "How much is it a week to hire an LT-6?") == "LT-6 lighting tower: per week £140."
     freezer = "QF-15: chilling capacity 55 kg, freezing capacity 38 kg, weight 162 kg."
     assert only_asked_items(freezer, "How many kilos can the QF-15 freeze?") == "QF-15: freezing capacity 38 kg."
+    # A two-part question keeps the items of both parts: the visits as well as the price.
+    plan = ("CoolCare Plus: visits a year 2, what is included As Basic, plus breakdown call-outs, "
+            "price per cabinet per year £310.")
+    assert only_asked_items(plan, "How many times a year would you come out on that, and what does it cost?") == \
+        "CoolCare Plus: visits a year 2, price per cabinet per year £310."
+    assert only_asked_items(plan, "What does it cost?") == "CoolCare Plus: price per cabinet per year £310."
+    # (a second part the row has no words for leaves the row whole)
+    assert only_asked_items(plan, "What does it cost, and who would do the work?") == plan
     passages = [Passage(text="CG-45 generator: per week £240, per month £720.", source="terms.pdf", score=0.5),
                 Passage(text="CG-45 generator, 45 kVA: 16,750 pounds sterling.", source="prices.txt", score=0.45)]
     assert "16,750" in extractive_pick("What are you asking for a CG-45 to buy?", passages)[0]
     assert "£240" in extractive_pick("How much a week to hire the CG-45?", passages)[0]
+
+
+def test_the_row_a_name_labels_answers_for_it():
+    """A follow-up on the plan the caller named ("your PumpCare Plus plan") is answered from
+    the row that plan labels, not the row ranked above it that mentions it ("as Plus")."""
+    from appliance.agent.grounding import extractive_pick
+
+    total = Passage(text="PumpCare Total: visits a year 4, what is included As Plus, with wear parts, "
+                         "price per pump per year £890.", source="service.docx", score=0.70)
+    plus = Passage(text="PumpCare Plus: visits a year 2, what is included As Essential, plus breakdown repairs, "
+                        "price per pump per year £465.", source="service.docx", score=0.69)
+    answer, _ = extractive_pick("How many times a year would you come out under that, and what's it cost?",
+                                [total, plus], about="I'm thinking of putting our pumps on your PumpCare Plus plan.")
+    assert "£465" in answer and "2" in answer and "£890" not in answer, answer
+    # (with no name given, the first row stands)
+    assert "£890" in extractive_pick("What does the top plan cost a year?", [total, plus])[0]
 
 
 @pytest.mark.parametrize(("question", "asked"), [

@@ -1129,6 +1129,9 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     dimensions_asked = dimensions_named(asking) if asked == "size" else set()
     measured = part_measured(asking) if asked else None
     part_noun = measured[0] if measured and measured[1] == asked else ""
+    # Names the caller gives what they ask about ("your TideCare Plus plan"), or the question
+    # a follow-up leans on gave ("How often would you come out under that?")
+    names = names_given(asking) or (names_given(about) if not asked_products else set())
     scored = []
     for rank, p in enumerate(passages[:4]):
         title_words = content_words(p.title) | codes(p.title)
@@ -1194,6 +1197,10 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
             if days_asked:
                 days = days_named(s)
                 score += 1.0 if days & days_asked else -2.0 if days else 0.0  # Friday's line for "on a Friday"
+            if names and ":" in s[:80]:
+                # the row the name labels ("TideCare Plus: visits a year 2, ..."), not the one
+                # that mentions it ("TideCare Total: ..., as Plus, with wear parts")
+                score += NAME_LABEL_WEIGHT * len(names & names_given(s.split(":", 1)[0], first_too=True))
             if len(_WORD.findall(s)) < 4 and not numbers(_PRODUCT.sub(" ", s)):
                 score -= 2.0  # a heading or a bare name says nothing
             # A passage further down loses by its rank, and by how much less like the
@@ -1231,6 +1238,27 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     chosen.sort(key=lambda x: (x[3], x[4]))
     return (" ".join(speakable(only_asked_items(_only_asked(e[5], asked_products), question)) for e in chosen),
             passages[best[3]].title)
+
+
+#: What a name the caller gives counts for the row it labels (a row ranked lower, by one or
+#: two places, still wins by it).
+NAME_LABEL_WEIGHT = 1.0
+_CAPITALISED = re.compile(r"(?<![.!?:]\s)\b([^\W\d_][^\W_]*)")
+
+
+def names_given(text: str, first_too: bool = False) -> set[str]:
+    """The capitalised words inside a text's sentences (names: "TideCare", "Plus" in "on
+    your TideCare Plus plan"), not a sentence's first word (unless ``first_too``: a row's
+    label), "I", or a product code."""
+    found = set()
+    for sentence in _SENTENCE.finditer(text):
+        body = sentence.group(0).strip()
+        for m in _CAPITALISED.finditer(body):
+            word = m.group(1)
+            if (m.start() > 0 or first_too) and word[0].isupper() and word not in ("I", "I'm") and len(word) > 1 \
+                    and not any(ch.isdigit() for ch in body[m.end():m.end() + 2]):
+                found.add(word)
+    return found
 
 
 #: "She started Hearthstone in 1998": a founding told of someone the sentence before names.
@@ -1329,9 +1357,33 @@ def only_asked_items(sentence: str, question: str) -> str:
         periods = {m.group(0).lower()[:4] for m in _PERIODS.finditer(question)}
         named = [item for item in kept if {m.group(0).lower()[:4] for m in _PERIODS.finditer(item)} & periods]
         kept = named or kept
+    for other in _other_asks(question, asked):
+        # "How many times a year would you come out on that, and what does it cost?": the
+        # visits' item as well as the price's, or the whole row when none has the words
+        mine = [item for item in items if item not in kept and numbers(item)
+                and ({_root(w) for w in content_words(item)} & {_root(w) for w in content_words(other)})]
+        if not mine:
+            return sentence
+        kept = [item for item in items if item in kept or item in mine]
     if not kept or len(kept) == len(items):
         return sentence
     return f"{label}: {', '.join(kept)}."
+
+
+#: Where a question's last sentence asks a second thing: "..., and what does it cost?"
+_SECOND_ASK = re.compile(r"[,;]\s+and\s+(?=(?:for\s+|at\s+|in\s+)?(?:what|how|when|which|where|who)\b)", re.IGNORECASE)
+
+
+def _other_asks(question: str, asked: str) -> list[str]:
+    """The clauses of a two-part question that ask something besides ``asked``: "How many
+    times a year would you come out on that" in "..., and what does it cost?" (asked: the
+    price).  None when the question asks one thing."""
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(question) if m.group(0).strip()]
+    last = sentences[-1] if sentences else question
+    clauses = _SECOND_ASK.split(last)
+    if len(clauses) < 2:
+        return []
+    return [c for c in clauses if asked_attribute(c) != asked]
 
 
 _NEXT_CODE = re.compile(r",\s+(?=[^\W\d_]{1,6}-?\d)")
