@@ -291,6 +291,9 @@ def test_the_row_a_name_labels_answers_for_it():
     ("How fast does the pump on the FB-2000 put the diesel out? Litres a minute, like.", "flow"),
     ("What size battery comes in the CE-20? The volts and the amp hours, like.", "power"),
     ("What's that going to set me back?", "price"),
+    ("How much to buy that one outright?", "price"),
+    ("And what battery does that one have?", "capacity"),  # the battery's amp hours
+    ("What sort of engine is in the XT-40?", "power"),
     ("What size is the tank?", "capacity"),  # a tank's size is its litres
     ("How big an engine does the XT-40 have?", "power"),
     ("What size of battery goes in the scrubber?", "capacity"),

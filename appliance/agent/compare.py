@@ -66,6 +66,9 @@ _SIZE_WORDS = {"bigger": "size", "larger": "size", "smaller": "size", "faster": 
 _MULTIWORD = {"more expensive": ("price", True), "less expensive": ("price", False),
               "more powerful": ("power", True), "less powerful": ("power", False)}
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
+#: A comparison of how long each keeps working: "lasts longer", "will go longer before I
+#: need to fuel it", "runs for longer".
+_LASTS = re.compile(r"\b(?:last|lasts|run|runs|go|goes|keep going|keeps going|work|works)\s+(?:for\s+)?(longer|shorter)\b")
 #: A figure as it is said: its currency or unit, and a rate's "per hour".
 _SHOWN = re.compile(r"(?:[€$£]\s?)?\d+(?:[.,]\d+)*(?:\s?(?:[€$£]|°\s?[CF]\b|[A-Za-z]+[³3]?(?:/[a-z]+)?(?:\([A-Z]\))?)"
                     r"(?:\s(?:metres|meters))?(?:\s(?:per|an?)\s(?:hour|minute|second|h|min))?)?")
@@ -92,6 +95,10 @@ def comparison(question: str) -> tuple[list[str], str, bool, str] | None:
     for phrase, (attribute, larger) in _MULTIWORD.items():
         if phrase in low:
             return found, attribute, larger, phrase
+    if lasts := _LASTS.search(low):
+        # "Which one lasts longer between charges?": a time, not the price "charges" cues
+        longer = lasts.group(1) == "longer"
+        return found, "duration", longer, "lasts longer" if longer else "runs out sooner"
     for word in _WORD.findall(low):
         if word in COMPARATIVES:
             attribute, larger = COMPARATIVES[word]
@@ -203,6 +210,22 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage], question:
     (of several, the one the words before it name as the attribute, if only one is; else
     the one whose words before it the ``question`` uses: "turning circle" for "which turns
     in a smaller circle", among a product's lengths and heights)."""
+    found, labelled = _figures_of(code, attribute, passages, question)
+    values = {(_value(f), _unit(f)) for f in found}
+    if len(values) > 1:
+        cued = {f for f, near in found.items() if near}
+        if len({(_value(f), _unit(f)) for f in labelled}) == 1:
+            cued = labelled  # (the label the caller's words name is the surest)
+        values = {(_value(f), _unit(f)) for f in cued}
+        found = dict.fromkeys(cued, True)
+    return min(found, key=len) if len(values) == 1 else None
+
+
+def _figures_of(code: str, attribute: str, passages: Sequence[Passage],
+                question: str = "") -> tuple[dict[str, bool], set[str]]:
+    """Every figure of ``attribute`` the passages state for product ``code`` alone, each
+    with whether the words before it name the attribute; and those whose label the
+    ``question`` uses."""
     found: dict[str, bool] = {}
     labelled: set[str] = set()
     asked_words = {_stem(w) for w in re.findall(r"[^\W\d_]{3,}", question.lower())} - _NOT_LABELS
@@ -229,14 +252,28 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage], question:
                 label = re.findall(r"[^\W\d_]{3,}", part.lower())[-2:]
                 if asked_words & {_stem(w) for w in label}:
                     labelled.add(figure)
-    values = {(_value(f), _unit(f)) for f in found}
-    if len(values) > 1:
-        cued = {f for f, near in found.items() if near}
-        if len({(_value(f), _unit(f)) for f in labelled}) == 1:
-            cued = labelled  # (the label the caller's words name is the surest)
-        values = {(_value(f), _unit(f)) for f in cued}
-        found = dict.fromkeys(cued, True)
-    return min(found, key=len) if len(values) == 1 else None
+    return found, labelled
+
+
+def _telling_apart(codes: Sequence[str], attribute: str, passages: Sequence[Sequence[Passage]],
+                   question: str) -> tuple[str, str] | None:
+    """Each product's figure in the one unit whose figures tell the two apart, when each
+    states several of the attribute ("230 V, 3.1 kW" against "230 V, 3.6 kW": the same
+    supply, so "which draws less power" is the kilowatts); None unless exactly one unit
+    has one figure for each product and they differ."""
+    by_unit: list[dict[str, set[str]]] = []
+    for code, found in zip(codes, passages):
+        units: dict[str, set[str]] = {}
+        for figure in _figures_of(code, attribute, found, question)[0]:
+            units.setdefault(_unit(figure), set()).add(figure)
+        by_unit.append(units)
+    telling = []
+    for unit in set(by_unit[0]) & set(by_unit[1]):
+        first, second = by_unit[0][unit], by_unit[1][unit]
+        values = [{_value(f) for f in first}, {_value(f) for f in second}]
+        if len(values[0]) == 1 and len(values[1]) == 1 and values[0] != values[1]:
+            telling.append((min(first, key=len), min(second, key=len)))
+    return telling[0] if len(telling) == 1 else None
 
 
 #: Words of a question that name no figure's label ("which", "smaller", the product's words).
@@ -314,19 +351,21 @@ def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | 
     # the comparative means picks the figure among a product's lengths, widths and heights)
     dimension = _DIMENSION_OF.get(words, "")
     labelled_question = f"{question} {dimension}" if dimension else question
-    figures = []
-    for code in codes:
-        figure = figure_for(code, attribute, search(f"{code} {dimension or attribute}"), labelled_question)
-        if figure is None:
+    found = [search(f"{code} {dimension or attribute}") for code in codes]
+    fa, fb = (figure_for(code, attribute, passages, labelled_question) for code, passages in zip(codes, found))
+    if fa is None or fb is None or _unit(fa) != _unit(fb) or _value(fa) == _value(fb):
+        # (not among prices: a price to buy against a rate a month is which price the caller means)
+        apart = _telling_apart(codes, attribute, found, labelled_question) if attribute != "price" else None
+        if apart is None:
             return None
-        figures.append((code, figure))
-    (a, fa), (b, fb) = figures
-    if _unit(fa) != _unit(fb) or _value(fa) == _value(fb):
-        return None
+        fa, fb = apart
+    a, b = codes
     if (_value(fa) > _value(fb)) != larger:
         (a, fa), (b, fb) = (b, fb), (a, fa)
     if words in COMPARATIVES_RU:
         return f"{a} {words}: {fa}, против {fb} у {b}."
+    if words in ("lasts longer", "runs out sooner"):
+        return f"The {a} {words}: {fa}, against {fb} for the {b}."
     if words not in ("more", "less", "fewer"):
         return f"The {a} is {words}: {fa}, against {fb} for the {b}."
     return f"The {a}: {fa}, against {fb} for the {b}."

@@ -255,7 +255,12 @@ def subject_words(question: str) -> set[str]:
     """What the question is about, as words ("spiral mixer" in "What warranty do I get on a
     spiral mixer?"): its content words less product codes (the product check has those) and
     the words that ask for a kind of figure ("warranty", "cost", "weigh")."""
-    return content_words(_PRODUCT.sub(" ", question)) - _ATTRIBUTE_CUE_STEMS - _SUBJECT_NOISE
+    return content_words(_PRODUCT.sub(" ", _PRICE_IDIOMS.sub(" ", question))) - _ATTRIBUTE_CUE_STEMS - _SUBJECT_NOISE
+
+
+#: Words that ask a price and name nothing: "What's that going to set me back?" is not about
+#: a "set" (of batteries) or anything "back".
+_PRICE_IDIOMS = re.compile(r"\bset (?:me|us|you|them|him|her) back\b|\bgoing to\b", re.IGNORECASE)
 
 
 #: Words of a question that name no subject ("per year", "our", "cost of a").
@@ -591,6 +596,11 @@ def asked_attribute(question: str) -> str:
         said = [(sentence, a) for sentence in sentences if (a := _attribute_in(sentence))] if len(sentences) > 1 else []
         wanted = [a for sentence, a in said if _REQUEST.search(sentence)]
         found = (wanted or [a for _, a in said] or [""])[0]
+    if not found and not is_yes_no(part) and _WHAT_PART.search(part):
+        # "And what battery does that one have?": the part's own measure (its amp hours)
+        measured = part_measured(part)
+        if measured:
+            return measured[1]
     if found == "size":
         # "What size battery is in the CE-20? The volts and the amp hours": the units the
         # caller names say what "size" means
@@ -642,6 +652,11 @@ _PART_MEASURE = {w: (noun, measure) for noun, measure in (("motor", "power"), ("
                                                            ("genny", "power"),
                                                            ("battery", "capacity"), ("tank", "capacity"))
                  for w in (noun, f"{noun[:-1]}ies" if noun.endswith("y") else f"{noun}s")}
+
+#: "what battery", "what sort of engine": a part asked about by "what" before its noun.
+_WHAT_PART = re.compile(r"\bwhat\s+(?:size\s+|kind\s+of\s+|sort\s+of\s+|type\s+of\s+)?(?:%s)\b"
+                        % "|".join(sorted(_PART_MEASURE)), re.IGNORECASE)
+
 #: "big" before a noun describes ("one of your big pressing machines"); it asks a size only
 #: as "how big", "big enough", "is it big"...
 _BIG_DESCRIBING = re.compile(r"(?<!\bhow )(?<!\bas )(?<!\bso )(?<!\btoo )\bbig\b(?!\s+(is|are|was|were|enough|it|they|a|an)\b)(?=\s+[^\W\d_]+)",
@@ -685,9 +700,10 @@ def _attribute_in(question: str) -> str:
     named_units = [k for m in _IN_UNIT.finditer(low) if len(m.group(1)) > 2 for k in [_unit_kinds(m.group(1))] if len(k) == 1]
     if named_units:
         return next(iter(named_units[0]))  # "What does the CG-45 give out in kilowatts?": a power
-    if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge)\b|\bhow much\W*$"
+    if not found and re.search(r"\bhow much (?:is|are|was|will|would|for|money|do you charge|to)\b|\bhow much\W*$"
                                r"|\bset (?:me|us|you|them) back\b", low):
-        found = ["price"]  # "how much is the XR-9?" (not "how much dough can it knead?")
+        found = ["price"]  # "how much is the XR-9?", "How much to buy that one outright?" (not "how
+        # much dough can it knead?")
     if not found and (_PERIOD_PAYMENT.search(low) or _WHAT_WOULD_IT_BE.search(low) and (
             _PERIOD_PRICE.search(low) or _WHOLE_PERIOD.search(low))):
         found = ["price"]  # "the monthly payment on that?", "What would it be for the full week?"
@@ -1000,6 +1016,7 @@ def codes(text: str) -> set[str]:
 def expand_question(question: str) -> set[str]:
     """The question's words and codes, their synonyms, and the documents' words for its
     phrases ("send it back" brings "return")."""
+    question = _PRICE_IDIOMS.sub(" ", question)
     words = content_words(question) | codes(question) | content_words(documents_words(question))
     for w in list(words):
         words |= synonyms_of(w)
