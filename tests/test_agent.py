@@ -181,27 +181,29 @@ def test_a_comparison_is_answered_from_both_products_figures():
     assert compare("Which is the narrower tractor, the CT-340 or the CT-270?", lambda q: tractors) == \
         "The CT-270 is narrower: 1,195 mm, against 1,390 mm for the CT-340."
     # each states its supply and its power: the power tells them apart, not the same 400 V
-    ironers = [Passage("FI-1600: supply 400 V three-phase, breaker 32 A.\nFI-1600: working width 1,600 mm, "
-                       "electric 18 kW output up to 35 kg of linen per hour, 400 V three-phase.", "spec.md", 0.6),
-               Passage("FI-2000: supply 400 V three-phase, breaker 40 A.\nFI-2000: working width 2,000 mm, "
-                       "electric 22.5 kW output up to 45 kg of linen per hour, 400 V three-phase.", "spec.md", 0.6)]
+    def spec(*texts):
+        return [Passage(text, "spec.md", 0.6) for text in texts]
+
+    ironers = spec("FI-1600: supply 400 V three-phase, breaker 32 A.\nFI-1600: working width 1,600 mm, "
+                   "electric 18 kW output up to 35 kg of linen per hour, 400 V three-phase.",
+                   "FI-2000: supply 400 V three-phase, breaker 40 A.\nFI-2000: working width 2,000 mm, "
+                   "electric 22.5 kW output up to 45 kg of linen per hour, 400 V three-phase.")
     assert compare("Between the FI-1600 and the FI-2000, which of them draws less power?", lambda q: ironers) == \
         "The FI-1600: 18 kW, against 22.5 kW for the FI-2000."
     # (two units that differ between them leave it to the model: which one the caller means is unclear)
-    supplies = [Passage("XS-10: supply 230 V, output 3 kW.", "spec.md", 0.6),
-                Passage("XS-20: supply 400 V, output 6 kW.", "spec.md", 0.6)]
+    supplies = spec("XS-10: supply 230 V, output 3 kW.", "XS-20: supply 400 V, output 6 kW.")
     assert compare("Which draws less power, the XS-10 or the XS-20?", lambda q: supplies) is None
     # "lasts longer between charges" compares run times, not the prices "charges" would cue
-    ride_ons = [Passage("RS-75: 36 V traction battery, 240 Ah, for about 4 hours of work per charge.\n"
-                        "RS-75 ride-on scrubber-dryer: 14,850 euros, service a year 390 €.", "ride-on.md", 0.6),
-                Passage("RS-90: 36 V traction battery, 300 Ah, for about 4.5 hours of work per charge.\n"
-                        "RS-90 ride-on scrubber-dryer: 18,300 euros, service a year 420 €.", "ride-on.md", 0.6)]
+    ride_ons = spec("RS-75: 36 V traction battery, 240 Ah, for about 4 hours of work per charge.\n"
+                    "RS-75 ride-on scrubber-dryer: 14,850 euros, service a year 390 €.",
+                    "RS-90: 36 V traction battery, 300 Ah, for about 4.5 hours of work per charge.\n"
+                    "RS-90 ride-on scrubber-dryer: 18,300 euros, service a year 420 €.")
     assert compare("RS-75 or RS-90, which one lasts longer between charges?", lambda q: ride_ons) == \
         "The RS-90 lasts longer: 4.5 hours, against 4 hours for the RS-75."
     # (prices are not told apart by their units: "more between charges" reads as a price
     # question, and the price to buy, the one unit whose figures differ, is no answer to it)
-    serviced = [Passage("RS-75 ride-on scrubber-dryer: 14,850 euros, service a year 390 €.", "prices.txt", 0.6),
-                Passage("RS-90 ride-on scrubber-dryer: 18,300 euros, service a year 390 €.", "prices.txt", 0.6)]
+    serviced = spec("RS-75 ride-on scrubber-dryer: 14,850 euros, service a year 390 €.",
+                    "RS-90 ride-on scrubber-dryer: 18,300 euros, service a year 390 €.")
     assert compare("Which one can do more between charges, the RS-75 or the RS-90?", lambda q: serviced) is None
     # not a comparison of two named products, or no figure for one of them: the model's turn
     assert compare("How heavy is the HK-10?", search) is None
