@@ -15,7 +15,7 @@ know) gives None, and the agent answers as for any other question.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from appliance.agent.grounding import (
     _NUMBER,
@@ -210,7 +210,12 @@ def figure_for(code: str, attribute: str, passages: Sequence[Passage], question:
     (of several, the one the words before it name as the attribute, if only one is; else
     the one whose words before it the ``question`` uses: "turning circle" for "which turns
     in a smaller circle", among a product's lengths and heights)."""
-    found, labelled = _figures_of(code, attribute, passages, question)
+    return _one_figure(*_figures_of(code, attribute, passages, question))
+
+
+def _one_figure(found: dict[str, bool], labelled: set[str]) -> str | None:
+    """Of a product's figures (``_figures_of``), the one that answers: the only one, or of
+    several the only one cued or labelled as asked; None if none or several remain."""
     values = {(_value(f), _unit(f)) for f in found}
     if len(values) > 1:
         cued = {f for f, near in found.items() if near}
@@ -255,16 +260,15 @@ def _figures_of(code: str, attribute: str, passages: Sequence[Passage],
     return found, labelled
 
 
-def _telling_apart(codes: Sequence[str], attribute: str, passages: Sequence[Sequence[Passage]],
-                   question: str) -> tuple[str, str] | None:
-    """Each product's figure in the one unit whose figures tell the two apart, when each
-    states several of the attribute ("230 V, 3.1 kW" against "230 V, 3.6 kW": the same
-    supply, so "which draws less power" is the kilowatts); None unless exactly one unit
-    has one figure for each product and they differ."""
+def _telling_apart(figures: Sequence[Iterable[str]]) -> tuple[str, str] | None:
+    """Each of two products' figure (of all it states of the attribute, ``_figures_of``) in
+    the one unit whose figures tell the two apart ("230 V, 3.1 kW" against "230 V, 3.6 kW":
+    the same supply, so "which draws less power" is the kilowatts); None unless exactly one
+    unit has one figure for each product and they differ."""
     by_unit: list[dict[str, set[str]]] = []
-    for code, found in zip(codes, passages):
+    for found in figures:
         units: dict[str, set[str]] = {}
-        for figure in _figures_of(code, attribute, found, question)[0]:
+        for figure in found:
             units.setdefault(_unit(figure), set()).add(figure)
         by_unit.append(units)
     telling = []
@@ -351,11 +355,12 @@ def compare(question: str, search: Callable[[str], Sequence[Passage]]) -> str | 
     # the comparative means picks the figure among a product's lengths, widths and heights)
     dimension = _DIMENSION_OF.get(words, "")
     labelled_question = f"{question} {dimension}" if dimension else question
-    found = [search(f"{code} {dimension or attribute}") for code in codes]
-    fa, fb = (figure_for(code, attribute, passages, labelled_question) for code, passages in zip(codes, found))
+    figures = [_figures_of(code, attribute, search(f"{code} {dimension or attribute}"), labelled_question)
+               for code in codes]
+    fa, fb = (_one_figure(*found) for found in figures)
     if fa is None or fb is None or _unit(fa) != _unit(fb) or _value(fa) == _value(fb):
         # (not among prices: a price to buy against a rate a month is which price the caller means)
-        apart = _telling_apart(codes, attribute, found, labelled_question) if attribute != "price" else None
+        apart = _telling_apart([found for found, _ in figures]) if attribute != "price" else None
         if apart is None:
             return None
         fa, fb = apart
