@@ -282,3 +282,46 @@ def test_pause_gives_a_tentative_transcript_and_the_turn_end_the_final(settings)
     assert len(tentative) >= 2, out  # at the gap and at the end
     assert "300" not in tentative[0].text and "price" in tentative[0].text.lower()
     assert tentative[-1].text == finals[0].text and tentative[-1].start_s == finals[0].start_s
+
+
+def test_digits_are_voted_on_across_readings():
+    from appliance.speech_in.whisper_asr import vote_on_digits
+
+    assert vote_on_digits(["My number is 0176 248, B915.", "My number is 0176 2483915", "0176 248 3915."]) \
+        == "My number is 0176 2483915"
+    assert vote_on_digits(["0176 248.", "0176 248 3915", "0176-248-3915"]) == "0176 248 3915"
+    assert vote_on_digits(["0176 248.", "0176 248 3915", "0176 248 3916"]) is None
+
+
+class _Readings:
+    """Whisper's readings of one dictated stretch, by the prompt it was given."""
+
+    def __init__(self, by_prompt: dict[str, str]) -> None:
+        self.by_prompt = by_prompt
+        self.asked: list[str] = []
+
+    def __call__(self, pcm_8k: np.ndarray, prompt: str | None = None) -> str:
+        key = "vocabulary" if prompt is None else prompt
+        self.asked.append(key)
+        return self.by_prompt[key]
+
+
+@pytest.mark.parametrize("by_prompt, heard, readings", [
+    # The readings agree: one extra decode, the prompted reading kept (its formatting).
+    ({"vocabulary": "My number is 0176-248-3915.", "": "My number is 0176 2483915"}, "My number is 0176-248-3915.", 2),
+    # The product-code prompt turned a "3" into a "B": the third reading settles it.
+    ({"vocabulary": "My number is 0176 248, B915.", "": "My number is 0176 2483915",
+      "number": "My number is 0176 248 3915."}, "My number is 0176 2483915", 3),
+    # No two readings agree: the one without a prompt (the most often right alone).
+    ({"vocabulary": "0176 248.", "": "0176 248 3915", "number": "0176 248 39 15 5"}, "0176 248 3915", 3),
+])
+def test_a_dictated_number_is_read_more_than_once(by_prompt: dict[str, str], heard: str, readings: int) -> None:
+    from appliance.speech_in import whisper_asr
+
+    rec = whisper_asr.FasterWhisperRecognizer.__new__(whisper_asr.FasterWhisperRecognizer)
+    rec.vocabulary, rec.language = "Tensora Instruments. Products: UTM-300, HT-200.", "en"
+    number_prompt = whisper_asr.DICTATION_PROMPTS["en"]
+    fake = _Readings({number_prompt if k == "number" else k: v for k, v in by_prompt.items()})
+    rec.transcribe_pcm = fake  # type: ignore[method-assign]
+    assert rec._dictated(np.zeros(8000, np.int16)) == heard
+    assert len(fake.asked) == readings

@@ -65,6 +65,10 @@ def test_what_interrupts_while_we_speak(text: str, expected: bool) -> None:
     ("zero one seven six double two four eight", "01762248"),
     ("anna dot berg at example dot com", "anna.berg@example.com"),
     ("call me", ""),
+    # "four one five" as Whisper writes it: "for" is a 4 only where a digit follows.
+    ("Sure, it's for 1-5, 223, 9-0, 4-4.", "4152239044"),
+    ("it's for one five two two three", "415223"),
+    ("my number for you is 0176 248 3915", "01762483915"),
 ])
 def test_contacts(text: str, expected: str) -> None:
     assert intents.extract_contact(text) == expected

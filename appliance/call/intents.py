@@ -33,6 +33,7 @@ _LEAD = _pattern("lead")
 _YES = _pattern("yes")
 _NO = _pattern("no")
 _DIGIT_WORDS = {w: d for pack in all_packs() for w, d in pack.digit_words.items()}
+_DIGIT_HOMOPHONES = {w: d for pack in all_packs() for w, d in pack.digit_homophones.items()}
 _NAME_INTRO = re.compile(r"\b(?:" + "|".join(p for pack in all_packs() for p in pack.name_intro) + r")\s+(.+)",
                          re.IGNORECASE)
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
@@ -91,11 +92,15 @@ def extract_contact(text: str) -> str:
     if m:
         return m.group(0)
     digits = []
-    for token in re.findall(r"[^\W\d_]+|\d", t):
+    tokens = re.findall(r"[^\W\d_]+|\d", t)
+    for i, token in enumerate(tokens):
         if token.isdigit():
             digits.append(token)
         elif token in _DIGIT_WORDS:
             digits.append(_DIGIT_WORDS[token])
+        elif token in _DIGIT_HOMOPHONES and i + 1 < len(tokens) and (
+                tokens[i + 1].isdigit() or tokens[i + 1] in _DIGIT_WORDS):
+            digits.append(_DIGIT_HOMOPHONES[token])  # "it's for 1 5": "four one five"
         elif token in ("double", "triple"):
             digits.append(token)
     out: list[str] = []

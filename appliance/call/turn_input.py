@@ -170,7 +170,9 @@ class TurnInput:
                 frames.append(self._frames.get_nowait())
             pcm = np.concatenate([f.pcm for f in frames])
             self.asr.early_transcripts = listener.may_answer_early()
-            self.vad.set_dictation(listener.dictating())
+            dictating = listener.dictating()
+            self.asr.dictation = dictating
+            self.vad.set_dictation(dictating)
             try:
                 events, transcripts = await self.loop.run_in_executor(self._exec, self._process, pcm)
             except Exception as exc:  # noqa: BLE001 - an ASR failure costs a turn, not the call

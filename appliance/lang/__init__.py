@@ -48,6 +48,8 @@ class LanguagePack:
     fillers: frozenset[str] = frozenset()
     #: Spoken digits -> "0".."9".
     digit_words: dict[str, str] = field(default_factory=dict)
+    #: Words heard for a digit ("for" for "four"), a digit only where another follows.
+    digit_homophones: dict[str, str] = field(default_factory=dict)
     #: Phrases before a caller's name ("меня зовут"), regular expressions.
     name_intro: tuple[str, ...] = ()
 
@@ -103,7 +105,7 @@ def load_pack(name: str = DEFAULT_PACK) -> LanguagePack:
     words = raw.get("intents", {})
     if not isinstance(words, dict):
         raise ConfigError(f"{path}: [intents] must be a table")
-    intents = {k: tuple(str(x) for x in v) for k, v in words.items() if k not in ("fillers", "digits", "name_intro")}
+    intents = {k: tuple(str(x) for x in v) for k, v in words.items() if k not in ("fillers", "digits", "digit_homophones", "name_intro")}
     digits = words.get("digits", {})
     return LanguagePack(
         name=path.stem,
@@ -113,6 +115,7 @@ def load_pack(name: str = DEFAULT_PACK) -> LanguagePack:
         intents=intents,
         fillers=frozenset(str(w) for w in words.get("fillers", [])),
         digit_words={str(k): str(v) for k, v in digits.items()},
+        digit_homophones={str(k): str(v) for k, v in words.get("digit_homophones", {}).items()},
         name_intro=tuple(str(x) for x in words.get("name_intro", [])),
     )
 

@@ -46,6 +46,9 @@ class SpeechRecognizer(ABC):
     #: Whether a ``pause`` (see VadEvent) should yield a tentative transcript now; the call
     #: session switches it per batch (only when an early answer could use it).
     early_transcripts: bool = False
+    #: Whether the caller is dictating a phone number or address now; the call session
+    #: switches it per batch. An engine may decode such turns more carefully.
+    dictation: bool = False
 
     @abstractmethod
     def feed(self, pcm_8k: np.ndarray) -> list[Transcript]:

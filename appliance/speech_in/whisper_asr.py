@@ -36,6 +36,9 @@ SHORT_MARGIN_FRAMES = 300
 SHORT_MAX_S = 25.0
 MAX_TOKENS = 200
 NO_SPEECH_PROB = 0.6
+#: A third prompt for a dictated number whose first two readings disagree: it shows Whisper
+#: the format (digits grouped as spoken), not any product's words. English only.
+DICTATION_PROMPTS = {"en": "My number is 020 7946 0018."}
 MIN_SPEECH_RMS = 60.0  # int16 RMS below which a segment is line noise (speech is ~1000-4000)  # Whisper's window is 30 s: a longer turn is cut here
 
 _models: dict[tuple[str, int, int], Any] = {}
@@ -71,6 +74,18 @@ def _numeric(text: str) -> bool:
 
 
 _DIGIT_LOOP = re.compile(r"\b(\d)\b(?:[,.\s]+\1\b){5,}")
+
+
+def digits_of(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def vote_on_digits(readings: list[str]) -> str | None:
+    """The first reading whose digits another reading gives too, or None (no two agree)."""
+    for i, text in enumerate(readings):
+        if sum(digits_of(other) == digits_of(text) for other in readings) >= 2:
+            return readings[i]
+    return None
 
 
 def _looped(text: str) -> bool:
@@ -192,13 +207,37 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         self._trim(self._fed / PHONE_RATE)
         return out
 
-    def transcribe_pcm(self, pcm_8k: np.ndarray) -> str:
-        """Transcribe one stretch of 8 kHz audio as it is (no VAD)."""
+    def _dictated(self, pcm_8k: np.ndarray) -> str:
+        """A dictated number, read two or three ways and voted on.
+
+        Any one reading of a dictated number may drop a group, double a digit or hear "3915"
+        as "B915", and readings with different prompts err on different numbers. The stretch
+        is read with the domain prompt (product codes) and without; if the digits differ, a
+        third reading with a number-shaped prompt breaks the tie; with no two alike, the
+        reading without a prompt is taken. On bench/dictation_eval.py (250 numbers, 7
+        knowledge bases' prompts) numbers heard whole went from 84 % to 88 %. Dictation is a
+        few seconds a call, so the extra decodes cost little."""
+        prompted = self.transcribe_pcm(pcm_8k)
+        if not self.vocabulary:
+            return prompted
+        plain = self.transcribe_pcm(pcm_8k, prompt="")
+        if digits_of(plain) == digits_of(prompted):
+            return prompted
+        third = DICTATION_PROMPTS.get(self.language)
+        readings = [prompted, plain] + ([self.transcribe_pcm(pcm_8k, prompt=third)] if third else [])
+        chosen = vote_on_digits(readings)
+        return chosen if chosen is not None else plain
+
+    def transcribe_pcm(self, pcm_8k: np.ndarray, prompt: str | None = None) -> str:
+        """Transcribe one stretch of 8 kHz audio as it is (no VAD).
+
+        ``prompt``: Whisper's prompt for this stretch instead of the vocabulary ("" for none)."""
+        prompt = self.vocabulary if prompt is None else prompt
         if pcm_8k.size == 0 or float(np.sqrt(np.mean(pcm_8k.astype(np.float64) ** 2))) < MIN_SPEECH_RMS:
             return ""  # line noise: Whisper would answer it with the prompt's words
         audio = soxr.resample(pcm_8k.astype(np.float32) / 32768.0, PHONE_RATE, WHISPER_RATE, quality="HQ")
         if self.settings.short_context and len(audio) <= SHORT_MAX_S * WHISPER_RATE:
-            text = self._transcribe_short(audio)
+            text = self._transcribe_short(audio, prompt)
             if text is not None:
                 return text
             # The short window looped (it does on short runs of digits): decode again the
@@ -210,11 +249,11 @@ class FasterWhisperRecognizer(SpeechRecognizer):
             vad_filter=False,
             without_timestamps=True,
             condition_on_previous_text=False,
-            initial_prompt=self.vocabulary or None,
+            initial_prompt=prompt or None,
         )
         return drop_repetition(" ".join(s.text.strip() for s in segments).strip())
 
-    def _transcribe_short(self, audio_16k: np.ndarray) -> str | None:
+    def _transcribe_short(self, audio_16k: np.ndarray, prompt: str) -> str | None:
         """One utterance with the encoder cut to the audio's length (plus margin) instead of 30 s.
 
         Whisper pads every input to 30 s and the encoder's cost follows that padding, so a
@@ -235,7 +274,7 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         multilingual = model.model.is_multilingual
         tokenizer = Tokenizer(model.hf_tokenizer, multilingual, task="transcribe" if multilingual else None,
                               language=self.language if multilingual else None)
-        previous = tokenizer.encode(" " + self.vocabulary.strip()) if self.vocabulary else []
+        previous = tokenizer.encode(" " + prompt.strip()) if prompt else []
         prompt = model.get_prompt(tokenizer, previous, without_timestamps=True)
         result = model.model.generate(
             model.encode(padded), [prompt], beam_size=self.settings.beam_size, max_length=MAX_TOKENS,
@@ -257,7 +296,7 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         if len(pcm) < PHONE_RATE // 10:
             return ""
         t0 = time.monotonic()
-        text = self.transcribe_pcm(pcm)
+        text = self._dictated(pcm) if self.dictation else self.transcribe_pcm(pcm)
         log_event(log, "asr.segment", level=logging.DEBUG, engine="faster-whisper",
                   audio_s=round(len(pcm) / PHONE_RATE, 2), took_s=round(time.monotonic() - t0, 3))
         return text
