@@ -218,14 +218,13 @@ class FasterWhisperRecognizer(SpeechRecognizer):
         knowledge bases' prompts) numbers heard whole went from 84 % to 88 %. Dictation is a
         few seconds a call, so the extra decodes cost little."""
         prompted = self.transcribe_pcm(pcm_8k)
-        if not self.vocabulary:
-            return prompted
+        third = DICTATION_PROMPTS.get(self.language)
+        if not self.vocabulary or third is None:
+            return prompted  # measured in English only (a Russian reading may spell digits out)
         plain = self.transcribe_pcm(pcm_8k, prompt="")
         if digits_of(plain) == digits_of(prompted):
             return prompted
-        third = DICTATION_PROMPTS.get(self.language)
-        readings = [prompted, plain] + ([self.transcribe_pcm(pcm_8k, prompt=third)] if third else [])
-        chosen = vote_on_digits(readings)
+        chosen = vote_on_digits([prompted, plain, self.transcribe_pcm(pcm_8k, prompt=third)])
         return chosen if chosen is not None else plain
 
     def transcribe_pcm(self, pcm_8k: np.ndarray, prompt: str | None = None) -> str:
