@@ -56,6 +56,11 @@ def test_codes(text, found):
     ("Is there any way of paying it off bit by bit?", ()),  # "off", but no discount asked
     ("Could you knock something off the price?", ("discount", "price")),
     ("What time do you knock off on a Friday afternoon?", ("hours",)),  # finishing work, no discount
+    # the price of bringing the goods, not of the goods; not how long it takes
+    ("I'm only after a couple of packs of contact tips. What do you charge to post them out?", ("carriage",)),
+    ("If I only order the one grinder, do you send it free?", ("carriage",)),
+    ("What does delivery cost to Belfast?", ("carriage",)),
+    ("How long does delivery take?", ("delivery",)),
 ])
 def test_asked_attributes(question, attributes):
     assert set(asked_attributes(question)) == set(attributes)
@@ -74,6 +79,9 @@ def test_asked_attributes(question, attributes):
     ("year", "Founded in 1994 in Leeds.", "", "text", True),
     ("price", "A test session is free of charge; please book it with the sales team.", "", "text", True),
     ("noise", "The LT-30 makes 49 dB(A) at 10 m.", "", "text", True),
+    ("carriage", "Delivery is free on orders of 750 euros or more. Smaller orders are charged 18 euros for carriage.",
+     "", "text", True),
+    ("carriage", "CT-08 Contact tips 0.8 mm pack of 10: 6.50 euros.", "Consumables", "row", False),
 ])
 def test_states_attribute(attribute, text, heading, kind, states):
     assert states_attribute(attribute, text, heading, kind) is states
@@ -89,6 +97,8 @@ PASSAGES = {
     "warranty": ("Service > Warranty", "Mowers and tillers have a 3-year warranty.", "text"),
     "about": ("About", "Kestrel was founded in 1979 in Ghent.", "text"),
     "phone": ("About", "Telephone 01632 883020.", "text"),
+    "tines_carriage": ("Terms > Delivery", "Spare parts such as tines are sent by courier at 9 euros a parcel, "
+                       "free on orders over 500 euros.", "text"),
 }
 
 
@@ -115,6 +125,9 @@ def stats() -> TermStats:
     ("How heavy is the KM-40?", {"rt300_specs": 0.50, "km40_specs": 0.38}, "km40_specs"),
     # A question naming no product: the heading and words decide.
     ("How long is the warranty on a tiller?", {"rt300_specs": 0.45, "warranty": 0.42}, "warranty"),
+    # What it costs to post the tines, not what the tines cost.
+    ("I only need the one tine set. What do you charge to post it out?", {"tines": 0.50, "tines_carriage": 0.42},
+     "tines_carriage"),
 ])
 def test_rerank_prefers_what_a_person_would(stats, question, cosines, best):
     ranked = rerank(Question.parse(question, stats), [_candidate(n, c) for n, c in cosines.items()], 0.30)
@@ -199,6 +212,8 @@ def test_a_callers_phrase_is_read_in_the_documents_words():
     assert {"manag", "director"} <= set(query_terms("Who's actually running the show nowadays?").values())
     assert "breakdown" in query_terms("If the freezer room packs up on a Sunday night?").values()
     assert "show" not in query_terms("Who's running the show?").values()  # the phrase's words are gone
+    assert {"delivery", "carriag"} <= set(query_terms("What do you charge to post them out?").values())
+    assert "return" in query_terms("Can I post it back?").values()
     assert "don" not in tokens("we don't need them") and "re" not in tokens("they're sealed")
 
 

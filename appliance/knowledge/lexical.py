@@ -244,6 +244,10 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"|\bthe ropes\b", "training course"),
         (r"\b(get|getting|send|sending) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
          r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),
+        # goods carried to the caller ("do you send it free?", "what do you charge to post them
+        # out?"): the documents' delivery and carriage (after "send it back", a return, above)
+        (r"\b(post(s|ed|ing)?|send(s|ing)?|sent|ship(s|ped|ping)?)\s(it|them|that|those|this|one)\b(?!\s(\w+\s)?back\b)"
+         r"|\bpostage\b|\bcourier\b", "delivery carriage"),
     ))
 
 

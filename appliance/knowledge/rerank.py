@@ -211,6 +211,9 @@ def attribute_words(question: str) -> dict[str, set[str]]:
     for name, asked, _ in ATTRIBUTES:
         for m in asked.finditer(question):
             found.setdefault(name, set()).update(tokens(m.group(0)))
+    if "price" in found and _CARRIAGE.search(question):
+        found["carriage"] = found["price"] | found.get("delivery", set()).union(
+            *(tokens(m.group(0)) for m in _CARRIAGE.finditer(question)))
     return found
 
 
@@ -288,8 +291,19 @@ def asked_attributes(question: str) -> tuple[str, ...]:
     return found
 
 
+#: Words for carrying goods to the caller: "do you send it free?", "what do you charge to
+#: post them out?" ask the price of the carriage, not of the goods.
+#: (goods sent: "send it", "post them"; not "send him over to you", nor "send it back";
+#: English only so far: measured on the English sets)
+_CARRIAGE = _rx(r"\b(deliver\w*|carriage|postage|courier\w*|shipping|"
+                r"(post|send|ship)(s|ed|ing)?\s(it|them|that|those|this|one)\b(?!\s(\w+\s)?back\b))")
+
+
 def _attributes_in(question: str) -> tuple[str, ...]:
     found = tuple(name for name, asked, _ in ATTRIBUTES if asked.search(question))
+    if "price" in found and _CARRIAGE.search(question):
+        # the price of bringing it, stated beside the carriage: not the goods' own price row
+        found = tuple("carriage" if a == "price" else a for a in found if a != "delivery")
     if "weight" in found:  # "how much does it weigh" is not a price question
         found = tuple(a for a in found if a != "price")
     if "price" in found and len(found) > 1 and STANDS_ON.search(question):
@@ -313,6 +327,8 @@ _YES_NO = _rx(r"^\s*(do|does|did|is|are|was|were|can|could|will|would|have|has|s
 def states_attribute(attribute: str, text: str, heading: str = "", kind: str = "text") -> bool:
     """True if the text states a figure of that kind ("54,000 euros" states a price; so does
     "12,400" in a row of a price list, whose currency is said once at its top)."""
+    if attribute == "carriage":
+        return bool(_CARRIAGE.search(f"{heading} {text}")) and states_attribute("price", text, heading, kind)
     if attribute == "price":
         return has_currency(text) or bool(_FREE_OF_CHARGE.search(text)) or (
             kind == "row" and bool(_PRICE_WORDS.search(f"{heading} {text}")) and any(c.isdigit() for c in text))
