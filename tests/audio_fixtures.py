@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import wave
+from collections.abc import Sequence
 
 import numpy as np
 import soxr
@@ -88,19 +89,24 @@ def write_mulaw_wav(path, pcm_8k: np.ndarray) -> None:
         fh.write(b"RIFF" + struct.pack("<I", len(body)) + body)
 
 
+def edit_distance(ref: Sequence[str], hyp: Sequence[str]) -> int:
+    """Levenshtein distance: items (words, digits) inserted, dropped or changed."""
+    d = list(range(len(hyp) + 1))
+    for i, rw in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, hw in enumerate(hyp, 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (rw != hw))
+            prev, d[j] = d[j], cur
+    return d[len(hyp)]
+
+
 def wer(ref: str, hyp: str) -> float:
     """Word error rate: word-level edit distance / reference length (case and punctuation ignored)."""
     import re
 
     norm = lambda s: re.sub(r"[^a-z0-9' ]+", " ", s.lower()).split()  # noqa: E731
     r, h = norm(ref), norm(hyp)
-    d = list(range(len(h) + 1))
-    for i, rw in enumerate(r, 1):
-        prev, d[0] = d[0], i
-        for j, hw in enumerate(h, 1):
-            cur = min(d[j] + 1, d[j - 1] + 1, prev + (rw != hw))
-            prev, d[j] = d[j], cur
-    return d[len(h)] / max(1, len(r))
+    return edit_distance(r, h) / max(1, len(r))
 
 
 def piper(text: str, onnx_path) -> tuple[np.ndarray, int]:

@@ -22,6 +22,7 @@ from appliance.knowledge.vocabulary import vocabulary_from_folder
 from appliance.speech_in.factory import transcribe_pcm
 from appliance.telephony.caller_voice import caller_voice
 from appliance.telephony.sip_caller import CallerTurn, CallResult, SipCaller
+from audio_fixtures import edit_distance
 from conftest import ROOT, TEST_APP, settings_for_asterisk
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.models, pytest.mark.slow]
@@ -100,16 +101,6 @@ class _ChildCaller:
     async def call(self, turns: list[CallerTurn], hangup: str = "caller", listen_s: float | None = None,
                    hangup_after_reply_s: float | None = None) -> CallResult:
         return await self.sip_caller.call_in_child(turns, hangup, listen_s, hangup_after_reply_s)
-
-
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance: digits inserted, dropped or changed."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def caller(local_asterisk, **kw) -> _ChildCaller:  # type: ignore[no-untyped-def]
@@ -261,7 +252,7 @@ async def test_quote_request_stores_a_lead_and_reads_it_back(local_asterisk, ser
     # doubled is what the read-back is for, so the caller (who says "yes" whatever they
     # hear) may confirm that; a group lost is a failure here.
     assert re.sub(r"\D", "", lead["contact"]) == re.sub(r"\D", "", readback[-1]), (lead, readback)
-    assert _edits(re.sub(r"\D", "", lead["contact"]), "01762483915") <= 1, dialogue
+    assert edit_distance("01762483915", re.sub(r"\D", "", lead["contact"])) <= 1, dialogue
     assert lead["products"] == ["UTM-50"], (lead, dialogue)
     assert result.answered
 

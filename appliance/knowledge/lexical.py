@@ -213,6 +213,12 @@ def documents_words(text: str) -> str:
     return text
 
 
+#: What follows a verb of sending when goods are sent to the caller ("send it", "post
+#: them"), not a person ("send him over") nor a return ("send it back"); shared by the
+#: carriage phrase below and the reranker's carriage ask.
+GOODS_SENT = r"\s(it|them|that|those|this|one)\b(?!\s(\w+\s)?back\b)"
+
+
 #: A caller's phrase and the words documents use for it ("send them back" / "returns";
 #: "who's running the show?" / "managing director").  Its words are plain, common ones, so
 #: they cannot be given one by one (``CALLER_WORDS``): the phrase says what they mean.
@@ -246,8 +252,8 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),
         # goods carried to the caller ("do you send it free?", "what do you charge to post them
         # out?"): the documents' delivery and carriage (after "send it back", a return, above)
-        (r"\b(post(s|ed|ing)?|send(s|ing)?|sent|ship(s|ped|ping)?)\s(it|them|that|those|this|one)\b(?!\s(\w+\s)?back\b)"
-         r"|\bpostage\b|\bcourier\b", "delivery carriage"),
+        (r"\b(post(s|ed|ing)?|send(s|ing)?|sent|ship(s|ped|ping)?)" + GOODS_SENT + r"|\bpostage\b|\bcourier\b",
+         "delivery carriage"),
     ))
 
 

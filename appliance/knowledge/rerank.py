@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from appliance.knowledge.chunking import has_currency
 from appliance.knowledge.days import days_named
 from appliance.knowledge.lexical import (
+    GOODS_SENT,
     TermStats,
     codes,
     phrase_terms,
@@ -295,8 +296,7 @@ def asked_attributes(question: str) -> tuple[str, ...]:
 #: post them out?" ask the price of the carriage, not of the goods.
 #: (goods sent: "send it", "post them"; not "send him over to you", nor "send it back";
 #: English only so far: measured on the English sets)
-_CARRIAGE = _rx(r"\b(deliver\w*|carriage|postage|courier\w*|shipping|"
-                r"(post|send|ship)(s|ed|ing)?\s(it|them|that|those|this|one)\b(?!\s(\w+\s)?back\b))")
+_CARRIAGE = _rx(r"\b(deliver\w*|carriage|postage|courier\w*|shipping|(post|send|ship)(s|ed|ing)?" + GOODS_SENT + ")")
 
 
 def _attributes_in(question: str) -> tuple[str, ...]:

@@ -82,9 +82,9 @@ def digits_of(text: str) -> str:
 
 def vote_on_digits(readings: list[str]) -> str | None:
     """The first reading whose digits another reading gives too, or None (no two agree)."""
-    for i, text in enumerate(readings):
+    for text in readings:
         if sum(digits_of(other) == digits_of(text) for other in readings) >= 2:
-            return readings[i]
+            return text
     return None
 
 
