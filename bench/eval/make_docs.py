@@ -1756,6 +1756,205 @@ DOCS: dict[str, dict[str, tuple[str, list[Block]]]] = {
                   "возврату не подлежит."),
         ]),
     },
+    "harwood": {
+        "service.docx": ("Harwood Garage Equipment - Service, Inspection and Hire", [
+            ("h", "Looking after your equipment"),
+            ("p", "Our service department, run by Craig Ellison, keeps around 1,900 lifts and a great many tyre "
+                  "changers, balancers and compressors working safely in garages across the North of England. "
+                  "We service all makes, not only the equipment we have supplied. To book an inspection, a service "
+                  "or an engineer, ring the service desk on 01226 743 225 or e-mail service@harwood-ge.co.uk."),
+            ("h", "LOLER thorough examinations"),
+            ("p", "A vehicle lift is lifting equipment under the Lifting Operations and Lifting Equipment "
+                  "Regulations 1998 (LOLER). Because people work underneath a raised vehicle, the law requires "
+                  "every vehicle lift to be thoroughly examined by a competent person at least every 6 months. "
+                  "Your insurer will normally ask to see the latest report."),
+            ("p", "A LOLER thorough examination costs £68 per lift. Further lifts examined at the same site on the "
+                  "same visit are £48 each. The examination includes a load test where appropriate, checks of "
+                  "cables, chains, arm locks, safety catches and anchors, and a written report e-mailed to you "
+                  "within 24 hours. If we find a defect that makes the lift dangerous we are obliged to report it "
+                  "and to advise you to take the lift out of use until it is repaired."),
+            ("h", "Servicing"),
+            ("p", "LOLER only checks that a lift is safe on the day. Regular servicing keeps it that way and stops "
+                  "small problems turning into breakdowns. We recommend one service a year for each item, and "
+                  "we can do it on the same visit as a LOLER examination. Our service prices, per item, are: "
+                  "two-post lift £115; four-post lift £140; scissor lift £130; tyre changer £75; wheel balancer "
+                  "service and calibration £65; wheel alignment system calibration £180; piston compressor £95; "
+                  "screw compressor £165. Parts are charged extra."),
+            ("h", "Service contracts"),
+            ("p", "Most of our customers prefer a contract, so the inspections are booked automatically and never "
+                  "missed. Contract prices are per lift, per year, payable in advance."),
+            ("p", "Essential – £130 per lift per year: two LOLER thorough examinations a year and reminder service."),
+            ("p", "Standard – £235 per lift per year: two LOLER examinations, one full service a year, and 10% off "
+                  "all parts. Breakdown response within one working day."),
+            ("p", "Premium – £395 per lift per year: two LOLER examinations, two services a year, all breakdown "
+                  "labour included, and a guaranteed response within 4 working hours of your call. Premium "
+                  "customers also get an out-of-hours mobile number for emergencies."),
+            ("h", "Breakdowns and repairs"),
+            ("p", "If you do not have a contract, a breakdown call-out costs £89, which includes the first hour on "
+                  "site, and then £62 per hour after that, plus parts. We aim to attend the next working day. "
+                  "These rates apply within 50 miles of Barnsley; further afield we add mileage at 95p per mile "
+                  "for every mile over 50. Our vans carry the common parts for the lifts we sell, so most faults "
+                  "are fixed on the first visit."),
+            ("h", "Equipment hire"),
+            ("p", "Short of a lift for a busy spell, waiting for your new equipment, or trying something before you "
+                  "buy? We hire out the SL-30 mobile scissor lift, the TC-24 tyre changer, the WB-220 balancer and "
+                  "the AC-150 compressor. Ring the hire desk on 01226 743 240."),
+            ("table", [
+                ["Item", "Per day", "Per week", "Per month"],
+                ["SL-30 mobile scissor lift, 3 t", "-", "£120", "£360"],
+                ["TC-24 tyre changer", "-", "£65", "£195"],
+                ["WB-220 wheel balancer", "-", "£55", "£165"],
+                ["AC-150 compressor, 150 l", "£25", "£70", "£180"],
+            ]),
+            ("p", "Hire rates are ex VAT. The minimum hire is one week, except the compressor, which can be hired "
+                  "by the day. A refundable deposit of £300 per item is taken before the equipment goes out and "
+                  "returned when it comes back clean and undamaged. Delivery and collection is £45 each way within "
+                  "30 miles of Barnsley, or you can collect from us free of charge. You must have workshop "
+                  "insurance that covers hired-in equipment. If you decide to buy the same item within three "
+                  "months, we knock the first month's hire off the price."),
+        ]),
+        "terms.pdf": ("Harwood Garage Equipment Ltd - Terms of Sale", [
+            ("h", "1. Prices and quotations"),
+            ("p", "All prices are in pounds sterling and exclude VAT, which is added at the current rate. "
+                  "Written quotations are valid for 30 days from the date on the quotation. Prices for supply-only "
+                  "goods exclude carriage, which is charged as set out in section 4."),
+            ("h", "2. Orders and deposits"),
+            ("p", "Orders can be placed in writing, by e-mail or by signing our quotation. For any order over "
+                  "£2,500 (ex VAT) we take a deposit of 25% of the order value when the order is placed. The "
+                  "balance is due on completion of the installation or, for supply-only goods, before despatch. "
+                  "Deposits on made-to-order items, which are the SX-35 scissor lift, the WA-3D alignment system "
+                  "and complete MOT bays, are not refundable once the item has been ordered from the factory."),
+            ("h", "3. Payment"),
+            ("p", "We accept payment by bank transfer (BACS) and by Visa or Mastercard. We no longer accept "
+                  "cheques. Credit accounts are available to established garages, subject to references; "
+                  "account invoices are payable within 30 days of the end of the month of invoice. We reserve "
+                  "the right to charge interest on late payments under the Late Payment of Commercial Debts "
+                  "(Interest) Act 1998. Equipment remains our property until it has been paid for in full."),
+            ("h", "4. Delivery and carriage"),
+            ("p", "Lead times are given at the time of order and are estimates. Deliveries are made on weekdays. "
+                  "For supply-only goods, carriage is charged per consignment as follows:"),
+            ("table", [
+                ["Delivery area", "Carriage per consignment"],
+                ["Within 25 miles of Barnsley", "Free"],
+                ["Rest of England and Wales", "£95"],
+                ["Mainland Scotland", "£175"],
+                ["Scottish Highlands and islands, Northern Ireland", "Quoted on request"],
+            ]),
+            ("p", "Supply-only lifts and brake testers are delivered on a tail-lift lorry to ground level; you "
+                  "must have the people and equipment to move them from there. If you need a crane (HIAB) "
+                  "delivery, it is charged at £140 extra. Please check goods on arrival and report any damage or "
+                  "shortage within 3 working days."),
+            ("h", "5. Returns and cancellations"),
+            ("p", "Unused goods in their original packaging may be returned within 14 days of delivery. A "
+                  "restocking charge of 15% of the price is deducted from the refund, and the customer pays the "
+                  "return carriage. We cannot accept the return of lifts or other equipment once installed, "
+                  "made-to-order items, or parts that have been fitted. If you cancel an order for a standard "
+                  "item before it is delivered, we keep 10% of the order value to cover our costs."),
+            ("h", "6. Warranty"),
+            ("p", "Our warranty covers defects in materials and workmanship from the date of installation "
+                  "(or the date of delivery for supply-only goods), as follows:"),
+            ("table", [
+                ["Equipment", "Warranty"],
+                ["Two-post and four-post lifts", "2 years parts and labour; 5 years on the columns and structure"],
+                ["Scissor lifts", "2 years parts and labour"],
+                ["Roller brake testers", "2 years parts and labour"],
+                ["Tyre changers and wheel balancers", "12 months parts and labour"],
+                ["Wheel alignment systems", "2 years parts and labour"],
+                ["Piston compressors", "12 months parts and labour"],
+                ["Screw compressors", "2 years parts and labour; 5 years on the airend if serviced by us"],
+                ["Reconditioned lifts", "6 months parts and labour"],
+            ]),
+            ("p", "Labour under warranty is free within 50 miles of Barnsley; beyond that, mileage is charged at "
+                  "our normal service rate. The warranty does not cover wear parts such as rubber pads, tyre "
+                  "changer jaws and mount heads, damage from misuse or overloading, or lifts that have not had "
+                  "their LOLER thorough examinations carried out on time. Supply-only goods installed by someone "
+                  "other than Harwood carry a parts-only warranty."),
+            ("h", "7. Law"),
+            ("p", "These terms are governed by the law of England and Wales. Harwood Garage Equipment Ltd, Unit 7, "
+                  "Dearne Valley Trade Park, Wombwell Lane, Barnsley S73 8HN. Company number 02611457."),
+        ]),
+    },
+    "nivagro": {
+        "servis.docx": ("Сервисное обслуживание, шеф-монтаж и обучение", [
+            ("h", "Сервисная служба"),
+            ("p", "Сервисная служба «Нива-Агромаш» обслуживает всё оборудование нашего производства: зерносушилки, "
+                  "нории, транспортёры, сепараторы и бункеры. В штате службы 19 сервисных инженеров и 7 выездных бригад "
+                  "на собственных автомобилях со сварочным и монтажным инструментом. Заявки принимаются по телефону "
+                  "+7 (473) 260-48-30 и по почте service@niva-agromash.ru."),
+            ("p", "В сезон уборки инженер выезжает к вам не позднее 24 часов после заявки, если объект находится в пределах "
+                  "300 км от Воронежа, и не позднее 48 часов для более удалённых объектов. Вне сезона сроки выезда "
+                  "согласуются с диспетчером."),
+            ("h", "Шеф-монтаж"),
+            ("p", "Монтаж оборудования выполняет покупатель своими силами или силами подрядной организации. Наш инженер "
+                  "на шеф-монтаже руководит работами, проверяет фундамент и анкерные болты, правильность сборки модулей "
+                  "шахты, соосность приводов нории и натяжение ленты, подписывает акт о готовности к пуску. Шеф-монтаж "
+                  "сушилки СЗ-10 обычно занимает 8–10 рабочих дней, сушилки СЗК-40 — до 20 рабочих дней."),
+            ("p", "Для шеф-монтажа покупатель обеспечивает автокран, монтажную бригаду, электропитание на площадке, "
+                  "а также проживание и питание инженера."),
+            ("h", "Пусконаладка"),
+            ("p", "Пусконаладочные работы на сушилках выполняются только нашими специалистами: настройка горелки, "
+                  "шкафа управления «Агромаш-Контроль», режимов сушки и охлаждения, пробная сушка партии зерна. "
+                  "По итогам составляется акт ввода в эксплуатацию."),
+            ("h", "Обучение операторов"),
+            ("p", "Обучение проходит на вашем объекте во время пусконаладки или в учебном классе на заводе. Курс длится "
+                  "два дня, в группе до 4 человек. Операторы учатся выставлять режимы, следить за температурой зерна, "
+                  "чистить сушилку и действовать при аварийной остановке. Каждому выдаётся удостоверение."),
+            ("h", "Стоимость услуг"),
+            ("table", [
+                ["Услуга", "Единица", "Цена, руб. с НДС"],
+                ["Шеф-монтаж зерносушилки СЗМ-8", "комплекс", "64 000"],
+                ["Шеф-монтаж зерносушилки СЗ-10 или СЗ-16", "комплекс", "148 000"],
+                ["Шеф-монтаж зерносушилки СЗ-25 или СЗК-40", "комплекс", "216 000"],
+                ["Шеф-монтаж нории (любой модели)", "комплекс", "42 000"],
+                ["Пусконаладка зерносушилки (любой модели)", "комплекс", "86 000"],
+                ["Обучение операторов (2 дня, до 4 человек)", "группа", "31 000"],
+                ["Предсезонное техническое обслуживание сушилки", "визит", "47 000"],
+                ["Выезд инженера далее 150 км от Воронежа", "км пути", "42"],
+            ]),
+            ("h", "Сервисный договор"),
+            ("p", "Для постоянных клиентов действует годовой сервисный договор: два плановых визита (до и после сезона), "
+                  "приоритетный выезд по аварийным заявкам и скидка 10 % на запасные части. Стоимость договора "
+                  "рассчитывается по составу оборудования на объекте."),
+        ]),
+        "usloviya.pdf": ("Условия поставки, оплаты и гарантии", [
+            ("h", "Оплата"),
+            ("p", "Расчёты производятся только в безналичной форме, по счёту или договору поставки. Цены указываются "
+                  "в рублях с НДС 22 %."),
+            ("p", "Зерносушилки: предоплата 50 % при заключении договора, 40 % — по уведомлению о готовности к отгрузке, "
+                  "оставшиеся 10 % — после подписания акта пусконаладки."),
+            ("p", "Нории, транспортёры, сепараторы, бункеры: предоплата 70 %, оставшиеся 30 % — перед отгрузкой. "
+                  "Запасные части отгружаются после 100 % оплаты."),
+            ("p", "Срок изготовления отсчитывается со дня поступления предоплаты на наш расчётный счёт."),
+            ("h", "Доставка"),
+            ("p", "Оборудование можно забрать самовывозом со склада завода в Воронеже. Погрузка на транспорт покупателя "
+                  "бесплатная."),
+            ("p", "Доставку нашим транспортом по Воронежу и Воронежской области выполняем бесплатно, если сумма заказа "
+                  "от 1 500 000 руб. В остальных случаях доставка нашим транспортом стоит 85 руб. за километр пути от завода "
+                  "до объекта. Шахтные сушилки перевозятся разобранными на модули, обычно на 2–4 автомобилях."),
+            ("p", "В другие регионы доставку организуем также транспортными компаниями, стоимость по тарифам перевозчика."),
+            ("table", [
+                ["Куда", "Ориентировочный срок в пути"],
+                ["Воронежская область", "1–2 дня"],
+                ["Центральный федеральный округ", "2–4 дня"],
+                ["Юг России и Поволжье", "3–5 дней"],
+                ["Урал и Сибирь", "7–12 дней"],
+            ]),
+            ("h", "Гарантия"),
+            ("p", "Гарантийный срок на зерносушилки — 24 месяца. На нории, транспортёры, сепараторы и бункеры — 18 месяцев. "
+                  "На покупные комплектующие (электродвигатели, мотор-редукторы, горелки) действует гарантия их "
+                  "производителя, но не менее 12 месяцев."),
+            ("p", "Гарантийный срок исчисляется с даты подписания акта пусконаладки, но не может превышать 30 месяцев "
+                  "с даты отгрузки. Гарантия на сушилку сохраняется при условии, что пусконаладку выполнили специалисты "
+                  "«Нива-Агромаш», а предсезонное обслуживание проводится ежегодно."),
+            ("p", "Гарантия не распространяется на износ ковшей, скребков, ленты и решёт, а также на повреждения из-за "
+                  "попадания в оборудование посторонних предметов."),
+            ("h", "Возврат"),
+            ("p", "Серийное оборудование надлежащего качества можно вернуть в течение 14 дней с момента получения, если "
+                  "оно не монтировалось и сохранило товарный вид. Расходы на обратную доставку несёт покупатель. "
+                  "Оборудование, изготовленное по индивидуальному заказу (нестандартная высота нории, длина транспортёра, "
+                  "дополнительная комплектация), возврату не подлежит."),
+        ]),
+    },
 }
 
 
