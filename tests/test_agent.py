@@ -95,6 +95,33 @@ def test_grounding_and_extractive():
     assert "1350" in extractive_answer("How heavy is the UTM-300?", [p])
 
 
+def test_the_part_of_a_product_asked_and_the_thing_asked_for():
+    from appliance.agent.grounding import names_offered, names_part, offered_thing, part_of_product
+
+    assert part_of_product("The wash arm on our QU-500 is cracked. How much is a replacement?") == {"wash", "arm"}
+    assert part_of_product("How big's the steam boiler on the HS-2? We do lattes.") == {"steam", "boiler"}
+    # the product itself, or a word asking a kind of figure, is no part
+    for question in ("How much is the HS-2?", "What's the top speed of the CE-16?", "Price on the RS-90, please.",
+                     "What's the weekly hire on the BT-200?", "Out of the ZT-52 and the ZT-60, which is lighter?",
+                     "What are you asking for the WX-25 washer?", "How much water will one of the CS-600 filters do?"):
+        assert part_of_product(question) == frozenset(), question
+    heater = part_of_product("How many kilowatts is the heater in the HW-27?")
+    assert names_part("The HW-27's water heating is rated at 18 kW.", heater)  # (the word's other ending)
+    assert not names_part("HS-2: installation £240.", part_of_product("How much is a bottomless portafilter for the HS-2?"))
+
+    doors = offered_thing("Do you do those automatic sliding glass doors for shop fronts? We want one.")
+    assert doors == (frozenset({"automatic", "slid", "glas", "door"}),)
+    assert not names_offered("Reception and general enquiries: info@dockray-doors.example.", doors)
+    assert names_offered("We do not make sliding glass doors, only roller shutters.", doors)
+    # "machines" names nothing a trade's goods do not share
+    assert not names_offered("The CM-1 coin meter fits any washer and costs £295 per machine.",
+                             offered_thing("Do you do dry-cleaning machines as well?"))
+    # the thing said again in other words ("the gas ones, the LPG forklifts") names it too
+    lpg = offered_thing("Do ye do the gas ones, the LPG forklifts?")
+    assert names_offered("No. We build electric and diesel trucks only and do not convert them to LPG.", lpg)
+    assert offered_thing("How much is the HS-2?") == ()
+
+
 def test_a_price_question_never_gets_a_weight():
     """A figure must be stated for the attribute asked: the weight is not the price, even when
     the model words it as one; the price list's row is."""
@@ -613,6 +640,39 @@ def test_a_yes_that_restates_the_question_gets_the_fact_instead(agent, monkeypat
     stream = agent.answer("Can I run the UTM-100 on a single-phase supply?")
     said = " ".join(stream.sentences)
     assert "230 V" in said and not said.lower().startswith("yes"), said
+
+
+@pytest.mark.models
+def test_a_part_of_a_product_is_priced_only_from_a_line_naming_it(agent, monkeypatch):
+    """"How much is a replacement load cell for the UTM-300?": the knowledge base prices the
+    machine, its grips and its software, but no load cell.  The model's "The load cell for the
+    UTM-300 costs 54,000 euros." (the machine's price) is not said, nor any other line's price:
+    the caller is offered a colleague.  A part the price list names is priced from its line."""
+    def scripted(*args, **kwargs):
+        yield from ["The", " load", " cell", " for", " the", " UTM", "-", "300", " costs", " 54", ",", "000",
+                    " euros", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("How much is a replacement load cell for the UTM-300? Ours has been dropped.")
+    said = " ".join(stream.sentences)
+    assert stream.mode == "fallback" and not any(ch.isdigit() for ch in said), said
+    monkeypatch.undo()
+    said, _ = _ask(agent, "How much is a wedge grip set for the UTM-300?")
+    assert "1,150" in said and "54,000" not in said, said
+
+
+@pytest.mark.models
+def test_a_bare_yes_to_something_not_offered_is_no_answer(agent, monkeypatch):
+    """"Do you do coordinate measuring machines as well?" asks about something the knowledge
+    base never names: the model's "Yes, we do." is not said, and neither is a sentence about
+    the company's machines that merely shares the words "machines" or "do"."""
+    def scripted(*args, **kwargs):
+        yield from ["Yes", ",", " we", " do", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("Do you do coordinate measuring machines as well? We need one for the quality lab.")
+    said = " ".join(stream.sentences)
+    assert stream.mode == "fallback" and not said.lower().startswith("yes"), said
 
 
 @pytest.mark.models

@@ -31,6 +31,11 @@ def test_the_entrys_answer_is_said_for_its_question_in_the_callers_words():
 def test_an_entry_about_something_else_is_not_read_out():
     assert faq_answer("What's your VAT registration number?", [_PLUG]) == ""
     assert faq_answer("Do you sell second-hand mowers?", [_HIRE]) == ""
+    # an entry sharing the caller's words but about another thing ("Can I fit a coin meter?")
+    meter = Passage("**Can I add a coin meter to the machines in my launderette?**\nYes. The CM-1 coin meter fits "
+                    "any WX washer and costs £295 per machine.", "faq.md", 0.6, "FAQ")
+    assert faq_answer("Do you do dry-cleaning machines as well? I'd add them to the launderette.", [meter]) == ""
+    assert faq_answer("Can I add a coin meter to the machines in my launderette?", [meter]).startswith("Yes. The CM-1")
     # only the best passage is an answer's candidate
     assert faq_answer("Can I just plug the machine into the socket behind the bar?",
                       [Passage("Delivery is free.", "prices.txt", 0.7, "Delivery"), _PLUG]) == ""

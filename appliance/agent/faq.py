@@ -18,6 +18,8 @@ from appliance.agent.grounding import (
     asked_attribute,
     caller_words_of,
     content_words,
+    names_offered,
+    offered_thing,
     speakable,
     states_asked_figure,
     synonyms_of,
@@ -75,6 +77,8 @@ def faq_answer(question: str, passages: Sequence[Passage]) -> str:
     entry = faq_entry(passages[0])
     if entry is None or not same_question(entry[0], question):
         return ""
+    if not names_offered(f"{entry[0]} {entry[1]}", offered_thing(question)):
+        return ""  # ("Do you do dry-cleaning machines?" is not "Can I add a coin meter to my machines?")
     sentences = split_sentences(_A_MARK.sub("", " ".join(entry[1].split())))
     said = sentences[0] if sentences else ""
     for sentence in sentences[1:]:

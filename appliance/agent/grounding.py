@@ -12,6 +12,7 @@ the attribute asked count most), cleaned of layout so it can be spoken.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 
@@ -292,6 +293,18 @@ def figures_match_subject(sentence: str, question: str, passages: Sequence[Passa
     best_holder = max(holders)
     return not any(len(subject & roots) > best_holder and states_asked_figure(piece, question)
                    for piece, roots in pieces)
+
+
+def figures_of_part(sentence: str, part: frozenset[str], passages: Sequence[Passage]) -> bool:
+    """The sentence's figures are the ``part``'s asked (see ``part_of_product``): a line of the
+    knowledge base holding those figures names the part (in itself or under its heading).
+    "The bottomless portafilter costs £240." from "HS-2: installation £240" is the
+    installation's price, not the portafilter's: the model names whatever the caller named."""
+    figures = _figures_and_emails(sentence)
+    if not part or not figures:
+        return True
+    return any(figures <= _figures_and_emails(piece) and names_part(f"{p.title} {piece}", part)
+               for p in passages for piece in _pieces(p.text))
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -624,6 +637,109 @@ def part_measured(question: str) -> tuple[str, str] | None:
         return None
     found = {_PART_MEASURE[w] for w in words if w in _PART_MEASURE}
     return found.pop() if len(found) == 1 else None
+
+
+def part_of_product(question: str) -> frozenset[str]:
+    """The words naming a part or an accessory of a product the question names by code, when
+    a figure of that part is asked: {"wash", "arm"} for "The wash arm on our QU-500 is cracked.
+    How much is a replacement?", {"steam", "boiler"} for "How big's the steam boiler on the
+    HS-2?"; empty when the code itself is what is asked about ("How much is the HS-2?", "What's
+    the top speed of the CE-16?": a word asking a kind of figure names no part).
+
+    A product's passage states figures of many things that are not the part asked ("HS-2:
+    installation £240"), so a figure said for a part must come from a sentence naming it."""
+    found: set[str] = set()
+    for m in _PART_BEFORE_CODE.finditer(question):
+        words = _WORD.findall(m.group(1).lower())
+        phrase: list[str] = []
+        for w in reversed(words):  # the noun phrase just before "on the QU-500", back to its article
+            if w in STOPWORDS or w in _PART_STOP or len(phrase) == 3:
+                break
+            phrase.insert(0, w)
+        stems = [_stem(w) for w in phrase]
+        # (the phrase's last word is what it names: "top speed" asks a speed, a "load cell" is
+        # a cell, whatever its first word would ask alone)
+        if stems and stems[-1] not in _NAMES_NO_PART:
+            found |= set(stems) - _NAMES_NO_PART
+    return frozenset(found)
+
+
+#: A noun phrase right before "on / in / of / for / to fit (the, our, ...) CODE".
+_PART_BEFORE_CODE = re.compile(
+    r"([^\W\d_][\w' -]*?)\s+(?:on|in|of|for|to fit|that fits|fitted to|off)\s+"
+    r"(?:(?:the|our|my|your|a|an|this|that|his|her|their|one|ones)\s+)?[^\W\d_]+-\d", re.IGNORECASE)
+#: Words ending the noun phrase that names a part: verbs and chat before it.
+_PART_STOP = frozenset("""asking ask charge charging pay paying put putting fit fitting fitted come comes
+    go goes going wiring wire use used using run running want wanted after looking look need needed
+    spend spending now out up back down over off""".split())
+#: Words that name no part of a product ("one of the CS-600 filters", "a bit of the TS-250"), or
+#: name a price in other words ("the weekly hire on the BT-200").
+_PART_GENERIC = frozenset(_stem(w) for w in "one ones bit lot thing things sort kind type model version price hire rent rental lease "
+                                           "daily weekly monthly yearly annual replacement new spare extra another "
+                                           "second rating ratings spec specs specification specifications figure "
+                                           "figures".split())
+_NAMES_NO_PART = _ATTRIBUTE_CUE_STEMS | _SUBJECT_NOISE | _PART_GENERIC
+
+
+def names_part(text: str, part: frozenset[str]) -> bool:
+    """``text`` names one of the ``part`` words (see ``part_of_product``), allowing for the
+    word's endings ("heater" / "heating") and the documents' word for the caller's."""
+    return not part or _words_named(text, part) > 0
+
+
+def offered_thing(question: str) -> tuple[frozenset[str], ...]:
+    """The words naming what a caller asks the company to sell, do or supply: {"automatic",
+    "sliding", "glass", "door"} for "Do you do those automatic sliding glass doors for shop
+    fronts?", {"electrician"} for "Can you recommend an electrician round here?"; empty for
+    any other question.  Words any trade's goods share ("machines", "equipment") are left out:
+    "Do you do dry-cleaning machines?" asks about dry-cleaning.  The thing said again in other
+    words right after ("the gas ones, the LPG forklifts") is a second way of naming it."""
+    m = _OFFERED.search(question)
+    if not m:
+        return ()
+    names = [m.group(1)]
+    again = _SAID_AGAIN.match(question, m.end(1))
+    if again:
+        names.append(again.group(1))
+    return tuple(words for words in (frozenset(content_words(n) - _OFFER_GENERIC) for n in names) if words)
+
+
+def names_offered(text: str, thing: Sequence[frozenset[str]]) -> bool:
+    """``text`` names at least half of the ``thing`` asked for, in one of its namings (see
+    ``offered_thing``): a sentence that shows a yes or a no to "Do you do sliding glass
+    doors?" says what it is about, and the company's e-mail "info@dockray-doors" is no answer."""
+    return not thing or any(_words_named(text, words) >= (len(words) + 1) // 2 for words in thing)
+
+
+def _words_named(text: str, words: frozenset[str]) -> int:
+    """How many of the stemmed ``words`` ``text`` names, allowing for the word's endings
+    ("heater" / "heating") and the documents' word for the caller's ("hire" / "rent")."""
+    said = {_stem(w) for w in _WORD.findall(f"{documents_words(text)} {text}".lower())}
+    return sum(1 for w in words
+               if any(_same_word(v, s) for v in {w} | caller_words_of(w) | synonyms_of(w) for s in said))
+
+
+#: "Do you (do / sell / hire out ...) X", X ending at the clause or the chat after it.
+_OFFERED = re.compile(
+    r"\b(?:do|does|can|could|would|will)\s+(?:you|ye|you lot|you guys|your (?:lot|firm|company|lads|people))\s+"
+    r"(?:also\s+|still\s+|ever\s+|actually\s+)?"
+    r"(?:do|sell|make|supply|stock|carry|have|offer|hire|rent|fit|install|repair|service|deliver|recommend|"
+    r"provide|build|manufacture)\s+(?:out\s+)?(?:(?:any|those|these|the|a|an|some|your|own|me|us)\s+)?"
+    r"(.+?)(?=[?.,!;]|\s+(?:as well|too|at all|for|in|on|at|to|with|from|that|which|if|or|and|round|near|here|"
+    r"nearby|locally)\b|$)", re.IGNORECASE)
+_SAID_AGAIN = re.compile(r",\s+(?:the|those|these|your|a|an)\s+([^?.,!;]+)")
+_OFFER_GENERIC = frozenset(_stem(w) for w in "machine machines equipment thing things kind kinds stuff sort sorts "
+                                              "type types one ones".split())
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Two stems of one word: equal, or sharing all but the last three letters of the shorter
+    and at least four ("heat(er)" / "heat(ing)", "wash" / "washer")."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    common = len(os.path.commonprefix((a, b)))
+    return common >= 4 and common >= shorter - 3
 
 
 #: The dimension each word names: a size asked as "how wide" is a width, not a height.

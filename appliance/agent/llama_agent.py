@@ -64,14 +64,19 @@ from appliance.agent.grounding import (
     figure_kinds,
     figures_match_product,
     figures_match_subject,
+    figures_of_part,
     finish_opening,
     focus,
     follow_up_questions,
     is_bare_yes_no,
     is_grounded,
     is_yes_no,
+    names_offered,
+    names_part,
     names_subject,
     numbers,
+    offered_thing,
+    part_of_product,
     product_pieces,
     states_asked_figure,
     synonyms_of,
@@ -395,10 +400,16 @@ class LlamaAgent(Agent):
         # cosine, that judgement stands; the cosine gate is for stores that do not judge)
         trusted = relevant[0].relevant if relevant[0].relevant is not None else (
             relevant[0].score >= self.extractive_min_score)
-        backup, backup_heading = extractive_pick(asked_q, relevant, about=about) if trusted else ("", "")
+        yes_no = is_yes_no(question)
+        # "How much is a replacement wash arm for the QU-500?": a figure of a part of the
+        # product is said only from a sentence naming that part, never another part's row.
+        part = part_of_product(asked_q) if asks_a_figure(asked_q) and not yes_no else frozenset()
+        backup, backup_heading = extractive_pick(
+            asked_q, relevant, about=about,
+            keep=(lambda s, h: names_part(f"{h.rsplit(' > ', 1)[-1]} {s}", part)) if part else None,
+        ) if trusted else ("", "")
         # ... and only when that sentence states the figure asked for (a price for a price
         # question): after opening words, an unrelated sentence would be no answer at all.
-        yes_no = is_yes_no(question)
         # (not for a yes/no question: its "Yes, we" may turn out to be a bare yes that
         # nothing in the knowledge base backs, which must not be said; see below)
         backup_states_asked = bool(backup) and states_asked_figure(backup, asked_q)
@@ -489,7 +500,7 @@ class LlamaAgent(Agent):
                     whole = f"{lead} {piece}" if lead else piece  # the sentence, judged whole
                     verdict = "" if is_lead else self._judge(whole, context, question, no_answer, spoken, pieces,
                                                              kb_pieces=kb_pieces, about=about,
-                                                             subject_passages=in_prompt)
+                                                             subject_passages=in_prompt, part=part)
                     if verdict:
                         log_event(log, "agent.sentence_rejected", level=logging.DEBUG, why=verdict, text=whole)
                         break
@@ -544,8 +555,11 @@ class LlamaAgent(Agent):
         # model declines or says a bare yes (see ``faq_answer``).
         faq = faq_answer(asked_q, relevant) if trusted and not spoken and not lead else ""
         if held and not spoken and not lead:
+            offered = offered_thing(asked_q)  # ("Do you do sliding glass doors?": what a fact must name)
+
             def shows_answer(sentence: str, heading: str) -> bool:
-                return not is_bare_yes_no(sentence, question) and _bears_on(sentence, question, heading)
+                return (not is_bare_yes_no(sentence, question) and _bears_on(sentence, question, heading)
+                        and names_offered(f"{heading.rsplit(' > ', 1)[-1]} {sentence}", offered))
 
             if backup and not shows_answer(backup, backup_heading):
                 # (the best sentence for the question in general, a price row that names the
@@ -648,7 +662,7 @@ class LlamaAgent(Agent):
 
     def _judge(self, sentence: str, context: str, question: str, no_answer: str, spoken: int,
                pieces: list[str] | None = None, opening: bool = False, kb_pieces: list[str] | None = None,
-               about: str = "", subject_passages: Sequence[Passage] = ()) -> str:
+               about: str = "", subject_passages: Sequence[Passage] = (), part: frozenset[str] = frozenset()) -> str:
         """"" if the sentence (or a sentence's ``opening`` words) may be spoken, else why not.
 
         Opening words have few content words ("The UTM-300 costs": one of two is not in a
@@ -679,6 +693,8 @@ class LlamaAgent(Agent):
             return "wrong_subject"  # the ovens' warranty said for a mixer
         if subject_passages and not opening and not times_match_day(sentence, asked_q, subject_passages):
             return "wrong_subject"  # Saturday's hours said for Friday
+        if part and not opening and not figures_of_part(sentence, part, subject_passages):
+            return "wrong_part"  # the installation's price said for a portafilter
         return ""
 
 
