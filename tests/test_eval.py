@@ -169,6 +169,18 @@ def test_the_evaluation_data_is_complete():
     assert total >= 100
 
 
+def test_each_set_is_run_in_the_language_its_questions_are_asked_in():
+    """`make eval` runs the sets of the configured pack's language: a Russian set that does not
+    say ``language = "ru"`` would be asked of the English pack, and left out of the Russian run."""
+    import re
+
+    for kb in available_kbs():
+        qs = load_questions(EVAL_DIR / "questions" / f"{kb}.toml").questions
+        cyrillic = sum(bool(re.search("[а-яё]", q.ask, re.IGNORECASE)) for q in qs)
+        expected = "ru" if cyrillic > len(qs) / 2 else "en"
+        assert kb in available_kbs(language=expected), (kb, expected)
+
+
 def test_every_expected_fact_is_in_its_knowledge_base():
     """A question whose answer the documents do not state would score the agent wrong for
     being right: each expected figure/code must be found in the KB's own text."""
