@@ -122,6 +122,20 @@ def test_the_part_of_a_product_asked_and_the_thing_asked_for():
     assert offered_thing("How much is the HS-2?") == ()
 
 
+def test_a_count_and_an_identifier_asked_and_stated():
+    from appliance.agent.grounding import asked_count, asked_identifier, states_count, states_identifier
+
+    assert asked_count("How many machines did you sell last year?") and asked_count("How many of you are there?")
+    for measure in ("How many litres does it hold?", "How many kilowatts is the motor?", "How many days to deliver?"):
+        assert not asked_count(measure), measure
+    assert states_count("We are 64 people, 19 of them engineers.") and states_count("The DO-6 has 6 decks.")
+    assert not states_count("We take your old ones away for 180 EUR per machine.")
+    assert asked_identifier("Our accountant needs your VAT registration number.")
+    assert asked_identifier("What's your company number?") and not asked_identifier("What's your phone number?")
+    assert not asked_identifier("What's the order number of decks?")  # ("number of" counts)
+    assert states_identifier("VAT no. GB 123 4567 89") and not states_identifier("VAT is added at 23%.")
+
+
 def test_a_price_question_never_gets_a_weight():
     """A figure must be stated for the attribute asked: the weight is not the price, even when
     the model words it as one; the price list's row is."""
@@ -673,6 +687,23 @@ def test_a_bare_yes_to_something_not_offered_is_no_answer(agent, monkeypatch):
     stream = agent.answer("Do you do coordinate measuring machines as well? We need one for the quality lab.")
     said = " ".join(stream.sentences)
     assert stream.mode == "fallback" and not said.lower().startswith("yes"), said
+
+
+@pytest.mark.models
+def test_a_count_or_an_identifier_is_not_answered_with_a_price_or_a_rate(agent, monkeypatch):
+    """The model's sentence fails its checks, and the knowledge base's nearest sentence is a
+    price per machine, or VAT's rate: neither is how many machines were shipped, nor a VAT
+    number.  The caller is offered a colleague instead."""
+    def scripted(*args, **kwargs):
+        yield from ["We", " shipped", " hundreds", " to", " Poland", " and", " Spain", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("How many machines did you ship to the European Union last year?")
+    said = " ".join(stream.sentences)
+    assert stream.mode == "fallback" and "650" not in said, (said, stream.fallback_reason)
+    stream = agent.answer("Our accounts need your VAT registration number, excluding nothing. What is it?")
+    said = " ".join(stream.sentences)
+    assert stream.mode == "fallback" and "VAT" not in said, said
 
 
 @pytest.mark.models

@@ -742,6 +742,46 @@ def _same_word(a: str, b: str) -> bool:
     return common >= 4 and common >= shorter - 3
 
 
+def asked_count(question: str) -> bool:
+    """"How many machines did you sell last year?" asks how many things, not a measure ("how
+    many litres", "how many kilowatts") nor a time ("how many days")."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return False
+    noun = m.group(1).lower()
+    return not _unit_kinds(noun) and _stem(noun) not in _ATTRIBUTE_CUE_STEMS | _SUBJECT_NOISE | _TIME_WORDS
+
+
+def states_count(text: str) -> bool:
+    """``text`` states a figure that is a number of things: one with no unit of measure or money
+    ("We are 64 people", "4 decks"); "180 EUR per machine" is a price, "within 48 hours" a
+    time, "23%" a rate, not how many."""
+    timed = {re.sub(r"[.,]", "", m.group(1)) for m in _FIGURE_THEN_WORD.finditer(_SPACE_THOUSANDS.sub("", text))
+             if _stem(m.group(2).lower()) in _TIME_WORDS or m.group(2) == "%"}
+    return any(not kinds and figure not in timed for figure, kinds in figure_kinds(text).items())
+
+
+def asked_identifier(question: str) -> bool:
+    """"What's your VAT registration number?" asks an identifier (a VAT, company or account
+    number), which only a long run of digits answers; a telephone number is asked otherwise."""
+    return bool(_IDENTIFIER_ASKED.search(question))
+
+
+def states_identifier(text: str) -> bool:
+    """``text`` holds something an identifier could be: six digits or more, spaced or not
+    ("GB 123 4567 89"), not a rate or a price ("23%")."""
+    return any(len(re.sub(r"\D", "", m.group())) >= 6 for m in _DIGIT_RUN.finditer(text))
+
+
+_FIGURE_THEN_WORD = re.compile(r"(\d+(?:[.,]\d+)*)\s?(%|[^\W\d_]+)")
+_HOW_MANY = re.compile(r"\bhow many\s+([^\W\d_]+)", re.IGNORECASE)
+_TIME_WORDS = frozenset(_stem(w) for w in "seconds minutes hours days weeks months years times".split())
+_IDENTIFIER_ASKED = re.compile(r"\b(vat|registration|company|companies house|account|reference|tax|customer|"
+                               r"order|invoice|serial|policy|licen[cs]e|iban|sort code)( registration| reg)? "
+                               r"(number|no\.?)(?! of\b)", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"\d[\d ]{4,}\d")
+
+
 #: The dimension each word names: a size asked as "how wide" is a width, not a height.
 _DIMENSIONS = {**dict.fromkeys("wide wider widest width widths narrow narrower".split(), "width"),
                **dict.fromkeys("high higher highest height heights tall taller".split(), "height"),

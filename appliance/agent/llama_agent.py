@@ -56,6 +56,8 @@ from appliance.agent.faq import faq_answer
 from appliance.agent.grounding import (
     _PRODUCT,
     asked_attribute,
+    asked_count,
+    asked_identifier,
     asks_figure as asks_a_figure,
     attribute_fits,
     caller_words_of,
@@ -79,6 +81,8 @@ from appliance.agent.grounding import (
     part_of_product,
     product_pieces,
     states_asked_figure,
+    states_count,
+    states_identifier,
     synonyms_of,
     times_match_day,
     unit_fits,
@@ -408,6 +412,11 @@ class LlamaAgent(Agent):
             asked_q, relevant, about=about,
             keep=(lambda s, h: names_part(f"{h.rsplit(' > ', 1)[-1]} {s}", part)) if part else None,
         ) if trusted else ("", "")
+        if (asked_count(asked_q) and not states_count(backup)
+                or asked_identifier(asked_q) and not states_identifier(backup)):
+            # "How many machines did you sell last year?" is not answered by "... 180 EUR per
+            # machine", nor "What's your VAT registration number?" by "VAT (currently 23%)".
+            backup, backup_heading = "", ""
         # ... and only when that sentence states the figure asked for (a price for a price
         # question): after opening words, an unrelated sentence would be no answer at all.
         # (not for a yes/no question: its "Yes, we" may turn out to be a bare yes that
