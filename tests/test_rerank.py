@@ -61,6 +61,10 @@ def test_codes(text, found):
     ("If I only order the one grinder, do you send it free?", ("carriage",)),
     ("What does delivery cost to Belfast?", ("carriage",)),
     ("How long does delivery take?", ("delivery",)),
+    # how fast someone or something comes is how soon; how fast a machine runs is a speed
+    ("Our oven died in the night. How fast can somebody come out?", ("delivery",)),
+    ("How fast does a technician show up on the top plan?", ("delivery",)),
+    ("How fast does the conveyor run?", ("speed",)),
 ])
 def test_asked_attributes(question, attributes):
     assert set(asked_attributes(question)) == set(attributes)

@@ -304,6 +304,9 @@ def _attributes_in(question: str) -> tuple[str, ...]:
     if "price" in found and _CARRIAGE.search(question):
         # the price of bringing it, stated beside the carriage: not the goods' own price row
         found = tuple("carriage" if a == "price" else a for a in found if a != "delivery")
+    if "speed" in found and _COMING.search(question):
+        # "How fast can somebody come out?", "how quick will it get here?": how soon, not a speed
+        found = tuple(dict.fromkeys("delivery" if a == "speed" else a for a in found))
     if "weight" in found:  # "how much does it weigh" is not a price question
         found = tuple(a for a in found if a != "price")
     if "price" in found and len(found) > 1 and STANDS_ON.search(question):
@@ -315,6 +318,10 @@ def _attributes_in(question: str) -> tuple[str, ...]:
     return found
 
 
+#: Someone or something coming to the caller: how fast it comes asks how soon.
+_COMING = _rx(r"\b(come|comes|coming|show(s|ing)? up|turn(s|ing)? up|get (here|there|to (us|me|you|site))|arriv\w*|"
+              r"respond\w*|reach(es)? (us|me|you|site)|be (here|there|with (us|me|you))|"
+              r"(someone|somebody|an engineer|a technician|you) (out|over|round))\b")
 #: "How long do I have to send it back?", "how long until it comes": a time, not a length.
 _HOW_LONG_A_TIME = _rx(r"\bhow long (do|does|did|will|would|can|could|have|has|had|until|till|before|to|must|should)\b")
 _PRICE_WORDS = _rx(r"\b(prices?|pricing|costs?|fees?|tariffs?|rates?)\b")
