@@ -65,6 +65,10 @@ def test_codes(text, found):
     ("Our oven died in the night. How fast can somebody come out?", ("delivery",)),
     ("How fast does a technician show up on the top plan?", ("delivery",)),
     ("How fast does the conveyor run?", ("speed",)),
+    # the Russian caller's carriage: a price (of nothing, or from some order value) beside delivery
+    ("С какой суммы заказа доставка у вас бесплатная?", ("carriage",)),
+    ("Сколько стоит доставка до Казани?", ("carriage",)),
+    ("Сколько дней идёт доставка?", ("delivery",)),
 ])
 def test_asked_attributes(question, attributes):
     assert set(asked_attributes(question)) == set(attributes)
@@ -85,6 +89,8 @@ def test_asked_attributes(question, attributes):
     ("noise", "The LT-30 makes 49 dB(A) at 10 m.", "", "text", True),
     ("carriage", "Delivery is free on orders of 750 euros or more. Smaller orders are charged 18 euros for carriage.",
      "", "text", True),
+    ("carriage", "Доставка бесплатная при заказе от 2 000 000 рублей.", "Условия поставки", "text", True),
+    ("carriage", "Срок изготовления 45 рабочих дней.", "Условия поставки", "text", False),
     ("carriage", "CT-08 Contact tips 0.8 mm pack of 10: 6.50 euros.", "Consumables", "row", False),
 ])
 def test_states_attribute(attribute, text, heading, kind, states):

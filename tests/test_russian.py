@@ -359,3 +359,13 @@ def test_what_is_fitted_is_not_what_it_costs():
     question = "Какой двигатель стоит на рейсмусовом Р-630, сколько киловатт?"
     assert asked_attribute(question) == "power" and "price" not in asked_attributes(question)
     assert asked_attribute("Сколько стоит Р-630?") == "price"
+
+
+def test_free_delivery_asked_is_a_price():
+    """"С какой суммы заказа доставка бесплатная?" asks the order value from which carriage
+    costs nothing: a price, not how long delivery takes (it was answered with the lead time)."""
+    from appliance.agent.grounding import asked_attribute
+
+    assert asked_attribute("С какой суммы заказа доставка у вас бесплатная?") == "price"
+    assert asked_attribute("Доставка бесплатная?") == "price"
+    assert asked_attribute("Сколько дней идёт доставка?") == "duration"

@@ -148,7 +148,9 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
 #: bases): merged into ATTRIBUTES as alternatives.
 _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "weight": (r"вес\w*|масс\w*|тяж[её]л\w*", _NUM + r"(кг|килограмм\w*|т|тонн\w*)(?!\w)"),
-    "price": (r"сто(ит|ят|имост\w*)|цен\w*|почём|почем|прайс\w*|сколько (будет )?стоит", None),
+    # ("Доставка бесплатная?", "С какой суммы заказа доставка бесплатная?": a price, that of nothing)
+    "price": (r"сто(ит|ят|имост\w*)|цен\w*|почём|почем|прайс\w*|сколько (будет )?стоит|бесплатн\w*|"
+              r"(с|от) какой суммы", None),
     "delivery": (r"достав\w*|отгруз\w*|привез\w*|срок\w*|как (скоро|быстро)",
                  r"\d+\s?(до|-|–)?\s?\d*\s?(рабоч\w+ |календарн\w+ )?(дн\w*|день|недел\w*|месяц\w*|час\w*)"),
     "warranty": (r"гаранти\w*", r"\d+\s?(лет|год\w*|месяц\w*)"),
@@ -295,8 +297,9 @@ def asked_attributes(question: str) -> tuple[str, ...]:
 #: Words for carrying goods to the caller: "do you send it free?", "what do you charge to
 #: post them out?" ask the price of the carriage, not of the goods.
 #: (goods sent: "send it", "post them"; not "send him over to you", nor "send it back";
-#: English only so far: measured on the English sets)
-_CARRIAGE = _rx(r"\b(deliver\w*|carriage|postage|courier\w*|shipping|(post|send|ship)(s|ed|ing)?" + GOODS_SENT + ")")
+#: in Russian, "доставка", "перевозка")
+_CARRIAGE = _rx(r"\b(deliver\w*|carriage|postage|courier\w*|shipping|(post|send|ship)(s|ed|ing)?" + GOODS_SENT
+                + r"|достав\w*|перевоз\w*)")
 
 
 def _attributes_in(question: str) -> tuple[str, ...]:
