@@ -76,6 +76,36 @@ _tts_path = load_manifest(MANIFEST).get("tts").path
 needs_voice = pytest.mark.skipif(not _tts_path.exists(), reason="models not installed (make models)")
 
 
+@pytest.mark.parametrize(
+    "sentence, lead",
+    [
+        # just before the figure: the opening words, then "4,950 euros" whole
+        ("The UTM-300 costs 4,950 euros excluding VAT and ships within three weeks.", "The UTM-300 costs"),
+        ("The PT-510 weighs 1,250 kg with its stand and the guard fitted.", "The PT-510 weighs"),
+        # at a clause boundary
+        ("Our warehouse in Leeds, which opens at seven, ships the same day.", "Our warehouse in Leeds,"),
+        # a code is not a figure; never after a word the next belongs to ("on", "two")
+        ("Гарантия на пресс ПГ-100 составляет 24 месяца с момента ввода в эксплуатацию.",
+         "Гарантия на пресс ПГ-100 составляет"),
+        ("The warranty is two years on parts and labour.", "The warranty is two years"),
+        ("We are closed on Sundays and on bank holidays.", "We are closed"),
+        # short sentences, and a sentence with nowhere to cut, are said whole
+        ("The price is £4,950 plus VAT.", "The price is £4,950 plus VAT."),
+        ("It is 12 kg, 30 cm by 40 cm.", "It is 12 kg,"),
+        ("Of the 12 of 30 at 40 to 50 for 60 kg.", "Of the 12 of 30 at 40 to 50 for 60 kg."),
+    ],
+)
+def test_a_long_first_sentence_is_cut_where_a_speaker_could_breathe(sentence: str, lead: str) -> None:
+    """The opening phrase ends with a plain word, never inside a figure, a code, or before the
+    word it needs; the two pieces are the whole sentence."""
+    from appliance.speech_out.phrases import first_phrase
+
+    head, rest = first_phrase(sentence, 4)
+    assert head == lead
+    assert " ".join(p for p in (head, rest) if p) == " ".join(sentence.split())
+    assert first_phrase(sentence, 0) == (sentence, "")
+
+
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
     return settings_from_dict({"data_dir": str(tmp_path_factory.mktemp("data"))}, REPO)
@@ -128,6 +158,46 @@ def test_stream_is_8k_chunks_non_silent_plausible_and_early(tts, settings):
     spec = np.abs(np.fft.rfft(pcm.astype(np.float64)))
     freqs = np.fft.rfftfreq(len(pcm), 1 / 8000)
     assert spec[freqs > 3900].mean() < spec[(freqs > 300) & (freqs < 3000)].mean() / 30
+
+
+@pytest.mark.models
+@needs_voice
+def test_a_long_first_sentence_is_heard_from_its_opening_phrase_while_the_rest_is_made(tts, settings):
+    """The caller's first sound comes once the opening phrase is synthesised, not the whole
+    sentence; the whole sentence is still heard, its figure intact, with a breath and no
+    longer silence where it was cut."""
+    from appliance.speech_in.factory import transcribe_pcm
+
+    text = "The UTM-300 costs 4,950 euros excluding VAT and ships within three weeks."
+    asked: list[str] = []
+    real = tts.sentences_audio
+
+    def sentences_audio(piece: str):
+        asked.append(piece)
+        return real(piece)
+
+    tts.sentences_audio = sentences_audio
+    try:
+        chunks: list[np.ndarray] = []
+        made_before_first_sound: list[str] | None = None
+        for chunk in tts.stream(text):
+            if made_before_first_sound is None and np.sqrt(np.mean(chunk.astype(np.float64) ** 2)) >= 100:
+                made_before_first_sound = list(asked)
+            chunks.append(chunk)
+    finally:
+        del tts.sentences_audio
+    assert made_before_first_sound == ["The UTM-300 costs"]
+    pcm = np.concatenate(chunks)
+    loud = np.sqrt(np.mean(pcm.reshape(-1, 160).astype(np.float64) ** 2, axis=1)) >= 100
+    voiced = np.flatnonzero(loud)
+    quiet_run = longest = 0
+    for is_loud in loud[voiced[0] : voiced[-1] + 1]:
+        quiet_run = 0 if is_loud else quiet_run + 1
+        longest = max(longest, quiet_run)
+    assert longest * 20 <= 200, f"{longest * 20} ms of silence inside the sentence"
+    heard = transcribe_pcm(pcm, settings, "Products: UTM-300.").lower().replace(",", "")
+    assert re.search(r"4950|four thousand nine hundred (and )?fifty", heard), heard
+    assert re.search(r"(three|3) weeks", heard), heard
 
 
 @pytest.mark.models

@@ -135,6 +135,11 @@ class TtsSettings:
     target_dbfs: float = field(default=-20.0, metadata=_range(-40.0, -6.0))
     #: Silence between sentences of one answer.
     sentence_pause_ms: int = field(default=150, metadata=_range(0, 2000))
+    #: A long first sentence (5 words or more) is synthesised in two pieces, its opening
+    #: phrase of about this many words first, so the caller hears it while the rest is
+    #: synthesised (appliance/speech_out/phrases.py); 0: every sentence is synthesised whole.
+    #: Piper only: festival starts a process per piece, which costs more than it saves.
+    first_phrase_words: int = field(default=4, metadata=_range(0, 12))
 
 
 @dataclass

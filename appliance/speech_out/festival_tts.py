@@ -47,6 +47,10 @@ def festival_available(voice: str) -> str:
 class FestivalSynthesizer(PiperSynthesizer):
     """Text -> normalised text -> festival ``text2wave``, a sentence at a time -> 8 kHz chunks."""
 
+    #: Each piece is a ``text2wave`` process whose start (loading the voice) is most of its
+    #: cost: an opening phrase of its own came 0.16 s sooner and cost 0.7 s more CPU per answer.
+    cuts_first_phrase = False
+
     def __init__(self, voice: str, settings: TtsSettings | None = None, language: str = "ru",
                  cache_dir: str | Path | None = None) -> None:  # noqa: D107 - PiperSynthesizer's init loads Piper
         problem = festival_available(voice)
