@@ -288,6 +288,19 @@ def test_a_rows_figures_are_cut_to_the_one_asked():
     assert only_asked_items(plan, "What does it cost?") == "CoolCare Plus: price per cabinet per year £310."
     # (a second part the row has no words for leaves the row whole)
     assert only_asked_items(plan, "What does it cost, and who would do the work?") == plan
+    # A list of figures with no label of its own, the product named in the sentence before.
+    specs = "Throat depth 480 mm, cutting height 300 mm, 2.2 kW motor, weight 215 kg."
+    assert only_asked_items(specs, "How heavy is the BX-20?") == "Weight 215 kg."
+    assert only_asked_items(specs, "How much is the BX-20?") == specs  # (no price in it: whole)
+    said, _ = extractive_pick("What does the BX-20 weigh?", [Passage(
+        text="BX-20 band saw. " + specs + "\nBX-30 band saw. Throat depth 600 mm, weight 340 kg.",
+        source="saws.txt", score=0.6)])
+    assert "215 kg" in said and "480" not in said and "300 mm" not in said, said
+    # (a sentence whose first item is its subject is not a list; nor are two figures)
+    pump = "The SD-10 pumps up to 10 cubic metres per hour, passes solids up to 20 mm, has a 0.75 kW motor."
+    assert only_asked_items(pump, "What size of solids will the SD-10 take?") == pump
+    both = "Delivery takes 3 working days, installation 1 day."
+    assert only_asked_items(both, "How long does delivery take?") == both
     passages = [Passage(text="CG-45 generator: per week £240, per month £720.", source="terms.pdf", score=0.5),
                 Passage(text="CG-45 generator, 45 kVA: 16,750 pounds sterling.", source="prices.txt", score=0.45)]
     assert "16,750" in extractive_pick("What are you asking for a CG-45 to buy?", passages)[0]

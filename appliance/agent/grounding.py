@@ -1509,7 +1509,15 @@ def only_asked_items(sentence: str, question: str) -> str:
         return sentence
     label, colon, rest = sentence.partition(": ")
     if not colon or len(label) > 80:
-        return _only_asked_clause(sentence, question, asked)
+        # A list of figures with no label of its own ("Planing width 510 mm, maximum
+        # thicknessing height 250 mm, 5.5 kW motor, weight 395 kg.", the product named in the
+        # sentence before): cut the same way, to "Weight 395 kg."
+        # (Not a sentence whose first item is its subject: "The SD-10 pumps up to 10 m³ an
+        # hour, passes solids up to 20 mm, ...": no item of a list names a product.)
+        label, rest = "", sentence
+        items = _ITEM_SPLIT.split(rest.rstrip(". "))
+        if len(items) < 3 or not all(numbers(item) and not _PRODUCT.search(item) for item in items):
+            return _only_asked_clause(sentence, question, asked)
     items = _ITEM_SPLIT.split(rest.rstrip(". "))
     if len(items) < 2:
         return sentence
@@ -1541,6 +1549,9 @@ def only_asked_items(sentence: str, question: str) -> str:
         kept = [item for item in items if item in kept or item in mine]
     if not kept or len(kept) == len(items):
         return sentence
+    if not label:
+        said = ", ".join(kept)
+        return said[:1].upper() + said[1:] + "."
     return f"{label}: {', '.join(kept)}."
 
 
