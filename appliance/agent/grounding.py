@@ -1508,17 +1508,17 @@ def only_asked_items(sentence: str, question: str) -> str:
     if not asked:
         return sentence
     label, colon, rest = sentence.partition(": ")
-    if not colon or len(label) > 80:
+    unlabelled = not colon or len(label) > 80
+    if unlabelled:
+        label, rest = "", sentence
+    items = _ITEM_SPLIT.split(rest.rstrip(". "))
+    if unlabelled and (len(items) < 3 or not all(numbers(item) and not _PRODUCT.search(item) for item in items)):
         # A list of figures with no label of its own ("Planing width 510 mm, maximum
         # thicknessing height 250 mm, 5.5 kW motor, weight 395 kg.", the product named in the
-        # sentence before): cut the same way, to "Weight 395 kg."
-        # (Not a sentence whose first item is its subject: "The SD-10 pumps up to 10 m³ an
-        # hour, passes solids up to 20 mm, ...": no item of a list names a product.)
-        label, rest = "", sentence
-        items = _ITEM_SPLIT.split(rest.rstrip(". "))
-        if len(items) < 3 or not all(numbers(item) and not _PRODUCT.search(item) for item in items):
-            return _only_asked_clause(sentence, question, asked)
-    items = _ITEM_SPLIT.split(rest.rstrip(". "))
+        # sentence before) is cut the same way, to "Weight 395 kg."; anything else unlabelled
+        # (a sentence whose first item is its subject: "The SD-10 pumps up to 10 m³ an hour,
+        # passes solids up to 20 mm, ...": no item of a list names a product) by its clauses.
+        return _only_asked_clause(sentence, question, asked)
     if len(items) < 2:
         return sentence
 

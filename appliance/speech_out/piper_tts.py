@@ -95,13 +95,19 @@ def load_piper_voice(onnx_path: str | Path) -> Any:
         return _voices[key]
 
 
-def _voiced_rms(x: np.ndarray, rate: int) -> float:
-    """RMS over the louder 10 ms frames (pauses would drag a plain RMS down)."""
+def _frame_energy(x: np.ndarray, rate: int) -> np.ndarray:
+    """Mean energy of each whole 10 ms frame (empty when the audio is shorter than one):
+    what both the level and the silence at the ends are judged on."""
     n = max(1, rate // 100)
     m = len(x) // n
-    if m == 0:
+    return np.mean(x[: m * n].reshape(m, n) ** 2, axis=1)
+
+
+def _voiced_rms(x: np.ndarray, rate: int) -> float:
+    """RMS over the louder 10 ms frames (pauses would drag a plain RMS down)."""
+    e = _frame_energy(x, rate)
+    if e.size == 0:
         return float(np.sqrt(np.mean(x**2))) if len(x) else 0.0
-    e = np.mean(x[: m * n].reshape(m, n) ** 2, axis=1)
     peak = e.max()
     if peak <= 1e-10:
         return 0.0
@@ -214,21 +220,16 @@ class PiperSynthesizer(SpeechSynthesizer):
         silence.  Each comes with whether it ends a piece of its own (the opening phrase), to
         be resampled and sent whole before the rest is synthesised."""
         lead, rest = first_phrase(text, self.settings.first_phrase_words if split and self.cuts_first_phrase else 0)
+        head = list(self.sentences_audio(lead)) if rest else []
+        if head:
+            yield _trimmed(np.concatenate(head), self.native_rate, start=False), True
         pause = np.zeros(int(self.native_rate * self.settings.sentence_pause_ms / 1000), dtype=np.float32)
-        if rest:
-            head = list(self.sentences_audio(lead))
-            if head:
-                yield _trimmed(np.concatenate(head), self.native_rate, start=False), True
-                gap = np.zeros(int(self.native_rate * PHRASE_GAP_MS / 1000), dtype=np.float32)
-                for i, audio in enumerate(self.sentences_audio(rest)):
-                    if i == 0:
-                        yield np.concatenate([gap, _trimmed(audio, self.native_rate, end=False)]), False
-                    else:
-                        yield (np.concatenate([pause, audio]) if pause.size else audio), False
-                return
-            text = rest
-        for i, audio in enumerate(self.sentences_audio(text)):
-            yield (np.concatenate([pause, audio]) if i and pause.size else audio), False
+        gap = np.zeros(int(self.native_rate * PHRASE_GAP_MS / 1000), dtype=np.float32)
+        for i, audio in enumerate(self.sentences_audio(rest if rest else text)):
+            if i == 0 and head:  # the rest of the first sentence, a breath after its opening
+                yield np.concatenate([gap, _trimmed(audio, self.native_rate, end=False)]), False
+            else:
+                yield (np.concatenate([pause, audio]) if i and pause.size else audio), False
 
     def synthesize(self, text: str) -> np.ndarray:
         """The whole utterance at once (fixed phrases, the CLI): nothing waits for its first
@@ -267,14 +268,13 @@ class PiperSynthesizer(SpeechSynthesizer):
 def _trimmed(audio: np.ndarray, rate: int, *, start: bool = True, end: bool = True) -> np.ndarray:
     """The audio without the voice's silence before its first (``start``) or after its last
     (``end``) sound: 10 ms frames more than 40 dB below the loudest are silence."""
-    n = max(1, rate // 100)
-    m = len(audio) // n
-    if m == 0:
+    energy = _frame_energy(audio, rate)
+    if energy.size == 0:
         return audio
-    energy = np.mean(audio[: m * n].reshape(m, n) ** 2, axis=1)
     voiced = np.flatnonzero(energy > energy.max() * 1e-4)
     if voiced.size == 0:
         return audio
+    n = max(1, rate // 100)
     lo = int(voiced[0]) * n if start else 0
     hi = (int(voiced[-1]) + 1) * n if end else len(audio)
     return audio[lo:hi]
