@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from appliance.agent.contact_lines import purpose_fit
 from appliance.agent.sentences import split_sentences
 from appliance.knowledge.base import Passage
 from appliance.knowledge.chunking import has_currency
@@ -1307,6 +1308,7 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
     # a follow-up leans on gave ("How often would you come out under that?")
     names = names_given(asking) or (names_given(about) if not asked_products else set())
     scored = []
+    line_fit: dict[tuple[int, int], float] = {}  # a contact line's fit to the caller's purpose
     for rank, p in enumerate(passages[:4]):
         title_words = content_words(p.title) | codes(p.title)
         title_products = {m.lower() for m in _PRODUCT.findall(p.title)}
@@ -1356,6 +1358,11 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
                     score += 1.0  # "the machine weighs 338 kg", not a price row's "20 kg" class
             elif detail and states_company_detail(detail, s):
                 score += 2.0  # the address for "where are you based?"
+                if detail in ("phone", "email"):
+                    # the service line for "the alarm's beeping: what number do I ring?"
+                    fit = purpose_fit(question, s)
+                    score += fit
+                    line_fit[(rank, i)] = fit
                 if detail == "staff" and _HEADCOUNT.search(s):
                     score += 1.5  # "We are 64 people today", not "sessions for up to 6 staff"
                 if detail == "year" and _FOUNDING.search(s):
@@ -1406,6 +1413,8 @@ def extractive_pick(question: str, passages: Sequence[Passage], max_sentences: i
             if entry is best or entry[3] != best[3] or entry[0] < max(1.0, best[0] * 0.75) \
                     or _NO_ANSWER_ALONE.search(entry[5]):
                 continue
+            if line_fit.get((best[3], best[4]), 0.0) > line_fit.get((entry[3], entry[4]), 0.0):
+                break  # the line for what the caller calls about, not the sales line beside it
             if len(best[5]) + len(entry[5]) < max_chars and figures_match_product(entry[5], named_q, pieces):
                 chosen.append(entry)
             break

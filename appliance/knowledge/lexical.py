@@ -248,7 +248,7 @@ CALLER_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          r"(it|them|that|this|\w+ \w+) away\b|\bdispose of\b", "take away old disposal recycle"),
         (r"\bshow(s|ed|ing)? (him|her|them|us|me|the (lads?|girls?|staff|team)|(my|our) \w+) (the ropes|how)\b"
          r"|\bthe ropes\b", "training course"),
-        (r"\b(get|getting|send|sending) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
+        (r"\b(get|getting|send|sending|need|want) (someone|somebody|an engineer|a technician|a man|a fitter) (out|over|round)\b"
          r"|\b(someone|somebody|an engineer|a technician|you) (come|get|be) (out|over|round)\b", "engineer visit"),
         # goods carried to the caller ("do you send it free?", "what do you charge to post them
         # out?"): the documents' delivery and carriage (after "send it back", a return, above)
