@@ -592,6 +592,44 @@ def test_opening_words_then_a_wrong_figure_give_the_right_figure(agent, monkeypa
 
 
 @pytest.mark.models
+def test_a_yes_is_never_said_before_its_sentence_is_checked(agent, monkeypatch):
+    """The model opens a figure question with "Yes, the UTM-300 ..." and then takes the
+    UTM-50's price: a yes said early would stand before the repair ("Yes, the UTM-300 Let me
+    be exact: ..."); the caller hears the price list's own sentence, no yes, no repair."""
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
+
+    def scripted(*args, **kwargs):
+        yield from ["Yes", ",", " the", " UTM", "-", "300", " costs", " 18", ",", "900", " euros", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    stream = agent.answer("What is the price of the UTM-300?")
+    said = " ".join(stream.sentences)
+    assert "54,000" in said and "18,900" not in said, said
+    assert not said.startswith("Yes") and agent.prompts.repair not in said, said
+
+
+@pytest.mark.models
+def test_a_follow_up_gets_no_opening_words_before_its_sentence(agent, monkeypatch):
+    """"And what does the bigger one cost?": the model's "The bigger one ..." names nothing
+    yet; said early, a wrong rest would leave "The bigger one Let me be exact: ...".  The
+    sentence is judged whole first, and a wrong one is never begun."""
+    from appliance.agent.base import Turn
+
+    monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
+
+    def scripted(*args, **kwargs):
+        yield from ["The", " UTM", "-", "300", " weighs", " 410", " kg", ".", "\n"]
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    history = [Turn("How much does the UTM-300 cost?", "The UTM-300 costs 54,000 euros.")]
+    stream = agent.answer("And how much does it weigh?", history)
+    pieces = list(stream.sentences)
+    said = " ".join(pieces)
+    assert "410" not in said and "1350" in said, said
+    assert pieces[0].rstrip().endswith("."), pieces  # a whole sentence first, not opening words
+
+
+@pytest.mark.models
 def test_a_price_question_answered_without_a_price_gets_the_price(agent, monkeypatch):
     """The model answers "What does the UTM-300 cost?" with what the machine is and stops:
     the caller hears the knowledge base's price, not a sentence with no price in it."""

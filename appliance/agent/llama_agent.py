@@ -25,9 +25,10 @@ For each question (lazily, in the thread that iterates ``AnswerStream.sentences`
    cleaned of layout).  The first sentence's opening words ("The UTM-300 costs") are
    spoken as soon as ``lead_words`` of them are written and pass the same checks, so the
    caller hears the answer begin while the model writes the figure, but only when there
-   is an extractive answer to fall back on: if the whole sentence then fails (or the model
-   stops or runs out of time), its rest is never said and the caller hears the repair
-   words and the extractive answer ("The UTM-300 costs ... Let me be exact: ..."), never
+   is an extractive answer to fall back on (never opening words that say yes or no, and
+   none for a follow-up, whose "The bigger one ..." names nothing yet): if the whole
+   sentence then fails (or the model stops or runs out of time), its rest is never said
+   and the caller hears the repair words and the extractive answer ("The UTM-300 costs ... Let me be exact: ..."), never
    a broken sentence or a fallback phrase after opening words;
 5. a yes/no question answered with a bare "Yes, you can." is held back: it is said with
    the model's next sentence, or with the extractive sentence that holds the fact, or, when
@@ -478,7 +479,9 @@ class LlamaAgent(Agent):
                 """(text, is_lead): the first sentence's checked opening words as soon as
                 they are written, then sentences as the tokens complete them."""
                 nonlocal timed_out
-                lead_taken = not self.lead_words or not early_ok
+                # (not for a follow-up: "The bigger one ..." names nothing until the model has
+                # worked out which one; its repair would follow words that said nothing)
+                lead_taken = not self.lead_words or not early_ok or leans_on_history
                 pieces_in = iter(completion)
                 while True:
                     try:
@@ -684,6 +687,10 @@ class LlamaAgent(Agent):
             return "foreign_script"  # Qwen slips into Chinese mid-sentence ("DR-36 производительнее,因为它 ...")
         if sentence.rstrip().endswith("?"):
             return "question"  # the model asking (or echoing the caller's question) is no answer
+        if opening and _YES_OR_NO.match(sentence):
+            # "Yes, we sell ...": the yes is the answer, and only the whole sentence's facts
+            # can back it (a bare or wrong yes is held back; see ``is_bare_yes_no``)
+            return "yes_no_opening"
         if _echoes(sentence, question, run=2 if opening else 5, at_start=opening):
             return "echo"  # "I'd like to come and have a look." back to the caller who said it
         if not opening and _says_nothing_new(sentence, question):
@@ -720,6 +727,10 @@ _WORDS = re.compile(r"\w+")
 _ASKS_WHO = re.compile(r"\bwho(?:'s| is| are|m)?\b|(?<![а-яё])(кто|кого|кому)(?![а-яё])", re.IGNORECASE)
 #: A person's name: two capitalised words, the first not a sentence's usual opening.
 _PERSON = re.compile(r"\b(?!(?:The|Our|We|Your|This|Every|All)\b)[A-ZА-ЯЁ][a-zа-яё'’áéíóú-]+ [A-ZА-ЯЁ][a-zа-яё'’áéíóú-]+\b")
+
+
+#: Opening words that say yes or no.
+_YES_OR_NO = re.compile(r"\s*(?:yes|no|yeah|nope|да|нет)\b", re.IGNORECASE)
 
 
 def _echoes(sentence: str, question: str, run: int = 5, at_start: bool = False) -> bool:
