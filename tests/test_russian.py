@@ -369,3 +369,28 @@ def test_free_delivery_asked_is_a_price():
     assert asked_attribute("С какой суммы заказа доставка у вас бесплатная?") == "price"
     assert asked_attribute("Доставка бесплатная?") == "price"
     assert asked_attribute("Сколько дней идёт доставка?") == "duration"
+
+
+@pytest.mark.parametrize("question, detail", [
+    ("Куда к вам подъезжать, если я хочу посмотреть станки?", "address"),
+    ("Как к вам добраться из Екатеринбурга?", "address"),
+    ("Вы вообще с какого года работаете?", "year"),  # since when, not the opening hours
+    ("До скольки вы работаете в пятницу?", "hours"),
+    ("Дайте телефон сервиса, куда звонить, если пресс сломается.", "phone"),
+])
+def test_russian_callers_ask_for_the_company_detail_in_their_own_words(question, detail):
+    from appliance.knowledge.rerank import asked_company_detail
+
+    assert asked_company_detail(question) == detail
+
+
+@pytest.mark.parametrize("question, asked", [
+    ("Во сколько мне обойдётся приезд вашего мастера? Мы в Перми.", "price"),
+    ("Во что это встанет, если продлить гарантию?", "price"),
+    ("Если я сейчас закажу ПГ-40, сколько его ждать придётся?", "delivery"),
+    ("У нас линия встала. Ваш инженер через сколько будет?", "delivery"),
+])
+def test_russian_price_and_wait_asked_in_callers_words(question, asked):
+    from appliance.knowledge.rerank import asked_attributes
+
+    assert asked in asked_attributes(question)

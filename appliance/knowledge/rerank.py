@@ -144,14 +144,22 @@ ATTRIBUTES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
 )
 
 
+#: "Куда к вам подъезжать?", "Как к вам добраться?": where the company is, asked as the way there.
+_RU_COME_TO_YOU = (r"куда (к вам |вам )?(ехать|подъезжать|подъехать|приезжать|приехать|заезжать|заехать)|"
+                   r"как (к вам |вас )?(проехать|добраться|найти)")
+
+
 #: The same attributes asked and stated in Russian (the Russian language pack's knowledge
 #: bases): merged into ATTRIBUTES as alternatives.
 _RUSSIAN: dict[str, tuple[str, str | None]] = {
     "weight": (r"вес\w*|масс\w*|тяж[её]л\w*", _NUM + r"(кг|килограмм\w*|т|тонн\w*)(?!\w)"),
     # ("Доставка бесплатная?", "С какой суммы заказа доставка бесплатная?": a price, that of nothing)
     "price": (r"сто(ит|ят|имост\w*)|цен\w*|почём|почем|прайс\w*|сколько (будет )?стоит|бесплатн\w*|"
-              r"(с|от) какой суммы", None),
-    "delivery": (r"достав\w*|отгруз\w*|привез\w*|срок\w*|как (скоро|быстро)",
+              # ("Во сколько обойдётся доставка?", "Во что это встанет?")
+              r"(с|от) какой суммы|обойд[её]тся|обойдутся|(во что|во сколько) (\w+ ){0,3}встан\w*", None),
+    # ("Сколько его ждать придётся?", "Через сколько инженер доберётся?")
+    "delivery": (r"достав\w*|отгруз\w*|привез\w*|срок\w*|как (скоро|быстро)|(сколько|долго) (\w+ ){0,2}ждать|"
+                 r"через сколько",
                  r"\d+\s?(до|-|–)?\s?\d*\s?(рабоч\w+ |календарн\w+ )?(дн\w*|день|недел\w*|месяц\w*|час\w*)"),
     "warranty": (r"гаранти\w*", r"\d+\s?(лет|год\w*|месяц\w*)"),
     "hours": (r"работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы|выходн\w*|суббот\w*|воскресень\w*|"
@@ -162,7 +170,7 @@ _RUSSIAN: dict[str, tuple[str, str | None]] = {
                    _NUM + r"(мм|см|м|метр\w*|миллиметр\w*)(?!\w)"),
     "phone": (r"телефон\w*|номер\w*|позвонить|звонить", None),
     "email": (r"почт\w*|e-?mail|имейл\w*|электронк\w*|мыл[оаю]|написать|письм\w*", None),
-    "address": (r"адрес\w*|где (вы )?находит\w*|наход\w*", r"улиц\w*|проспект\w*|дом \d+"),
+    "address": (r"адрес\w*|где (вы )?находит\w*|наход\w*|" + _RU_COME_TO_YOU, r"улиц\w*|проспект\w*|дом \d+"),
     "year": (r"основ(ан|ал)\w*|год\w* основания|с какого года|в каком году|когда (была )?создан\w*", None),
     "founder": (r"основател\w*|кто (основал|создал|открыл)\w*|владел\w*|хозя\w*", None),
     "staff": (r"сотрудник\w*|работник\w*|персонал\w*|штат\w*|народ\w*|трудит\w*|трудят\w*|"
@@ -192,7 +200,8 @@ ATTRIBUTES = tuple(_with_russian(*a) for a in ATTRIBUTES)
 #: "night" or "morning", which ask for an e-mail address or hours only now and then).
 COMPANY_CUES: dict[str, re.Pattern[str]] = {
     "address": _rx(r"\b(address|where(\s\w+){0,3}\s(you|your)|whereabouts|located|location|find you|based|"
-                   r"where (do|should|can|would|will|shall) (i|we) (\w+ ){0,3}(come|go|head|drive|visit|call in)\b)\b|адрес\w*|где (вы )?наход\w*"),
+                   r"where (do|should|can|would|will|shall) (i|we) (\w+ ){0,3}(come|go|head|drive|visit|call in)\b)\b|адрес\w*|где (вы )?наход\w*|"
+                   + _RU_COME_TO_YOU),
     "phone": _rx(rf"\b((tele)?phone|hotline|{_ASKS_NUMBER}|ring|call)\b|телефон\w*|номер\w*|позвонить|звонить"),
     "email": _rx(r"\be-?mail\b|почт\w*|имейл\w*|электронк\w*"),
     "hours": _rx(r"\b(open\w*|clos(e|ed|ing)|shut|what time|until when|till when|how late|how early|hours)\b|работаете|открыт\w*|закрыт\w*|открыва\w*|закрыва\w*|часы работы"),
@@ -266,6 +275,8 @@ def asked_company_detail(question: str) -> str:
         return "email"
     if "founder" in found:
         return "founder"  # "Who founded the company?": a name, not the year
+    if "year" in found and "hours" in found and not ASKS_CLOCK.search(question):
+        return "year"  # "Вы вообще с какого года работаете?": since when, not the opening hours
     if "hours" in found and ASKS_CLOCK.search(question):
         return "hours"  # "Until what time can I ring you on a Friday?": the hours, not the number
     return found[0] if len(found) == 1 else ""
