@@ -7,7 +7,7 @@ What number do I ring to get an engineer?"  Read out whole, the list makes the c
 read out first, the sales line is the wrong one.  So a line scores by how its label (the
 words before its number) meets what the caller is calling about: a word of the caller's own
 ("battery" for the battery workshop) counts most, the purpose the caller's words point to
-(an alarm, a breakdown or an engineer: the service line) once.  Trade-neutral: the purposes
+(an alarm, a breakdown or an engineer: the service line) less.  Trade-neutral: the purposes
 are those of any supplier's switchboard (sales, service, parts, accounts, training), in
 English and Russian.
 """
@@ -37,6 +37,9 @@ PURPOSES: tuple[tuple[str, ...], ...] = tuple(tuple(group.split()) for group in 
     "training course lesson "
     "обучен курс",
 ))
+
+#: The purpose every purchase names ("order", "buy"), whatever is bought.
+SALES = 1
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 #: Where a line's label ends: its first figure or e-mail address.
@@ -79,7 +82,7 @@ def purpose_fit(question: str, line: str) -> float:
     own = _words(question)
     said = own | _words(documents_words(question))
     named = purposes_of(label)
-    plain = {w[:6] for w in label if not any(w.startswith(PURPOSES[i]) for i in range(len(PURPOSES)))}
+    plain = {w[:6] for w in label if not purposes_of({w})}
     direct = len(plain & {w[:6] for w in own})
     pointed = {i: float(len(_purpose_words(said, i))) for i in purposes_of(said)}
     if len(pointed) > 1 and SALES in pointed:
@@ -87,6 +90,3 @@ def purpose_fit(question: str, line: str) -> float:
         pointed[SALES] /= 2
     return 2.0 * direct + min(1.5, max((pointed.get(i, 0.0) for i in named), default=0.0))
 
-
-#: The purpose every purchase names ("order", "buy"), whatever is bought.
-SALES = 1
