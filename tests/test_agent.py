@@ -394,6 +394,15 @@ def _ask(agent, question, history=()):
     return " ".join(stream.sentences), stream
 
 
+def _answer_scripted(agent, monkeypatch, tokens, question, history=()):
+    """What the caller hears when the model writes ``tokens`` for the question: the pieces said."""
+    def scripted(*args, **kwargs):
+        yield from tokens
+
+    monkeypatch.setattr(agent.model, "complete", scripted)
+    return list(agent.answer(question, history).sentences)
+
+
 @contextlib.contextmanager
 def _unhurried(agent):
     """No time budget to speak of: for tests that compare the model's own words (batched vs
@@ -597,13 +606,9 @@ def test_a_yes_is_never_said_before_its_sentence_is_checked(agent, monkeypatch):
     UTM-50's price: a yes said early would stand before the repair ("Yes, the UTM-300 Let me
     be exact: ..."); the caller hears the price list's own sentence, no yes, no repair."""
     monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
-
-    def scripted(*args, **kwargs):
-        yield from ["Yes", ",", " the", " UTM", "-", "300", " costs", " 18", ",", "900", " euros", ".", "\n"]
-
-    monkeypatch.setattr(agent.model, "complete", scripted)
-    stream = agent.answer("What is the price of the UTM-300?")
-    said = " ".join(stream.sentences)
+    said = " ".join(_answer_scripted(
+        agent, monkeypatch, ["Yes", ",", " the", " UTM", "-", "300", " costs", " 18", ",", "900", " euros", ".", "\n"],
+        "What is the price of the UTM-300?"))
     assert "54,000" in said and "18,900" not in said, said
     assert not said.startswith("Yes") and agent.prompts.repair not in said, said
 
@@ -616,14 +621,9 @@ def test_a_follow_up_gets_no_opening_words_before_its_sentence(agent, monkeypatc
     from appliance.agent.base import Turn
 
     monkeypatch.setattr(agent, "figures_from_documents", False)  # (the model's path)
-
-    def scripted(*args, **kwargs):
-        yield from ["The", " UTM", "-", "300", " weighs", " 410", " kg", ".", "\n"]
-
-    monkeypatch.setattr(agent.model, "complete", scripted)
     history = [Turn("How much does the UTM-300 cost?", "The UTM-300 costs 54,000 euros.")]
-    stream = agent.answer("And how much does it weigh?", history)
-    pieces = list(stream.sentences)
+    pieces = _answer_scripted(agent, monkeypatch, ["The", " UTM", "-", "300", " weighs", " 410", " kg", ".", "\n"],
+                              "And how much does it weigh?", history)
     said = " ".join(pieces)
     assert "410" not in said and "1350" in said, said
     assert pieces[0].rstrip().endswith("."), pieces  # a whole sentence first, not opening words
